@@ -1,0 +1,240 @@
+//! The command line: parses arguments, runs one verb, maps the outcome to an exit code.
+//! The only place besides the role loops that touches the terminal and the clock.
+
+use crate::ids::{ApplicationId, MessageId};
+use crate::timestamp::Timestamp;
+use crate::validate::{self, Language, Level, Options, Verdict};
+use clap::{Parser, Subcommand, ValueEnum};
+use sha2::{Digest, Sha256};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// lotgate: delivers vaccine lot numbers (partijnummers) from the inventory system to
+/// child-health record systems over HL7v3 (JGZ-4 "Versturen partijnummers").
+#[derive(Debug, Parser)]
+#[command(name = "lotgate", version, about)]
+pub struct Cli {
+    /// The configuration file.
+    #[arg(long, short, global = true, default_value = "config.toml")]
+    pub config: PathBuf,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The verbs.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the roles enabled in the configuration.
+    Run,
+    /// Check a message file offline, as the receiver would: prints the report (or, with
+    /// --ack, the exact answer). Exit 0 accepted, 1 rejected, 2 unusable input.
+    Validate {
+        /// The message: a SOAP envelope or the bare PRMM_IN010043NL document.
+        file: PathBuf,
+        /// Report format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Our application id: also check that the message is addressed to it.
+        #[arg(long)]
+        receiver_id: Option<String>,
+        /// Print the MCCI_IN000002 acknowledgement (or SOAP fault) the receiver would answer.
+        #[arg(long)]
+        ack: bool,
+        /// Language of the texts: nl (default) or en.
+        #[arg(long, default_value = "nl")]
+        lang: Language,
+    },
+    /// Load and check the configuration file, print what it configures.
+    CheckConfig,
+}
+
+/// Report formats of `lotgate validate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people.
+    Text,
+    /// For programs.
+    Json,
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Validate {
+            file,
+            format,
+            receiver_id,
+            ack,
+            lang,
+        } => validate_file(&file, format, receiver_id.as_deref(), ack, lang),
+        Command::CheckConfig => check_config(&cli.config),
+        Command::Run => run(&cli.config),
+    }
+}
+
+fn check_config(path: &Path) -> ExitCode {
+    match load_config_pending(path) {
+        Ok(config) => {
+            println!("{}: OK\n{}", path.display(), config.summary());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{}: invalid configuration\n{e}", path.display());
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(path: &Path) -> ExitCode {
+    if let Err(e) = load_config_pending(path) {
+        eprintln!("{}: invalid configuration\n{e}", path.display());
+        return ExitCode::from(2);
+    }
+    eprintln!(
+        "lotgate run: the configuration is valid, but the sender and receiver roles are not \
+         available in this version yet; `lotgate validate` and `lotgate check-config` are."
+    );
+    ExitCode::from(1)
+}
+
+/// The largest message file `lotgate validate` reads.
+const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
+fn validate_file(
+    file: &Path,
+    format: Format,
+    receiver_id: Option<&str>,
+    ack: bool,
+    lang: Language,
+) -> ExitCode {
+    let receiver = match receiver_id.map(ApplicationId::parse).transpose() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("--receiver-id: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let input = match read_limited(file) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            eprintln!("{}: cannot read: {e}", file.display());
+            return ExitCode::from(2);
+        }
+    };
+    let options = Options {
+        receiver: receiver.clone(),
+        allow_bare: true,
+        ..Options::default()
+    };
+    let outcome = validate::check(&input, &options);
+    let verdict = outcome.verdict();
+    if ack {
+        let us = receiver
+            .clone()
+            .or_else(|| outcome.reply_to.as_ref().and_then(|r| r.receiver.clone()));
+        let root = format!(
+            "2.16.840.1.113883.2.4.6.6.{}.2",
+            us.as_ref().map(ApplicationId::as_str).unwrap_or("0")
+        );
+        let digest = Sha256::digest(&input);
+        let extension = format!("VALIDATE-{}", hex(&digest[..8]));
+        let now = Timestamp::from_local(chrono::Local::now().naive_local());
+        let answer = match MessageId::parse(&root, &extension) {
+            Ok(id) => validate::answer(&outcome, id, now, us.as_ref(), lang),
+            Err(e) => {
+                eprintln!("cannot make an acknowledgement id: {e}");
+                return ExitCode::from(2);
+            }
+        };
+        print!("{}", answer.to_xml());
+    } else {
+        match format {
+            Format::Json => {
+                let mut json = outcome.report.to_json(lang);
+                json["file"] = serde_json::Value::String(file.display().to_string());
+                if let Some(message) = &outcome.message {
+                    json["lots"] = serde_json::Value::from(message.lots.len());
+                }
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&json).unwrap_or_default()
+                );
+            }
+            Format::Text => print!("{}", text_report(file, &outcome, lang)),
+        }
+    }
+    ExitCode::from(verdict.exit_code())
+}
+
+fn read_limited(file: &Path) -> std::io::Result<Vec<u8>> {
+    let handle = std::fs::File::open(file)?;
+    let mut bytes = Vec::new();
+    handle.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    // One byte over the limit is enough for the parser to refuse it as too large.
+    Ok(bytes)
+}
+
+fn text_report(file: &Path, outcome: &validate::Outcome, lang: Language) -> String {
+    let report = &outcome.report;
+    let verdict = outcome.verdict();
+    let meaning = match (verdict, lang) {
+        (Verdict::Accept, Language::Nl) => "zou worden geaccepteerd (CA)",
+        (Verdict::Accept, Language::En) => "would be accepted (CA)",
+        (Verdict::CommitError, Language::Nl) => "zou worden geweigerd: CE (inhoud)",
+        (Verdict::CommitError, Language::En) => "would be refused: CE (content)",
+        (Verdict::Reject, Language::Nl) => "zou worden geweigerd: CR (interactie of adressering)",
+        (Verdict::Reject, Language::En) => "would be rejected: CR (interaction or addressing)",
+        (Verdict::Fault, Language::Nl) => "zou een SOAP-fout krijgen (soap:Client)",
+        (Verdict::Fault, Language::En) => "would get a SOAP fault (soap:Client)",
+        (Verdict::Unusable, Language::Nl) => "is onbruikbaar als bericht",
+        (Verdict::Unusable, Language::En) => "is unusable as a message",
+    };
+    let errors = report
+        .issues()
+        .iter()
+        .filter(|i| i.level() != Level::Warning)
+        .count();
+    let warnings = report.issues().len() - errors;
+    let mut out = format!("{}: {} — {meaning}", file.display(), verdict.name());
+    if let Some(message) = &outcome.message {
+        out.push_str(&match lang {
+            Language::Nl => format!(", {} partijen", message.lots.len()),
+            Language::En => format!(", {} lots", message.lots.len()),
+        });
+    }
+    out.push_str(&match lang {
+        Language::Nl => format!("\n{errors} fout(en), {warnings} waarschuwing(en)\n"),
+        Language::En => format!("\n{errors} error(s), {warnings} warning(s)\n"),
+    });
+    for issue in report.issues() {
+        let severity = validate::level_name(issue.level());
+        out.push_str(&format!(
+            "  {severity:<8} {:<22} {}\n           {}\n",
+            issue.rule.id(),
+            issue.location,
+            issue.text(lang)
+        ));
+    }
+    if report.dropped() > 0 {
+        out.push_str(&format!("  … {} more not shown\n", report.dropped()));
+    }
+    out
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+// TODO-CONFIG: replaced by crate::config::Config::load once the module lands.
+struct PendingConfig;
+impl PendingConfig {
+    fn summary(&self) -> String {
+        String::new()
+    }
+}
+fn load_config_pending(_path: &Path) -> Result<PendingConfig, String> {
+    Err("configuration support is not built yet".into())
+}

@@ -1,0 +1,10 @@
+//! lotgate: a reliable gateway for vaccine lot numbers (JGZ-4 "Versturen partijnummers").
+pub mod cli;
+pub mod ids;
+pub mod lot;
+pub mod message;
+pub mod timestamp;
+pub mod vaccine;
+pub mod validate;
+pub mod wire;
+pub mod xml;

@@ -1,0 +1,241 @@
+//! Lots (*partijen*): the lot number, its vaccine type and optional expiry date, and the
+//! complete set of lots that one message delivers.
+
+use crate::vaccine::{VaccineCode, VaccineType};
+use chrono::NaiveDate;
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+/// The longest lot number the data set allows, in characters.
+pub const MAX_LOT_NUMBER_CHARS: usize = 50;
+
+/// A lot number (*partijnummer*): 1-50 characters, not blank, no control characters.
+///
+/// Opaque and case-preserving: `asp1` and `ASP1` are different lot numbers.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LotNumber(String);
+
+/// Why a string is not a lot number.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LotNumberError {
+    /// Empty or only whitespace.
+    #[error("lot number is blank")]
+    Blank,
+    /// More than 50 characters.
+    #[error("lot number has {0} characters, at most 50 are allowed")]
+    TooLong(usize),
+    /// Contains a control character.
+    #[error("lot number contains control character U+{0:04X}")]
+    ControlCharacter(u32),
+}
+
+impl LotNumber {
+    /// Parses a lot number, keeping it exactly as written.
+    pub fn parse(s: &str) -> Result<Self, LotNumberError> {
+        if let Some(c) = s.chars().find(|c| c.is_control()) {
+            return Err(LotNumberError::ControlCharacter(c as u32));
+        }
+        if s.trim().is_empty() {
+            return Err(LotNumberError::Blank);
+        }
+        let chars = s.chars().count();
+        if chars > MAX_LOT_NUMBER_CHARS {
+            return Err(LotNumberError::TooLong(chars));
+        }
+        Ok(Self(s.to_owned()))
+    }
+
+    /// The lot number as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for LotNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One lot: its number, the vaccine type it belongs to and its expiry date, if known.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Lot {
+    /// The lot number.
+    pub number: LotNumber,
+    /// The vaccine type the lot belongs to.
+    pub vaccine: VaccineType,
+    /// The last day the lot may be used, if the sender gave one.
+    pub expires: Option<NaiveDate>,
+}
+
+impl Lot {
+    /// Whether the lot has expired on `date` (usable through its expiry date).
+    pub fn is_expired_on(&self, date: NaiveDate) -> bool {
+        self.expires.is_some_and(|expires| expires < date)
+    }
+}
+
+/// A lot number that occurs under two vaccine types: the set cannot be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("lot number {number} occurs under vaccine types {first} and {second}")]
+pub struct ConflictingLot {
+    /// The lot number.
+    pub number: LotNumber,
+    /// The vaccine code seen first.
+    pub first: VaccineCode,
+    /// The other vaccine code.
+    pub second: VaccineCode,
+}
+
+/// A complete set of lots, sorted by lot number, each lot number once.
+///
+/// Invariant: no lot number occurs twice (so never under two vaccine types).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LotSet {
+    lots: Vec<Lot>,
+}
+
+impl LotSet {
+    /// Builds a set. Exact duplicates (same number and vaccine code) are merged, keeping
+    /// the first; a lot number under two vaccine codes is refused.
+    pub fn new(mut lots: Vec<Lot>) -> Result<Self, ConflictingLot> {
+        // A stable sort keeps the first of equal numbers first, so "keep the first" holds.
+        lots.sort_by(|a, b| a.number.cmp(&b.number));
+        let mut out: Vec<Lot> = Vec::with_capacity(lots.len());
+        for lot in lots {
+            if let Some(last) = out.last()
+                && last.number == lot.number
+            {
+                if last.vaccine.code() != lot.vaccine.code() {
+                    return Err(ConflictingLot {
+                        number: lot.number,
+                        first: last.vaccine.code(),
+                        second: lot.vaccine.code(),
+                    });
+                }
+                continue;
+            }
+            out.push(lot);
+        }
+        Ok(Self { lots: out })
+    }
+
+    /// The lots in lot-number order.
+    pub fn lots(&self) -> &[Lot] {
+        &self.lots
+    }
+
+    /// The number of lots.
+    pub fn len(&self) -> usize {
+        self.lots.len()
+    }
+
+    /// Whether the set has no lots.
+    pub fn is_empty(&self) -> bool {
+        self.lots.is_empty()
+    }
+
+    /// The lot with exactly this number.
+    pub fn get(&self, number: &str) -> Option<&Lot> {
+        self.lots
+            .binary_search_by(|lot| lot.number.as_str().cmp(number))
+            .ok()
+            .map(|i| &self.lots[i])
+    }
+
+    /// The lots whose number starts with `prefix`, in order.
+    pub fn with_prefix(&self, prefix: &str) -> &[Lot] {
+        let start = self
+            .lots
+            .partition_point(|lot| lot.number.as_str() < prefix);
+        let len = self.lots[start..]
+            .iter()
+            .take_while(|lot| lot.number.as_str().starts_with(prefix))
+            .count();
+        &self.lots[start..start + len]
+    }
+
+    /// SHA-256 over a canonical text form of the set (number, code, name, expiry per
+    /// line, in order): equal sets have equal digests, whatever message carried them.
+    pub fn digest(&self) -> [u8; 32] {
+        let mut hasher = Sha256::new();
+        for lot in &self.lots {
+            let expires = lot.expires.map(crate::timestamp::format_date);
+            hasher.update(lot.number.as_str().as_bytes());
+            hasher.update(b"\x1f");
+            hasher.update(lot.vaccine.code().as_str().as_bytes());
+            hasher.update(b"\x1f");
+            hasher.update(lot.vaccine.name().as_bytes());
+            hasher.update(b"\x1f");
+            hasher.update(expires.as_deref().unwrap_or("").as_bytes());
+            hasher.update(b"\x1e");
+        }
+        hasher.finalize().into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lot(number: &str, code: &str) -> Lot {
+        Lot {
+            number: LotNumber::parse(number).unwrap(),
+            vaccine: VaccineType::known(code).unwrap(),
+            expires: None,
+        }
+    }
+
+    #[test]
+    fn lot_numbers() {
+        assert_eq!(
+            LotNumber::parse("ASPNA186DF").unwrap().as_str(),
+            "ASPNA186DF"
+        );
+        assert_eq!(LotNumber::parse("asp").unwrap().as_str(), "asp");
+        assert_eq!(LotNumber::parse(""), Err(LotNumberError::Blank));
+        assert_eq!(LotNumber::parse("  "), Err(LotNumberError::Blank));
+        assert_eq!(
+            LotNumber::parse("A\tB"),
+            Err(LotNumberError::ControlCharacter(9))
+        );
+        assert!(LotNumber::parse(&"é".repeat(50)).is_ok());
+        assert_eq!(
+            LotNumber::parse(&"x".repeat(51)),
+            Err(LotNumberError::TooLong(51))
+        );
+    }
+
+    #[test]
+    fn sets_merge_duplicates_and_refuse_conflicts() {
+        let set = LotSet::new(vec![lot("B", "08"), lot("A", "06"), lot("B", "08")]).unwrap();
+        assert_eq!(set.len(), 2);
+        assert_eq!(set.lots()[0].number.as_str(), "A");
+        assert!(set.get("B").is_some());
+        assert!(set.get("b").is_none());
+        let err = LotSet::new(vec![lot("B", "08"), lot("B", "06")]).unwrap_err();
+        assert_eq!(err.number.as_str(), "B");
+    }
+
+    #[test]
+    fn prefix_and_digest() {
+        let set = LotSet::new(vec![
+            lot("AS1", "08"),
+            lot("AS2", "08"),
+            lot("B", "06"),
+            lot("A", "06"),
+        ])
+        .unwrap();
+        let found: Vec<_> = set
+            .with_prefix("AS")
+            .iter()
+            .map(|l| l.number.as_str())
+            .collect();
+        assert_eq!(found, ["AS1", "AS2"]);
+        assert!(set.with_prefix("Z").is_empty());
+        let same = LotSet::new(set.lots().iter().rev().cloned().collect()).unwrap();
+        assert_eq!(set.digest(), same.digest());
+        let other = LotSet::new(vec![lot("AS1", "08")]).unwrap();
+        assert_ne!(set.digest(), other.digest());
+    }
+}

@@ -1,0 +1,5 @@
+//! The `lotgate` binary: everything lives in the library; this only hands over.
+
+fn main() -> std::process::ExitCode {
+    lotgate::cli::main()
+}

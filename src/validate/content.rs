@@ -1,0 +1,159 @@
+//! The rules that compare decoded values: who may send to whom, the author, and the lots
+//! (one vaccine type per lot number, duplicates, expired lots).
+
+use super::{Options, Report, Rule};
+use crate::lot::LotSet;
+use crate::message::{Author, LotMessage};
+use crate::wire::decode::{DecodedMessage, product_path};
+use std::collections::HashMap;
+use std::collections::hash_map::Entry as MapEntry;
+
+/// Addressee, allowed sender, author equals sender, UZI/URA pairing.
+pub fn check_identity(m: &DecodedMessage, options: &Options, report: &mut Report) {
+    if let (Some(ours), Some(addressed)) = (&options.receiver, &m.receiver)
+        && ours != addressed
+    {
+        report.add(
+            Rule::WrapperReceiver,
+            "/PRMM_IN010043NL/receiver/device/id/@extension",
+            format!("het bericht is gericht aan {addressed}, dit is {ours}"),
+            format!("the message is addressed to {addressed}, this is {ours}"),
+        );
+    }
+    if let Some(sender) = &m.sender
+        && !options.allowed_senders.is_empty()
+        && !options.allowed_senders.contains(sender)
+    {
+        report.add(
+            Rule::WrapperSender,
+            "/PRMM_IN010043NL/sender/device/id/@extension",
+            format!("verzender {sender} is hier niet bekend"),
+            format!("sender {sender} is not known here"),
+        );
+    }
+    let author_path =
+        "/PRMM_IN010043NL/ControlActProcess/authorOrPerformer/participant/AssignedDevice";
+    if m.author_present {
+        match (&m.author_application, &m.sender) {
+            (None, _) => report.add(
+                Rule::WrapperAuthor,
+                format!("{author_path}/id"),
+                "de auteur heeft geen AORTA-applicatie-id",
+                "the author has no AORTA application id",
+            ),
+            (Some(author), Some(sender)) if author != sender.as_str() => report.add(
+                Rule::WrapperAuthor,
+                format!("{author_path}/id/@extension"),
+                format!("auteur-id {author} is niet gelijk aan het verzender-id {sender}"),
+                format!("author id {author} differs from the sender id {sender}"),
+            ),
+            _ => {}
+        }
+        let Author { uzi, organization } = &m.author;
+        if uzi.is_some() != organization.is_some() && !report.contains(Rule::AuthorUziUra) {
+            report.add(
+                Rule::AuthorUziUra,
+                author_path,
+                "een UZI-servercertificaatnummer en een URA-organisatienummer horen samen te gaan",
+                "a UZI server certificate number and a URA organisation number go together",
+            );
+        }
+    }
+}
+
+/// One vaccine type per lot number, duplicates and expired lots; builds the set when the
+/// lots allow it.
+pub fn check_lots(m: &DecodedMessage, report: &mut Report) -> Option<LotSet> {
+    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(m.entries.len());
+    let mut conflict = false;
+    for (i, entry) in m.entries.iter().enumerate() {
+        let lot = &entry.lot;
+        match seen.entry(lot.number.as_str()) {
+            MapEntry::Vacant(v) => {
+                v.insert(i);
+            }
+            MapEntry::Occupied(o) => {
+                let first = &m.entries[*o.get()];
+                let location = format!(
+                    "{}/instanceOfKind/productInstanceInstance/id/@extension",
+                    product_path(entry.product)
+                );
+                if first.lot.vaccine.code() != lot.vaccine.code() {
+                    conflict = true;
+                    report.add(
+                        Rule::LotTwoVaccines,
+                        location,
+                        format!(
+                            "partijnummer {} staat onder vaccinsoort {} (product {}) en {} (product {})",
+                            lot.number, first.lot.vaccine.code(), first.product, lot.vaccine.code(), entry.product
+                        ),
+                        format!(
+                            "lot number {} is listed under vaccine type {} (product {}) and {} (product {})",
+                            lot.number, first.lot.vaccine.code(), first.product, lot.vaccine.code(), entry.product
+                        ),
+                    );
+                } else {
+                    let differs = first.lot != *lot;
+                    report.add(
+                        Rule::LotDuplicate,
+                        location,
+                        format!(
+                            "partijnummer {} staat dubbel (product {} en {}){}",
+                            lot.number,
+                            first.product,
+                            entry.product,
+                            if differs {
+                                "; de gegevens verschillen, het eerste telt"
+                            } else {
+                                ""
+                            }
+                        ),
+                        format!(
+                            "lot number {} is listed twice (products {} and {}){}",
+                            lot.number,
+                            first.product,
+                            entry.product,
+                            if differs {
+                                "; the details differ, the first counts"
+                            } else {
+                                ""
+                            }
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    if let Some(created) = &m.created {
+        let today = created.local().date();
+        for entry in m.entries.iter().filter(|e| e.lot.is_expired_on(today)) {
+            let expires = entry.lot.expires.map(|d| d.to_string()).unwrap_or_default();
+            report.add(
+                Rule::LotExpired,
+                format!(
+                    "{}/instanceOfKind/productInstanceInstance/expirationTime",
+                    product_path(entry.product)
+                ),
+                format!("partij {} is al vervallen ({expires})", entry.lot.number),
+                format!("lot {} has already expired ({expires})", entry.lot.number),
+            );
+        }
+    }
+    if conflict {
+        return None;
+    }
+    LotSet::new(m.entries.iter().map(|e| e.lot.clone()).collect()).ok()
+}
+
+/// The message, when every part of it could be read.
+pub fn assemble(m: DecodedMessage, lots: Option<LotSet>) -> Option<LotMessage> {
+    Some(LotMessage {
+        id: m.id?,
+        created: m.created?,
+        sender: m.sender?,
+        receiver: m.receiver?,
+        author: m.author,
+        period: m.period?,
+        lots: lots.filter(|l| !l.is_empty())?,
+    })
+}

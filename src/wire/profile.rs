@@ -1,0 +1,205 @@
+//! The structure lotgate accepts, element by element: for each element on the path to the
+//! data, its children in schema order with their cardinality. Children the official
+//! schema allows but lotgate does not use are listed as optional and skipped; anything
+//! else, and anything out of order, is reported. Fixed attribute values are checked here
+//! too.
+
+use super::HL7_NS;
+use crate::validate::{Report, Rule};
+use crate::xml::Element;
+
+/// No upper bound.
+pub const MANY: u32 = u32::MAX;
+
+/// One child slot of a content model: name, minimum and maximum occurrences.
+pub type Slot = (&'static str, u32, u32);
+
+/// The children the official schema allows before any content (`InfrastructureRootElements`).
+const ROOT_ELEMENTS: [Slot; 3] = [
+    ("realmCode", 0, MANY),
+    ("typeId", 0, 1),
+    ("templateId", 0, MANY),
+];
+
+/// The children of one element, sorted into its content model's slots.
+pub struct Children<'d, 'a> {
+    slots: &'static [Slot],
+    found: Vec<Vec<Element<'d, 'a>>>,
+}
+
+impl<'d, 'a> Children<'d, 'a> {
+    /// All children that filled slot `name`.
+    pub fn all(&self, name: &str) -> &[Element<'d, 'a>] {
+        self.slots
+            .iter()
+            .position(|(slot, _, _)| *slot == name)
+            .map(|i| self.found[i].as_slice())
+            .unwrap_or(&[])
+    }
+
+    /// The first child in slot `name`.
+    pub fn one(&self, name: &str) -> Option<Element<'d, 'a>> {
+        self.all(name).first().copied()
+    }
+}
+
+/// Sorts the children of `element` into `slots`, reporting children in another namespace
+/// or not in the model, children out of order, missing required ones and repeats.
+pub fn children<'d, 'a>(
+    element: Element<'d, 'a>,
+    slots: &'static [Slot],
+    report: &mut Report,
+) -> Children<'d, 'a> {
+    let mut found: Vec<Vec<Element<'d, 'a>>> = vec![Vec::new(); slots.len()];
+    let mut cursor = 0;
+    for child in element.children() {
+        let slot = (child.namespace() == HL7_NS)
+            .then(|| slots.iter().position(|(name, _, _)| *name == child.name()))
+            .flatten();
+        match slot {
+            Some(i) if i >= cursor => {
+                cursor = i;
+                found[i].push(child);
+            }
+            Some(_) => report.add(
+                Rule::StructureUnexpected,
+                child.xpath(),
+                format!(
+                    "element {} staat niet op de volgorde van het schema",
+                    child.name()
+                ),
+                format!("element {} is out of schema order", child.name()),
+            ),
+            None => report.add(
+                Rule::StructureUnexpected,
+                child.xpath(),
+                format!("element {} is hier niet toegestaan", qualified(child)),
+                format!("element {} is not allowed here", qualified(child)),
+            ),
+        }
+    }
+    for ((name, min, max), elements) in slots.iter().zip(&found) {
+        if (elements.len() as u32) < *min {
+            missing(report, element, name);
+        }
+        if elements.len() as u32 > *max {
+            let extra = elements[*max as usize];
+            report.add(
+                Rule::StructureRepeated,
+                extra.xpath(),
+                format!("element {name} mag hier hoogstens {max} keer voorkomen"),
+                format!("element {name} may occur at most {max} times here"),
+            );
+        }
+    }
+    Children { slots, found }
+}
+
+/// Reports a missing required child element.
+pub fn missing(report: &mut Report, parent: Element<'_, '_>, name: &str) {
+    report.add(
+        Rule::StructureMissing,
+        format!("{}/{name}", parent.xpath()),
+        format!("verplicht element {name} ontbreekt in {}", parent.name()),
+        format!("required element {name} is missing in {}", parent.name()),
+    );
+}
+
+/// Checks that attribute `name` of `element` has exactly `expected` (missing or other:
+/// reported under `rule`). Returns whether it matched.
+pub fn fixed(
+    report: &mut Report,
+    rule: Rule,
+    element: Element<'_, '_>,
+    name: &str,
+    expected: &str,
+) -> bool {
+    match element.attr(name) {
+        Some(value) if value == expected => true,
+        Some(value) => {
+            report.add(
+                rule,
+                format!("{}/@{name}", element.xpath()),
+                format!("{name} is \"{value}\", verwacht \"{expected}\""),
+                format!("{name} is \"{value}\", expected \"{expected}\""),
+            );
+            false
+        }
+        None => {
+            report.add(
+                rule,
+                format!("{}/@{name}", element.xpath()),
+                format!("attribuut {name} (\"{expected}\") ontbreekt"),
+                format!("attribute {name} (\"{expected}\") is missing"),
+            );
+            false
+        }
+    }
+}
+
+fn qualified(element: Element<'_, '_>) -> String {
+    match element.namespace() {
+        HL7_NS => element.name().to_owned(),
+        "" => format!("{} (zonder namespace)", element.name()),
+        ns => format!("{{{ns}}}{}", element.name()),
+    }
+}
+
+macro_rules! model {
+    ($name:ident: $($slot:expr),* $(,)?) => {
+        #[doc = concat!("Content model of `", stringify!($name), "`.")]
+        pub const $name: &[Slot] = &[$($slot),*];
+    };
+}
+
+model!(MESSAGE:
+    ("id", 1, 1), ("creationTime", 1, 1), ("versionCode", 1, 1), ("interactionId", 1, 1),
+    ("profileId", 1, 1), ("processingCode", 1, 1), ("processingModeCode", 1, 1),
+    ("acceptAckCode", 1, 1), ("attentionLine", 0, MANY), ("receiver", 1, 1),
+    ("respondTo", 0, 1), ("sender", 1, 1), ("ControlActProcess", 1, 1));
+model!(ACKNOWLEDGEMENT_MESSAGE:
+    ("id", 1, 1), ("creationTime", 1, 1), ("versionCode", 1, 1), ("interactionId", 1, 1),
+    ("profileId", 1, MANY), ("processingCode", 1, 1), ("processingModeCode", 1, 1),
+    ("acceptAckCode", 1, 1), ("acknowledgement", 1, 1), ("attentionLine", 0, MANY),
+    ("receiver", 1, 1), ("respondTo", 0, 1), ("sender", 1, 1));
+model!(COMMUNICATION_FUNCTION: ("telecom", 0, MANY), ("device", 1, 1));
+model!(DEVICE:
+    ("id", 1, 1), ("name", 0, MANY), ("desc", 0, MANY), ("existenceTime", 0, MANY),
+    ("telecom", 0, MANY), ("manufacturerModelName", 0, MANY), ("softwareName", 0, MANY),
+    ("agencyFor", 0, 1), ("location", 0, 1));
+model!(CONTROL_ACT:
+    ("id", 0, MANY), ("code", 0, MANY), ("text", 0, MANY), ("effectiveTime", 0, MANY),
+    ("priorityCode", 0, MANY), ("reasonCode", 0, MANY), ("languageCode", 0, MANY),
+    ("authorOrPerformer", 1, 1), ("dataEnterer", 0, MANY), ("informationRecipient", 0, MANY),
+    ("overseer", 0, MANY), ("reason", 0, MANY), ("subject", 1, 1));
+model!(AUTHOR:
+    ("noteText", 0, MANY), ("time", 0, MANY), ("modeCode", 0, MANY), ("signatureCode", 0, MANY),
+    ("signatureText", 0, MANY), ("participant", 1, 1));
+model!(PARTICIPANT: ("AssignedDevice", 1, 1));
+model!(ASSIGNED_DEVICE:
+    ("id", 1, 2), ("code", 0, 1), ("addr", 0, MANY), ("telecom", 0, MANY), ("effectiveTime", 0, 1),
+    ("certificateText", 0, 1), ("assignedPrincipalChoiceList", 0, 1), ("Organization", 0, 1),
+    ("templateId", 0, MANY));
+model!(ORGANIZATION:
+    ("id", 1, 1), ("code", 0, 1), ("name", 0, 1), ("desc", 0, 1), ("statusCode", 0, 1),
+    ("telecom", 0, MANY), ("addr", 0, MANY), ("standardIndustryClassCode", 0, 1),
+    ("contact", 0, MANY), ("part", 0, MANY), ("part-of", 0, MANY), ("templateId", 0, MANY));
+model!(SUBJECT: ("ProductList", 1, 1));
+model!(PRODUCT_LIST:
+    ROOT_ELEMENTS[0], ROOT_ELEMENTS[1], ("templateId", 1, 1), ("id", 0, MANY), ("code", 1, 1),
+    ("statusCode", 0, 1), ("effectiveTime", 0, 1), ("product", 0, MANY));
+model!(PERIOD: ("low", 0, 1), ("width", 0, 1), ("high", 0, 1), ("center", 0, 1));
+model!(PRODUCT: ROOT_ELEMENTS[0], ROOT_ELEMENTS[1], ROOT_ELEMENTS[2], ("instanceOfKind", 1, 1));
+model!(INSTANCE_OF_KIND:
+    ROOT_ELEMENTS[0], ROOT_ELEMENTS[1], ROOT_ELEMENTS[2], ("quantity", 0, 1),
+    ("productInstanceInstance", 1, 1), ("kindOfProduct", 0, 1), ("subjectOf", 0, MANY));
+model!(PRODUCT_INSTANCE:
+    ROOT_ELEMENTS[0], ROOT_ELEMENTS[1], ROOT_ELEMENTS[2], ("id", 1, 1), ("quantity", 0, 1),
+    ("desc", 0, 1), ("existenceTime", 0, 1), ("lotNumberText", 0, 1), ("expirationTime", 0, 1),
+    ("stabilityTime", 0, 1), ("asIdentifiedItem", 0, 1), ("asContent", 0, 1), ("asMember", 0, 1),
+    ("asInstanceOfKind", 1, 1), ("part", 0, MANY), ("ingredient", 0, MANY), ("member", 0, MANY));
+model!(AS_INSTANCE_OF_KIND: ROOT_ELEMENTS[0], ROOT_ELEMENTS[1], ROOT_ELEMENTS[2], ("kindOfMaterialKind", 1, 1));
+model!(MATERIAL_KIND: ROOT_ELEMENTS[0], ROOT_ELEMENTS[1], ROOT_ELEMENTS[2], ("code", 1, 1), ("name", 0, MANY));
+model!(ACKNOWLEDGEMENT: ("acknowledgementDetail", 0, MANY), ("targetMessage", 1, 1));
+model!(ACK_DETAIL: ("code", 1, 1), ("text", 0, 1), ("location", 0, 1));
+model!(TARGET_MESSAGE: ("id", 1, 1));
