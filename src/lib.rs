@@ -3,6 +3,7 @@ pub mod cli;
 pub mod ids;
 pub mod lot;
 pub mod message;
+pub mod sample;
 pub mod timestamp;
 pub mod vaccine;
 pub mod validate;

@@ -535,12 +535,7 @@ fn read_expiry(e: Element<'_, '_>, report: &mut Report) -> Result<Option<chrono:
         }
     }
     let Some(high) = kids.one("high") else {
-        report.add(
-            Rule::LotExpiryFormat,
-            format!("{}/high", e.xpath()),
-            "expirationTime zonder high",
-            "expirationTime without high",
-        );
+        profile::missing(report, e, "high");
         return Err(());
     };
     let value = high.attr("value").unwrap_or("");

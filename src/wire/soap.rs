@@ -95,7 +95,12 @@ pub fn open<'d, 'a>(
 ) -> Option<Body<'d, 'a>> {
     let root = doc.root();
     if root.name() != "Envelope" {
-        if allow_bare {
+        // A bare document is taken as the interaction when it is in the HL7 namespace or
+        // at least named like an HL7 interaction (then its namespace is what is wrong).
+        let looks_hl7 = root.namespace() == HL7_NS
+            || root.name() == MESSAGE_INTERACTION
+            || root.name() == ACK_INTERACTION;
+        if allow_bare && looks_hl7 {
             return Some(Body::Interaction(root));
         }
         not_envelope(report, root);

@@ -1,0 +1,6 @@
+//! lotgate's integration tests: one binary, modules per area, shared support.
+
+mod cli;
+mod codec;
+mod corpus;
+mod support;
