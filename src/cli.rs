@@ -76,7 +76,7 @@ pub fn main() -> ExitCode {
 }
 
 fn check_config(path: &Path) -> ExitCode {
-    match load_config_pending(path) {
+    match crate::config::Config::load(path) {
         Ok(config) => {
             println!("{}: OK\n{}", path.display(), config.summary());
             ExitCode::SUCCESS
@@ -89,7 +89,7 @@ fn check_config(path: &Path) -> ExitCode {
 }
 
 fn run(path: &Path) -> ExitCode {
-    if let Err(e) = load_config_pending(path) {
+    if let Err(e) = crate::config::Config::load(path) {
         eprintln!("{}: invalid configuration\n{e}", path.display());
         return ExitCode::from(2);
     }
@@ -226,15 +226,4 @@ fn text_report(file: &Path, outcome: &validate::Outcome, lang: Language) -> Stri
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-// TODO-CONFIG: replaced by crate::config::Config::load once the module lands.
-struct PendingConfig;
-impl PendingConfig {
-    fn summary(&self) -> String {
-        String::new()
-    }
-}
-fn load_config_pending(_path: &Path) -> Result<PendingConfig, String> {
-    Err("configuration support is not built yet".into())
 }

@@ -1,5 +1,6 @@
 //! lotgate: a reliable gateway for vaccine lot numbers (JGZ-4 "Versturen partijnummers").
 pub mod cli;
+pub mod config;
 pub mod ids;
 pub mod lot;
 pub mod message;

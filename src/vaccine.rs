@@ -5,6 +5,7 @@
 //! allowed, and validation reports it as a warning. A code that is not two digits is
 //! not a vaccine type at all.
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// OID of the RIVM "Soort Vaccinatie" code system.
@@ -70,9 +71,10 @@ impl VaccineCode {
 
     /// The W0422 name of this code, or `None` for a code outside the value set.
     pub fn known_name(&self) -> Option<&'static str> {
-        W0422
-            .iter()
-            .find(|(code, _)| *code == self.as_str())
+        // Codes 01-30 are the table's positions, in order.
+        let n = usize::from(self.0[0] - b'0') * 10 + usize::from(self.0[1] - b'0');
+        n.checked_sub(1)
+            .and_then(|i| W0422.get(i))
             .map(|(_, name)| *name)
     }
 }
@@ -90,16 +92,18 @@ impl fmt::Display for VaccineCode {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct VaccineType {
     code: VaccineCode,
-    name: String,
+    // The table's own name is borrowed: thousands of lots share a handful of names.
+    name: Cow<'static, str>,
 }
 
 impl VaccineType {
     /// A vaccine type with the given display name.
-    pub fn new(code: VaccineCode, name: impl Into<String>) -> Self {
-        Self {
-            code,
-            name: name.into(),
-        }
+    pub fn new(code: VaccineCode, name: &str) -> Self {
+        let name = match code.known_name() {
+            Some(known) if known == name => Cow::Borrowed(known),
+            _ => Cow::Owned(name.to_owned()),
+        };
+        Self { code, name }
     }
 
     /// A vaccine type from W0422 with the table's name; `None` for an unknown code.

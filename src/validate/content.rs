@@ -61,9 +61,9 @@ pub fn check_identity(m: &DecodedMessage, options: &Options, report: &mut Report
     }
 }
 
-/// One vaccine type per lot number, duplicates and expired lots; builds the set when the
-/// lots allow it.
-pub fn check_lots(m: &DecodedMessage, report: &mut Report) -> Option<LotSet> {
+/// One vaccine type per lot number, duplicates and expired lots; builds the set (taking
+/// the lots out of `m`) when the lots allow it.
+pub fn check_lots(m: &mut DecodedMessage, report: &mut Report) -> Option<LotSet> {
     let mut seen: HashMap<&str, usize> = HashMap::with_capacity(m.entries.len());
     let mut conflict = false;
     for (i, entry) in m.entries.iter().enumerate() {
@@ -142,7 +142,8 @@ pub fn check_lots(m: &DecodedMessage, report: &mut Report) -> Option<LotSet> {
     if conflict {
         return None;
     }
-    LotSet::new(m.entries.iter().map(|e| e.lot.clone()).collect()).ok()
+    let entries = std::mem::take(&mut m.entries);
+    LotSet::new(entries.into_iter().map(|e| e.lot).collect()).ok()
 }
 
 /// The message, when every part of it could be read.

@@ -106,7 +106,7 @@ pub fn check(input: &[u8], options: &Options) -> Outcome {
     if !soap::is_interaction(interaction, MESSAGE_INTERACTION, &mut report) {
         return outcome(report, None, None);
     }
-    let decoded = wire::decode_message(interaction, &mut report);
+    let mut decoded = wire::decode_message(interaction, &mut report);
     if decoded.sender.is_none() && !report.contains(Rule::Hl7SenderId) {
         report.add(
             Rule::Hl7SenderId,
@@ -116,7 +116,7 @@ pub fn check(input: &[u8], options: &Options) -> Outcome {
         );
     }
     content::check_identity(&decoded, options, &mut report);
-    let lots = content::check_lots(&decoded, &mut report);
+    let lots = content::check_lots(&mut decoded, &mut report);
     let reply_to = match (&decoded.id, &decoded.sender) {
         (Some(message), Some(sender)) => Some(ReplyTo {
             message: message.clone(),

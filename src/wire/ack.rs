@@ -38,11 +38,11 @@ pub fn decode_acknowledgement(
     let ack_kids = profile::children(ack, profile::ACKNOWLEDGEMENT, report);
     let mut details = Vec::new();
     for detail in ack_kids.all("acknowledgementDetail") {
-        if let Some(d) = read_detail(*detail, report) {
+        if let Some(d) = read_detail(detail, report) {
             details.push(d);
         }
     }
-    if type_code == Some(AckType::CE) && ack_kids.all("acknowledgementDetail").is_empty() {
+    if type_code == Some(AckType::CE) && ack_kids.one("acknowledgementDetail").is_none() {
         profile::missing(report, ack, "acknowledgementDetail");
     }
     let target = ack_kids.one("targetMessage").and_then(|t| {

@@ -112,16 +112,16 @@ pub(super) fn read_wrapper(
             );
         }
     }
-    for e in kids.all("profileId").iter().take(1) {
-        if profile::fixed(report, Rule::WrapperProfileId, *e, "root", PROFILE_ROOT) {
-            profile::fixed(
-                report,
-                Rule::WrapperProfileId,
-                *e,
-                "extension",
-                PROFILE_EXTENSION,
-            );
-        }
+    if let Some(e) = kids.one("profileId")
+        && profile::fixed(report, Rule::WrapperProfileId, e, "root", PROFILE_ROOT)
+    {
+        profile::fixed(
+            report,
+            Rule::WrapperProfileId,
+            e,
+            "extension",
+            PROFILE_EXTENSION,
+        );
     }
     if let Some(e) = kids.one("processingCode") {
         profile::fixed(report, Rule::WrapperProcessingCode, e, "code", "P");
@@ -323,9 +323,8 @@ fn read_product_list(list: Element<'_, '_>, out: &mut DecodedMessage, report: &m
             "ProductList/effectiveTime is missing",
         ),
     }
-    let products = kids.all("product");
-    out.products = products.len();
-    if products.is_empty() {
+    out.products = kids.all("product").count();
+    if out.products == 0 {
         report.add(
             Rule::ListEmpty,
             format!("{PRODUCT_LIST_PATH}/product"),
@@ -333,9 +332,9 @@ fn read_product_list(list: Element<'_, '_>, out: &mut DecodedMessage, report: &m
             "the list holds no lot number (product) at all",
         );
     }
-    out.entries.reserve(products.len());
-    for (i, product) in products.iter().enumerate() {
-        if let Some(lot) = read_product(*product, i + 1, report) {
+    out.entries.reserve(out.products);
+    for (i, product) in kids.all("product").enumerate() {
+        if let Some(lot) = read_product(product, i + 1, report) {
             out.entries.push(Entry {
                 lot,
                 product: i + 1,
@@ -485,11 +484,11 @@ fn read_lot_number(id: Element<'_, '_>, position: usize, report: &mut Report) ->
             "a lot id must have either a nullFlavor or an OID as root",
         ),
     }
-    let location = format!("{}/@extension", id.xpath());
+    let location = || format!("{}/@extension", id.xpath());
     let Some(extension) = id.attr("extension") else {
         report.add(
             Rule::LotMissing,
-            location,
+            location(),
             format!("product {position} heeft geen partijnummer (id/@extension)"),
             format!("product {position} has no lot number (id/@extension)"),
         );
@@ -511,7 +510,7 @@ fn read_lot_number(id: Element<'_, '_>, position: usize, report: &mut Report) ->
             };
             report.add(
                 rule,
-                location,
+                location(),
                 format!("product {position}: {nl}"),
                 format!("product {position}: {e}"),
             );

@@ -21,36 +21,44 @@ const ROOT_ELEMENTS: [Slot; 3] = [
     ("templateId", 0, MANY),
 ];
 
-/// The children of one element, sorted into its content model's slots.
+/// The children of one element, checked against its content model.
+///
+/// Holds no copies: lookups walk the element's children, so checking a list of 100,000
+/// products allocates nothing per product.
 pub struct Children<'d, 'a> {
-    slots: &'static [Slot],
-    found: Vec<Vec<Element<'d, 'a>>>,
+    parent: Element<'d, 'a>,
 }
 
 impl<'d, 'a> Children<'d, 'a> {
-    /// All children that filled slot `name`.
-    pub fn all(&self, name: &str) -> &[Element<'d, 'a>] {
-        self.slots
-            .iter()
-            .position(|(slot, _, _)| *slot == name)
-            .map(|i| self.found[i].as_slice())
-            .unwrap_or(&[])
+    /// All HL7 children named `name`, in document order.
+    pub fn all<'n>(
+        &self,
+        name: &'n str,
+    ) -> impl Iterator<Item = Element<'d, 'a>> + use<'d, 'a, 'n> {
+        self.parent
+            .children()
+            .filter(move |c| c.name() == name && c.namespace() == HL7_NS)
     }
 
-    /// The first child in slot `name`.
+    /// The first HL7 child named `name`.
     pub fn one(&self, name: &str) -> Option<Element<'d, 'a>> {
-        self.all(name).first().copied()
+        self.all(name).next()
     }
 }
 
-/// Sorts the children of `element` into `slots`, reporting children in another namespace
-/// or not in the model, children out of order, missing required ones and repeats.
+/// The most slots a content model may have.
+const MAX_SLOTS: usize = 24;
+
+/// Checks the children of `element` against `slots`, reporting children in another
+/// namespace or not in the model, children out of order, missing required ones and
+/// repeats.
 pub fn children<'d, 'a>(
     element: Element<'d, 'a>,
     slots: &'static [Slot],
     report: &mut Report,
 ) -> Children<'d, 'a> {
-    let mut found: Vec<Vec<Element<'d, 'a>>> = vec![Vec::new(); slots.len()];
+    debug_assert!(slots.len() <= MAX_SLOTS);
+    let mut counts = [0u32; MAX_SLOTS];
     let mut cursor = 0;
     for child in element.children() {
         let slot = (child.namespace() == HL7_NS)
@@ -59,7 +67,22 @@ pub fn children<'d, 'a>(
         match slot {
             Some(i) if i >= cursor => {
                 cursor = i;
-                found[i].push(child);
+                counts[i] += 1;
+                let max = slots[i].2;
+                if counts[i] == max.saturating_add(1) {
+                    report.add(
+                        Rule::StructureRepeated,
+                        child.xpath(),
+                        format!(
+                            "element {} mag hier hoogstens {max} keer voorkomen",
+                            child.name()
+                        ),
+                        format!(
+                            "element {} may occur at most {max} times here",
+                            child.name()
+                        ),
+                    );
+                }
             }
             Some(_) => report.add(
                 Rule::StructureUnexpected,
@@ -78,21 +101,12 @@ pub fn children<'d, 'a>(
             ),
         }
     }
-    for ((name, min, max), elements) in slots.iter().zip(&found) {
-        if (elements.len() as u32) < *min {
+    for ((name, min, _), count) in slots.iter().zip(counts) {
+        if count < *min {
             missing(report, element, name);
         }
-        if elements.len() as u32 > *max {
-            let extra = elements[*max as usize];
-            report.add(
-                Rule::StructureRepeated,
-                extra.xpath(),
-                format!("element {name} mag hier hoogstens {max} keer voorkomen"),
-                format!("element {name} may occur at most {max} times here"),
-            );
-        }
     }
-    Children { slots, found }
+    Children { parent: element }
 }
 
 /// Reports a missing required child element.

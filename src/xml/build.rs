@@ -2,34 +2,41 @@
 //! element arena, enforcing the limits and refusing hostile constructs.
 
 use super::{Attr, Document, Limits, NONE, Node, NodeId, XmlError, XmlErrorKind};
-use quick_xml::NsReader;
+use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
-use quick_xml::name::ResolveResult;
 use std::borrow::Cow;
+
+/// The namespace bound to the `xml` prefix by definition.
+const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 
 /// Refuses characters that XML 1.0 does not allow anywhere in a document: C0 controls
 /// other than tab, line feed and carriage return, and U+FFFE/U+FFFF.
 pub(super) fn check_chars(bytes: &[u8]) -> Result<(), XmlError> {
     let bad_control = |b: u8| b < 0x20 && b != b'\t' && b != b'\n' && b != b'\r';
-    if let Some(at) = bytes.iter().position(|&b| bad_control(b)) {
-        return Err(XmlError::new(
-            XmlErrorKind::Malformed,
-            format!(
-                "control character U+{:04X} is not allowed in XML",
-                bytes[at]
-            ),
-            at,
-        ));
+    // Scan in blocks without early exit so the compiler can vectorise; look for the
+    // exact position only in a block that has a bad byte.
+    for (block, chunk) in bytes.chunks(4096).enumerate() {
+        if chunk.iter().fold(false, |bad, &b| bad | bad_control(b)) {
+            let at = block * 4096 + chunk.iter().position(|&b| bad_control(b)).unwrap_or(0);
+            return Err(XmlError::new(
+                XmlErrorKind::Malformed,
+                format!(
+                    "control character U+{:04X} is not allowed in XML",
+                    bytes[at]
+                ),
+                at,
+            ));
+        }
     }
-    if let Some(at) = bytes
-        .windows(3)
-        .position(|w| w[0] == 0xEF && w[1] == 0xBF && (w[2] == 0xBE || w[2] == 0xBF))
-    {
-        return Err(XmlError::new(
-            XmlErrorKind::Malformed,
-            "non-character U+FFFE/U+FFFF",
-            at,
-        ));
+    // U+FFFE and U+FFFF are EF BF BE / EF BF BF in UTF-8.
+    for at in memchr::memchr_iter(0xEF, bytes) {
+        if bytes.get(at + 1) == Some(&0xBF) && matches!(bytes.get(at + 2), Some(0xBE | 0xBF)) {
+            return Err(XmlError::new(
+                XmlErrorKind::Malformed,
+                "non-character U+FFFE/U+FFFF",
+                at,
+            ));
+        }
     }
     Ok(())
 }
@@ -42,9 +49,15 @@ fn is_xml_char(c: char) -> bool {
 pub(super) struct Builder<'a, 'l> {
     source: &'a str,
     limits: &'l Limits,
-    reader: NsReader<&'a [u8]>,
+    reader: Reader<&'a [u8]>,
     doc: Document<'a>,
     stack: Vec<NodeId>,
+    /// Namespace bindings in scope, innermost last: (prefix, `""` for the default, id).
+    /// Resolved here rather than by quick-xml's resolver so that each start tag's
+    /// attributes are read once.
+    bindings: Vec<(&'a str, u32)>,
+    /// For each open element, the length of `bindings` before its own declarations.
+    binding_marks: Vec<usize>,
     /// Per open element (and one for the top level): how many children of each name it
     /// has so far. Reused across elements to avoid allocating per element.
     counters: Vec<SiblingCounter<'a>>,
@@ -82,7 +95,7 @@ impl<'a> SiblingCounter<'a> {
 
 impl<'a, 'l> Builder<'a, 'l> {
     pub(super) fn new(source: &'a str, limits: &'l Limits) -> Self {
-        let mut reader = NsReader::from_str(source);
+        let mut reader = Reader::from_str(source);
         let config = reader.config_mut();
         config.check_end_names = true;
         config.check_comments = true;
@@ -93,11 +106,15 @@ impl<'a, 'l> Builder<'a, 'l> {
             reader,
             doc: Document {
                 source,
-                nodes: Vec::new(),
-                attrs: Vec::new(),
+                // Rough sizes for lotgate's messages (about 50 bytes per element), so
+                // that large documents do not spend their time regrowing these.
+                nodes: Vec::with_capacity(source.len() / 50),
+                attrs: Vec::with_capacity(source.len() / 40),
                 namespaces: vec![String::new()],
             },
             stack: Vec::new(),
+            bindings: Vec::new(),
+            binding_marks: Vec::new(),
             counters: vec![SiblingCounter::default()],
             root_closed: false,
         }
@@ -110,21 +127,13 @@ impl<'a, 'l> Builder<'a, 'l> {
     pub(super) fn run(mut self) -> Result<Document<'a>, XmlError> {
         loop {
             let start = self.reader.buffer_position() as usize;
-            let (ns, event) = match self.reader.read_resolved_event() {
-                Ok((ns, event)) => {
-                    let ns = match &event {
-                        Event::Start(_) | Event::Empty(_) => {
-                            intern(&mut self.doc.namespaces, namespace_of(ns), start)?
-                        }
-                        _ => None,
-                    };
-                    (ns, event)
-                }
+            let event = match self.reader.read_event() {
+                Ok(event) => event,
                 Err(e) => return Err(self.error(XmlErrorKind::Malformed, e.to_string())),
             };
             match event {
-                Event::Start(e) => self.open(ns, &e, start, false)?,
-                Event::Empty(e) => self.open(ns, &e, start, true)?,
+                Event::Start(e) => self.open(&e, start, false)?,
+                Event::Empty(e) => self.open(&e, start, true)?,
                 Event::End(_) => self.close(),
                 Event::Text(t) => {
                     let text = t.xml10_content();
@@ -201,16 +210,7 @@ impl<'a, 'l> Builder<'a, 'l> {
         Ok(())
     }
 
-    fn open(
-        &mut self,
-        ns: Option<u32>,
-        e: &BytesStart<'a>,
-        start: usize,
-        empty: bool,
-    ) -> Result<(), XmlError> {
-        let Some(ns) = ns else {
-            return Err(self.error(XmlErrorKind::Malformed, "undeclared namespace prefix"));
-        };
+    fn open(&mut self, e: &BytesStart<'a>, start: usize, empty: bool) -> Result<(), XmlError> {
         if self.stack.is_empty() && (self.root_closed || !self.doc.nodes.is_empty()) {
             return Err(self.error(XmlErrorKind::Malformed, "more than one root element"));
         }
@@ -226,14 +226,26 @@ impl<'a, 'l> Builder<'a, 'l> {
                 format!("more than {} elements", self.limits.max_elements),
             ));
         }
-        let name = self.local_name(e)?;
+        let (prefix, name) = self.split_name(e)?;
         let attrs_start = self.doc.attrs.len() as u32;
+        let binding_mark = self.bindings.len();
+        let mut prefixed_attrs = false;
         for attr in e.attributes() {
             let attr = attr.map_err(|e| self.error(XmlErrorKind::Malformed, e.to_string()))?;
             let key: &str = attr.key.as_ref();
             if key == "xmlns" || key.starts_with("xmlns:") {
+                let value = attr
+                    .normalized_value(quick_xml::XmlVersion::Explicit1_0)
+                    .map_err(|e| self.error(XmlErrorKind::Malformed, format!("{key}: {e}")))?;
+                let Cow::Borrowed(key) = self.rebase(Cow::Borrowed(key)) else {
+                    return Err(
+                        self.error(XmlErrorKind::Malformed, "attribute name outside the input")
+                    );
+                };
+                self.declare(key, &value)?;
                 continue;
             }
+            prefixed_attrs |= key.contains(':');
             if self.doc.attrs.len() - attrs_start as usize >= self.limits.max_attributes {
                 return Err(self.error(
                     XmlErrorKind::TooLarge,
@@ -248,7 +260,11 @@ impl<'a, 'l> Builder<'a, 'l> {
                 .map_err(|e| {
                     self.error(XmlErrorKind::Malformed, format!("attribute {key}: {e}"))
                 })?;
-            if let Some(c) = value.chars().find(|c| !is_xml_char(*c)) {
+            // Raw characters were checked for the whole input already; only a value that
+            // references resolved (so was rebuilt) can hold a forbidden one.
+            if let Cow::Owned(v) = &value
+                && let Some(c) = v.chars().find(|c| !is_xml_char(*c))
+            {
                 return Err(self.error(
                     XmlErrorKind::Malformed,
                     format!(
@@ -264,6 +280,10 @@ impl<'a, 'l> Builder<'a, 'l> {
             };
             self.doc.attrs.push(Attr { name, value });
         }
+        if prefixed_attrs {
+            self.check_attribute_prefixes(attrs_start as usize)?;
+        }
+        let ns = self.resolve(prefix)?;
         let id = self.doc.nodes.len() as NodeId;
         let parent = self.stack.last().copied().unwrap_or(NONE);
         let end = self.reader.buffer_position() as usize;
@@ -282,6 +302,7 @@ impl<'a, 'l> Builder<'a, 'l> {
         });
         if parent != NONE {
             let p = &mut self.doc.nodes[parent as usize];
+            p.text = None;
             let previous = p.last_child;
             p.last_child = id;
             if previous == NONE {
@@ -291,11 +312,13 @@ impl<'a, 'l> Builder<'a, 'l> {
             }
         }
         if empty {
+            self.bindings.truncate(binding_mark);
             if parent == NONE {
                 self.root_closed = true;
             }
         } else {
             self.stack.push(id);
+            self.binding_marks.push(binding_mark);
             if self.counters.len() <= self.stack.len() {
                 self.counters.push(SiblingCounter::default());
             }
@@ -306,6 +329,9 @@ impl<'a, 'l> Builder<'a, 'l> {
 
     fn close(&mut self) {
         if let Some(id) = self.stack.pop() {
+            if let Some(mark) = self.binding_marks.pop() {
+                self.bindings.truncate(mark);
+            }
             self.doc.nodes[id as usize].span.end = self.reader.buffer_position() as usize;
             if self.stack.is_empty() {
                 self.root_closed = true;
@@ -321,6 +347,11 @@ impl<'a, 'l> Builder<'a, 'l> {
             return Err(self.error(XmlErrorKind::Malformed, "text outside the root element"));
         };
         let node = &mut self.doc.nodes[id as usize];
+        // Only the text of elements without children is kept (lotgate reads text from
+        // leaves only); this keeps the indentation between elements out of memory.
+        if node.first_child != NONE {
+            return Ok(());
+        }
         node.text = Some(match node.text.take() {
             None => text,
             Some(previous) => Cow::Owned(previous.into_owned() + &text),
@@ -328,15 +359,64 @@ impl<'a, 'l> Builder<'a, 'l> {
         Ok(())
     }
 
-    /// The local name of an element, borrowed from the source.
-    fn local_name(&self, e: &BytesStart<'a>) -> Result<&'a str, XmlError> {
-        let local = e.local_name();
-        match self.rebase(Cow::Borrowed(local.as_ref())) {
-            Cow::Borrowed(name) => Ok(name),
-            Cow::Owned(_) => {
-                Err(self.error(XmlErrorKind::Malformed, "element name outside the input"))
+    /// The prefix (`""` for none) and local name of an element, borrowed from the source.
+    fn split_name(&self, e: &BytesStart<'a>) -> Result<(&'a str, &'a str), XmlError> {
+        let name = e.name();
+        let qname: &str = name.as_ref();
+        let Cow::Borrowed(qname) = self.rebase(Cow::Borrowed(qname)) else {
+            return Err(self.error(XmlErrorKind::Malformed, "element name outside the input"));
+        };
+        Ok(match qname.split_once(':') {
+            Some((prefix, local)) => (prefix, local),
+            None => ("", qname),
+        })
+    }
+
+    /// Records a namespace declaration (`xmlns` or `xmlns:p`) of the element being opened.
+    fn declare(&mut self, key: &'a str, value: &str) -> Result<(), XmlError> {
+        let prefix = key.strip_prefix("xmlns:").unwrap_or("");
+        let bad = match prefix {
+            "xmlns" => true,
+            "xml" => value != XML_NS,
+            "" => false,
+            _ => value.is_empty(),
+        };
+        if bad {
+            return Err(self.error(
+                XmlErrorKind::Malformed,
+                format!("namespace declaration {key}=\"{value}\" is not allowed"),
+            ));
+        }
+        let position = self.reader.buffer_position() as usize;
+        let id = intern(&mut self.doc.namespaces, value, position)?;
+        self.bindings.push((prefix, id));
+        Ok(())
+    }
+
+    /// The namespace of a prefix in scope (`""`: the default namespace, or none).
+    fn resolve(&self, prefix: &str) -> Result<u32, XmlError> {
+        if let Some((_, id)) = self.bindings.iter().rev().find(|(p, _)| *p == prefix) {
+            return Ok(*id);
+        }
+        if prefix.is_empty() {
+            return Ok(0);
+        }
+        Err(self.error(
+            XmlErrorKind::Malformed,
+            format!("undeclared namespace prefix {prefix:?}"),
+        ))
+    }
+
+    /// Well-formedness for namespaces: every attribute prefix must be declared.
+    fn check_attribute_prefixes(&self, first: usize) -> Result<(), XmlError> {
+        for attr in &self.doc.attrs[first..] {
+            if let Some((prefix, _)) = attr.name.split_once(':')
+                && prefix != "xml"
+            {
+                self.resolve(prefix)?;
             }
         }
+        Ok(())
     }
 
     /// Turns text that quick-xml borrowed from the input into a borrow of the source with
@@ -357,17 +437,10 @@ impl<'a, 'l> Builder<'a, 'l> {
     }
 }
 
-/// Finds or adds a namespace URI in the document's table; `None` for an undeclared prefix.
-fn intern(
-    namespaces: &mut Vec<String>,
-    ns: Option<&str>,
-    position: usize,
-) -> Result<Option<u32>, XmlError> {
-    let Some(ns) = ns else {
-        return Ok(None);
-    };
+/// Finds or adds a namespace URI in the document's table (id 0 is "no namespace").
+fn intern(namespaces: &mut Vec<String>, ns: &str, position: usize) -> Result<u32, XmlError> {
     if let Some(i) = namespaces.iter().position(|n| n == ns) {
-        return Ok(Some(i as u32));
+        return Ok(i as u32);
     }
     if namespaces.len() >= 64 {
         return Err(XmlError::new(
@@ -377,14 +450,5 @@ fn intern(
         ));
     }
     namespaces.push(ns.to_owned());
-    Ok(Some(namespaces.len() as u32 - 1))
-}
-
-/// The namespace of a resolved name: `Some("")` for none, `None` for an unknown prefix.
-fn namespace_of(ns: ResolveResult<'_>) -> Option<&str> {
-    match ns {
-        ResolveResult::Bound(ns) => Some(ns.into_inner()),
-        ResolveResult::Unbound => Some(""),
-        ResolveResult::Unknown(_) => None,
-    }
+    Ok(namespaces.len() as u32 - 1)
 }

@@ -1,0 +1,209 @@
+//! The problem collector of stage two: parses one value with its key, records what is
+//! wrong and hands back a fallback so that checking can go on.
+
+use crate::config::error::Problem;
+use crate::config::values::{self, EmailAddress};
+use crate::ids::ApplicationId;
+use chrono::NaiveTime;
+use std::net::SocketAddr;
+use std::ops::RangeInclusive;
+use std::path::{Component, Path, PathBuf};
+use std::time::Duration;
+
+/// Collects problems and parses values with their key, falling back to defaults.
+pub(super) struct Checker<'a> {
+    base_dir: &'a Path,
+    problems: Vec<Problem>,
+}
+
+impl<'a> Checker<'a> {
+    /// A checker for a file in `base_dir`, with no problems yet.
+    pub(super) fn new(base_dir: &'a Path) -> Self {
+        Self {
+            base_dir,
+            problems: Vec::new(),
+        }
+    }
+
+    /// Whether no problem has been recorded.
+    pub(super) fn is_clean(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    /// The problems recorded, in order.
+    pub(super) fn into_problems(self) -> Vec<Problem> {
+        self.problems
+    }
+
+    /// Records a problem with `key`.
+    pub(super) fn err(&mut self, key: &str, message: impl Into<String>) {
+        self.problems.push(Problem::new(key, message));
+    }
+
+    /// A path, resolved against the config file's directory.
+    pub(super) fn path(&mut self, key: &str, value: Option<&str>) -> Option<PathBuf> {
+        let value = value?;
+        if value.trim().is_empty() {
+            self.err(key, "must not be empty: expected a path");
+            return None;
+        }
+        let path = Path::new(value);
+        if path.is_absolute() {
+            return Some(path.to_owned());
+        }
+        // `./data` becomes `data` (or `<dir>/data`), which reads better in messages.
+        let relative: PathBuf = path
+            .components()
+            .filter(|c| *c != Component::CurDir)
+            .collect();
+        Some(
+            match (
+                self.base_dir.as_os_str().is_empty(),
+                relative.as_os_str().is_empty(),
+            ) {
+                (true, true) => PathBuf::from("."),
+                (true, false) => relative,
+                (false, _) => self.base_dir.join(relative),
+            },
+        )
+    }
+
+    /// A whole number in `range`, `default` when absent or wrong.
+    pub(super) fn int(
+        &mut self,
+        key: &str,
+        value: Option<i64>,
+        default: i64,
+        range: RangeInclusive<i64>,
+    ) -> i64 {
+        match value {
+            None => default,
+            Some(n) if range.contains(&n) => n,
+            Some(n) => {
+                self.err(
+                    key,
+                    format!(
+                        "{n} is out of range; expected {} to {}",
+                        range.start(),
+                        range.end()
+                    ),
+                );
+                default
+            }
+        }
+    }
+
+    /// A duration of at least `min_secs` seconds, `default` when absent or wrong.
+    pub(super) fn duration(
+        &mut self,
+        key: &str,
+        value: Option<&str>,
+        default: &str,
+        min_secs: u64,
+    ) -> Duration {
+        let fallback = values::duration(default).unwrap_or(Duration::from_secs(min_secs));
+        let Some(text) = value else { return fallback };
+        match values::duration(text) {
+            Ok(d) if d.as_secs() >= min_secs => d,
+            Ok(_) => {
+                let min = humantime::format_duration(Duration::from_secs(min_secs));
+                self.err(
+                    key,
+                    format!("{text:?} is too short; expected at least {min}"),
+                );
+                fallback
+            }
+            Err(e) => {
+                self.err(key, e);
+                fallback
+            }
+        }
+    }
+
+    /// A time of day, `default` when absent or wrong.
+    pub(super) fn time(&mut self, key: &str, value: Option<&str>, default: NaiveTime) -> NaiveTime {
+        match value.map(values::time_of_day) {
+            None => default,
+            Some(Ok(t)) => t,
+            Some(Err(e)) => {
+                self.err(key, e);
+                default
+            }
+        }
+    }
+
+    /// An email address.
+    pub(super) fn email(&mut self, key: &str, value: &str) -> Option<EmailAddress> {
+        EmailAddress::parse(value)
+            .map_err(|e| self.err(key, e.to_string()))
+            .ok()
+    }
+
+    /// A required, non-empty list of email addresses.
+    pub(super) fn emails(&mut self, key: &str, value: Option<&[String]>) -> Vec<EmailAddress> {
+        match value {
+            None | Some([]) => {
+                self.err(
+                    key,
+                    "required: at least one email address, e.g. [\"beheer@example.org\"]",
+                );
+                Vec::new()
+            }
+            Some(list) => list
+                .iter()
+                .enumerate()
+                .filter_map(|(i, e)| self.email(&format!("{key}[{i}]"), e))
+                .collect(),
+        }
+    }
+
+    /// A required application id.
+    pub(super) fn application_id(
+        &mut self,
+        key: &str,
+        value: Option<&str>,
+        what: &str,
+    ) -> Option<ApplicationId> {
+        match value {
+            None => {
+                self.err(key, format!("required: {what} (1-20 digits)"));
+                None
+            }
+            Some(v) => ApplicationId::parse(v)
+                .map_err(|e| self.err(key, e.to_string()))
+                .ok(),
+        }
+    }
+
+    /// A listen address; refused when not loopback unless `insecure` (there is no TLS yet).
+    pub(super) fn listen(
+        &mut self,
+        section: &str,
+        value: Option<&str>,
+        default: &str,
+        insecure: bool,
+    ) -> SocketAddr {
+        let key = format!("{section}.listen");
+        let fallback =
+            values::socket_addr(default).unwrap_or(SocketAddr::from(([127, 0, 0, 1], 0)));
+        let addr = match value.map(values::socket_addr) {
+            None => fallback,
+            Some(Ok(a)) => a,
+            Some(Err(e)) => {
+                self.err(&key, e);
+                return fallback;
+            }
+        };
+        if !addr.ip().is_loopback() && !insecure {
+            self.err(
+                &key,
+                format!(
+                    "{addr} is not a loopback address and TLS is not configured: plain HTTP \
+                     would be open to the network. Listen on 127.0.0.1, or set \
+                     {section}.insecure = true to allow it explicitly"
+                ),
+            );
+        }
+        addr
+    }
+}

@@ -1,0 +1,409 @@
+//! The configuration: one TOML file, read in two stages. Stage one (`raw`) is the
+//! file's shape as serde sees it, with every key optional and unknown keys refused;
+//! stage two (`build`) checks every value and turns it into the ready-to-use [`Config`]
+//! below (durations, times of day, time zone, ids, resolved paths, socket addresses).
+//!
+//! Every problem names its full key path (`sender.destination[2].url`, indices from 0)
+//! and its line, and all problems are reported at once in a [`ConfigError`].
+//! Relative paths in the file are resolved against the directory of the file.
+//! Nothing here touches the network or the clock; only [`Config::load`] reads the file
+//! itself (files named in the configuration are not opened here).
+//!
+//! A value produced by [`Config::parse`] satisfies every rule documented on its fields;
+//! the fields are public so that tests can adjust a parsed configuration (for example
+//! listen on port 0), which bypasses those checks.
+
+mod build;
+mod document;
+mod error;
+mod raw;
+mod summary;
+mod values;
+
+#[cfg(test)]
+mod tests;
+
+pub use error::{ConfigError, Problem};
+pub use values::{Contact, EmailAddress, EmailAddressError};
+
+use crate::ids::{ApplicationId, Oid};
+use crate::message::Author;
+use crate::validate::Language;
+use chrono::NaiveTime;
+use chrono_tz::Tz;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// A checked configuration, ready to use.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// `[gateway]`: process-wide settings.
+    pub gateway: GatewayConfig,
+    /// `[admin]`: the admin listener (one per process).
+    pub admin: AdminConfig,
+    /// `[mail]`: how alert emails leave the process.
+    pub mail: MailConfig,
+    /// `[sender]`, when that role is enabled.
+    pub sender: Option<SenderConfig>,
+    /// `[receiver]`, when that role is enabled.
+    pub receiver: Option<ReceiverConfig>,
+}
+
+/// The two roles a process can run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// Delivers lot numbers to destinations.
+    Sender,
+    /// Accepts deliveries and serves lookups.
+    Receiver,
+}
+
+impl Role {
+    /// `sender` or `receiver`: the name of its config section and of its store directory.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Sender => "sender",
+            Role::Receiver => "receiver",
+        }
+    }
+}
+
+/// `[gateway]`
+#[derive(Debug, Clone, PartialEq)]
+pub struct GatewayConfig {
+    /// Where state lives; each role has its own sled database below it (see [`Self::store_dir`]).
+    pub data_dir: PathBuf,
+    /// The zone for send times, escalation and watchdog times (IANA name).
+    pub time_zone: Tz,
+    /// Language of alert emails and acknowledgement texts.
+    pub language: Language,
+    /// A `tracing` filter such as `info` or `lotgate=debug,info`; checked to be valid.
+    pub log: String,
+}
+
+impl GatewayConfig {
+    /// The directory of `role`'s sled database: `<data_dir>/sender` or `<data_dir>/receiver`.
+    pub fn store_dir(&self, role: Role) -> PathBuf {
+        self.data_dir.join(role.name())
+    }
+}
+
+/// `[admin]`: status, send-now, lookups, quarantine, health and metrics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminConfig {
+    /// Address to listen on. Not loopback only with `insecure` and a `token_file`.
+    pub listen: SocketAddr,
+    /// File holding the bearer token required for mutating calls from other hosts.
+    pub token_file: Option<PathBuf>,
+    /// Whether plain HTTP on a non-loopback address was explicitly allowed.
+    pub insecure: bool,
+}
+
+/// `[mail]`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailConfig {
+    /// The sender address of every alert email.
+    pub from: EmailAddress,
+    /// How emails are delivered.
+    pub transport: MailTransport,
+}
+
+/// How alert emails are delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MailTransport {
+    /// Each email is written as an `.eml` file into `dir` (local use and tests).
+    File {
+        /// The directory for `.eml` files.
+        dir: PathBuf,
+    },
+    /// Emails go to an SMTP server.
+    Smtp(SmtpConfig),
+}
+
+/// `[mail.smtp]`
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmtpConfig {
+    /// Server host name or IP address.
+    pub host: String,
+    /// Server port.
+    pub port: u16,
+    /// Transport security; `Plain` only when `host` is loopback.
+    pub security: SmtpSecurity,
+    /// Login, if the server needs one.
+    pub credentials: Option<SmtpCredentials>,
+    /// Timeout of one SMTP conversation.
+    pub timeout: Duration,
+}
+
+/// Transport security towards the SMTP server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmtpSecurity {
+    /// Plain connection upgraded with STARTTLS (usually port 587); the default.
+    StartTls,
+    /// TLS from the first byte (usually port 465).
+    Tls,
+    /// No encryption: only allowed towards a loopback host.
+    Plain,
+}
+
+/// SMTP login: a user name and where its password is kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmtpCredentials {
+    /// The user name.
+    pub username: String,
+    /// Where to read the password (never the password itself).
+    pub password: SecretSource,
+}
+
+/// Where a secret is kept. The configuration never holds the secret itself.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretSource {
+    /// Read the file (trailing line break removed).
+    File(PathBuf),
+    /// Read this environment variable.
+    Env(String),
+}
+
+/// `[sender]`: the role that delivers lot numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SenderConfig {
+    /// Our AORTA application id (`sender/device/id`).
+    pub application_id: ApplicationId,
+    /// Root OID of the ids of our messages.
+    pub message_id_root: Oid,
+    /// UZI server number and organisation for the author device; both or neither.
+    pub author: Author,
+    /// Who receives rejection and escalation emails; never empty.
+    pub administrators: Vec<EmailAddress>,
+    /// When deliveries are attempted.
+    pub schedule: ScheduleConfig,
+    /// Also start a delivery right after start-up.
+    pub send_on_start: bool,
+    /// How many destinations are served at the same time (1-256).
+    pub max_in_flight: usize,
+    /// Where the current set of lots comes from.
+    pub source: SourceConfig,
+    /// Where deliveries go; at least one, names unique.
+    pub destinations: Vec<Destination>,
+}
+
+/// The nightly send time and the retry schedule (DESIGN.md, "The retry schedule").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduleConfig {
+    /// The zone the times of day are in (a copy of `gateway.time_zone`).
+    pub time_zone: Tz,
+    /// Local time of the nightly delivery.
+    pub send_at: NaiveTime,
+    /// Attempts after the first one in the first pattern, and in each repeat.
+    pub retries: u32,
+    /// Time between planned attempts within a pattern (at least 1 s).
+    pub interval: Duration,
+    /// How often the pattern of retries is repeated.
+    pub repeats: u32,
+    /// Time between the last attempt of a pattern and the first of the next (at least 1 s).
+    pub pause: Duration,
+    /// Local time at which undelivered destinations are escalated.
+    pub escalate_at: NaiveTime,
+    /// Limit on one attempt; always shorter than `interval`.
+    pub attempt_timeout: Duration,
+}
+
+impl ScheduleConfig {
+    /// The planned attempts of one delivery whose every attempt fails, as offsets from
+    /// the first attempt, on the fixed grid: `retries` attempts `interval` apart after the
+    /// first, then `repeats` times a pause followed by `retries` attempts. The defaults
+    /// give 0, 10, 20, 30, 90, 100 and 110 minutes (02:00 … 03:50).
+    pub fn attempt_offsets(&self) -> Vec<Duration> {
+        let mut offsets = vec![Duration::ZERO];
+        let mut at = Duration::ZERO;
+        for pattern in 0..=self.repeats {
+            for retry in 0..self.retries {
+                at += if pattern > 0 && retry == 0 {
+                    self.pause
+                } else {
+                    self.interval
+                };
+                offsets.push(at);
+            }
+        }
+        offsets
+    }
+}
+
+/// `[sender.source]`: where the inventory's current set is read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceConfig {
+    /// A file or a URL.
+    pub location: SourceLocation,
+    /// How the content is encoded.
+    pub format: SourceFormat,
+    /// Limit on fetching the URL (also applies to reading the file).
+    pub timeout: Duration,
+}
+
+/// Where the source is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceLocation {
+    /// A file the inventory system exports.
+    File(PathBuf),
+    /// An `http://` or `https://` URL without credentials.
+    Url(String),
+}
+
+/// The encoding of a source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceFormat {
+    /// Columns `vaccine_code,lot_number,expiry_date`, with a header line.
+    Csv,
+    /// An array of objects with the same three fields.
+    Json,
+}
+
+impl SourceFormat {
+    /// `csv` or `json`.
+    pub fn name(self) -> &'static str {
+        match self {
+            SourceFormat::Csv => "csv",
+            SourceFormat::Json => "json",
+        }
+    }
+}
+
+/// One `[[sender.destination]]`: a receiver we deliver to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Destination {
+    /// Unique name of letters, digits, `_` and `-` (at most 64); used in logs, store and API.
+    pub name: String,
+    /// The receiver's endpoint, `http://` or `https://`, without credentials.
+    pub url: String,
+    /// The receiver's AORTA application id (`receiver/device/id`).
+    pub application_id: ApplicationId,
+    /// The JGZ organisation's contact person, named in escalation emails.
+    pub contact: Contact,
+}
+
+/// `[receiver]`: the role that accepts deliveries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReceiverConfig {
+    /// Address to listen on. Not loopback only with `insecure`.
+    pub listen: SocketAddr,
+    /// Whether plain HTTP on a non-loopback address was explicitly allowed.
+    pub insecure: bool,
+    /// The HTTP path deliveries are posted to; starts with `/`.
+    pub path: String,
+    /// Our AORTA application id: messages must be addressed to it.
+    pub application_id: ApplicationId,
+    /// Sender application ids we accept; never empty.
+    pub allowed_senders: Vec<ApplicationId>,
+    /// Who receives quarantine and watchdog emails; never empty.
+    pub administrators: Vec<EmailAddress>,
+    /// The JGZ organisation's contact, also told when nothing arrived.
+    pub jgz_contact: Option<EmailAddress>,
+    /// Largest request body in bytes (1 KiB – 256 MiB).
+    pub max_body: u64,
+    /// Deepest XML nesting accepted (8-1024).
+    pub max_depth: usize,
+    /// Time allowed for a client to send the request headers.
+    pub header_timeout: Duration,
+    /// Time allowed for a client to send the request body.
+    pub body_timeout: Duration,
+    /// Most connections served at the same time.
+    pub max_connections: usize,
+    /// Local time by which a set is expected each day (the watchdog).
+    pub expect_by: NaiveTime,
+    /// When a smaller set is quarantined instead of applied.
+    pub shrink_guard: ShrinkGuard,
+    /// How long message ids are remembered to recognise duplicates (at least 7 days).
+    pub duplicate_retention: Duration,
+    /// How many deliveries the history (import reports) keeps (1-100000).
+    pub history_limit: usize,
+}
+
+/// The shrink guard: a new set with fewer than `fraction` × the current number of lots
+/// is quarantined, provided the current set has at least `min_lots` lots.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ShrinkGuard {
+    /// Between 0.0 (never quarantine) and 1.0 (quarantine any shrinking set).
+    pub fraction: f64,
+    /// Smaller current sets are never guarded.
+    pub min_lots: usize,
+}
+
+impl Config {
+    /// Reads and checks the configuration file at `path`; relative paths in it are
+    /// resolved against the file's directory.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ConfigError::new(vec![Problem::new(
+                "",
+                format!("cannot read {}: {e}", path.display()),
+            )])
+            .in_file(path)
+        })?;
+        let base_dir = path.parent().unwrap_or(Path::new(""));
+        Self::parse(&text, base_dir).map_err(|e| e.in_file(path))
+    }
+
+    /// Checks configuration text; relative paths in it are resolved against `base_dir`.
+    pub fn parse(text: &str, base_dir: &Path) -> Result<Config, ConfigError> {
+        let document = document::Document::parse(text).map_err(|mut problems| {
+            problems.dedup();
+            ConfigError::new(problems)
+        })?;
+        let shape = document.shape();
+        let mut problems = shape.problems;
+        let built = shape
+            .raw
+            .map(|raw| build::build(&raw, base_dir))
+            .unwrap_or(Err(Vec::new()));
+        let config = match built {
+            Ok(config) if problems.is_empty() => return Ok(config),
+            Ok(_) => None,
+            Err(more) => Some(more),
+        };
+        // A key taken out for being wrong would also be reported as missing: once is enough.
+        // Likewise a refused `password` would make its `username` "a login without password".
+        let mut removed = shape.removed;
+        let usernames: Vec<String> = removed
+            .iter()
+            .filter_map(|r| r.strip_suffix(".password"))
+            .map(|section| format!("{section}.username"))
+            .collect();
+        removed.extend(usernames);
+        problems.extend(config.into_iter().flatten().filter(|p| {
+            !removed.iter().any(|r| {
+                p.key == *r
+                    || p.key
+                        .strip_prefix(r.as_str())
+                        .is_some_and(|rest| rest.starts_with(['.', '[']))
+            })
+        }));
+        for problem in &mut problems {
+            if problem.line.is_none() && !problem.key.is_empty() {
+                problem.line = document.line_of(&problem.key);
+            }
+        }
+        // In file order; problems about the file as a whole last.
+        problems.sort_by_key(|p| p.line.unwrap_or(usize::MAX));
+        Err(ConfigError::new(problems))
+    }
+
+    /// The enabled roles, sender first.
+    pub fn roles(&self) -> Vec<Role> {
+        let mut roles = Vec::new();
+        if self.sender.is_some() {
+            roles.push(Role::Sender);
+        }
+        if self.receiver.is_some() {
+            roles.push(Role::Receiver);
+        }
+        roles
+    }
+
+    /// A short description for people (`lotgate check-config`): roles, addresses,
+    /// destinations and schedule, one item per line.
+    pub fn summary(&self) -> String {
+        summary::summary(self)
+    }
+}

@@ -1,0 +1,349 @@
+//! One test per kind of configuration problem: each must name its key, and all of them
+//! must be reported together.
+
+use super::*;
+
+#[test]
+fn unknown_keys_are_named() {
+    let p = only_problem(&minimal_with("[sender]", "retrys = 3"), "sender.retrys");
+    assert!(p.message.contains("did you mean `retries`?"), "{p}");
+    assert_eq!(p.line, Some(6));
+    let p = only_problem(
+        &minimal_with("name = \"ggd-a\"", "urll = \"https://x.example/\""),
+        "sender.destination[0].urll",
+    );
+    assert!(p.message.contains("expected one of"), "{p}");
+    let p = only_problem(&format!("{MINIMAL}\n[tls]\nca = \"x\"\n"), "tls");
+    assert!(p.message.contains("unknown key"), "{p}");
+}
+
+#[test]
+fn wrong_types_are_named_once() {
+    let p = only_problem(
+        &minimal_with("[sender]", "retries = \"three\""),
+        "sender.retries",
+    );
+    assert!(
+        p.message.contains("wrong type") && p.message.contains("integer"),
+        "{p}"
+    );
+    // A required key of the wrong type is not reported as missing as well.
+    let text = MINIMAL.replace("application_id = \"99999001\"", "application_id = 99999001");
+    let p = only_problem(&text, "sender.application_id");
+    assert!(p.message.contains("expected a string"), "{p}");
+}
+
+#[test]
+fn bad_values_name_their_key() {
+    let cases = [
+        (
+            "[sender]",
+            "interval = \"10x\"",
+            "sender.interval",
+            "not a duration",
+        ),
+        (
+            "[sender]",
+            "pause = \"1500ms\"",
+            "sender.pause",
+            "whole number of seconds",
+        ),
+        ("[sender]", "send_at = \"25:00\"", "sender.send_at", "HH:MM"),
+        (
+            "[sender]",
+            "escalate_at = \"7\"",
+            "sender.escalate_at",
+            "HH:MM",
+        ),
+        (
+            "[sender]",
+            "max_in_flight = 0",
+            "sender.max_in_flight",
+            "1 to 256",
+        ),
+        (
+            "[receiver]",
+            "max_body = \"8MB\"",
+            "receiver.max_body",
+            "MiB",
+        ),
+        (
+            "[receiver]",
+            "max_body = 100",
+            "receiver.max_body",
+            "1KiB to 256MiB",
+        ),
+        (
+            "[receiver]",
+            "duplicate_retention = \"3d\"",
+            "receiver.duplicate_retention",
+            "at least 7days",
+        ),
+        (
+            "[receiver]",
+            "shrink_guard_fraction = 1.5",
+            "receiver.shrink_guard_fraction",
+            "0.0",
+        ),
+        (
+            "[receiver]",
+            "path = \"jgz\"",
+            "receiver.path",
+            "start with '/'",
+        ),
+        (
+            "[receiver]",
+            "jgz_contact = \"nobody\"",
+            "receiver.jgz_contact",
+            "not an email address",
+        ),
+        (
+            "[mail]",
+            "transport = \"sendmail\"",
+            "mail.transport",
+            "\"file\" or \"smtp\"",
+        ),
+        (
+            "[sender.source]",
+            "format = \"xml\"",
+            "sender.source.format",
+            "\"csv\" or \"json\"",
+        ),
+    ];
+    for (after, line, key, words) in cases {
+        let p = only_problem(&minimal_with(after, line), key);
+        assert!(p.message.contains(words), "{line}: {p}");
+    }
+    let text = minimal_with(
+        "[sender]",
+        "administrators = [\"ok@example.org\", \"not-an-address\"]",
+    )
+    .replacen("administrators = [\"beheer@example.org\"]\n", "", 1);
+    only_problem(&text, "sender.administrators[1]");
+}
+
+#[test]
+fn gateway_values_are_checked() {
+    let text = format!(
+        "[gateway]\ntime_zone = \"Europe/Amsterdan\"\nlanguage = \"de\"\nlog = \"lotgate=loud\"\n{MINIMAL}"
+    );
+    let found = problems(&text);
+    let keys: Vec<&str> = found.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        ["gateway.time_zone", "gateway.language", "gateway.log"],
+        "{found:#?}"
+    );
+    assert!(found[0].message.contains("IANA"));
+    assert_eq!(found[0].line, Some(2));
+}
+
+#[test]
+fn attempt_timeout_must_be_shorter_than_interval() {
+    let text = minimal_with("[sender]", "interval = \"1m\"\nattempt_timeout = \"60s\"");
+    let p = only_problem(&text, "sender.attempt_timeout");
+    assert!(p.message.contains("shorter than sender.interval"), "{p}");
+    assert!(parse(&minimal_with("[sender]", "interval = \"61s\"")).is_ok());
+}
+
+#[test]
+fn destination_names_are_unique() {
+    // TOML allows adding to an array of tables after other tables.
+    let text = format!(
+        "{MINIMAL}\n[[sender.destination]]\nname = \"ggd-a\"\nurl = \"https://b.example/\"\n\
+         application_id = \"99999003\"\ncontact = {{ email = \"b@example.org\" }}\n"
+    );
+    let p = only_problem(&text, "sender.destination[1].name");
+    assert!(p.message.contains("unique"), "{p}");
+}
+
+#[test]
+fn missing_required_keys_are_named() {
+    let text = MINIMAL.replace("application_id = \"99999001\"\n", "");
+    let p = only_problem(&text, "sender.application_id");
+    assert!(p.message.starts_with("required"), "{p}");
+    assert_eq!(p.line, Some(5), "the line of [sender]");
+    let text = MINIMAL.replace("allowed_senders = [\"99999001\"]\n", "");
+    only_problem(&text, "receiver.allowed_senders");
+    let text = MINIMAL.replace("from = \"lotgate@example.org\"\n", "");
+    only_problem(&text, "mail.from");
+    let text = MINIMAL.replace("contact = { name = \"J. Jansen\" }\n", "");
+    only_problem(&text, "sender.destination[0].contact");
+    let text = MINIMAL.replace("contact = { name = \"J. Jansen\" }", "contact = {}");
+    only_problem(&text, "sender.destination[0].contact");
+}
+
+#[test]
+fn plain_smtp_only_to_loopback() {
+    let smtp = |host: &str| {
+        minimal_with(
+            "from = \"lotgate@example.org\"",
+            &format!("transport = \"smtp\"\n[mail.smtp]\nhost = \"{host}\"\nsecurity = \"plain\""),
+        )
+    };
+    let p = only_problem(&smtp("smtp.example.org"), "mail.smtp.security");
+    assert!(p.message.contains("loopback"), "{p}");
+    for host in ["localhost", "127.0.0.1", "::1"] {
+        let config = parse(&smtp(host)).unwrap_or_else(|e| panic!("{host}: {e}"));
+        let MailTransport::Smtp(s) = config.mail.transport else {
+            panic!("not smtp")
+        };
+        assert_eq!((s.port, s.security), (25, SmtpSecurity::Plain));
+    }
+}
+
+#[test]
+fn passwords_do_not_belong_in_the_file() {
+    let text = minimal_with(
+        "from = \"lotgate@example.org\"",
+        "transport = \"smtp\"\n[mail.smtp]\nhost = \"smtp.example.org\"\nusername = \"lotgate\"\npassword = \"geheim\"",
+    );
+    let p = only_problem(&text, "mail.smtp.password");
+    assert!(
+        p.message.contains("password_file") && p.message.contains("password_env"),
+        "{p}"
+    );
+    assert!(!p.message.contains("geheim"), "the secret is not repeated");
+    let text = text.replace(
+        "password = \"geheim\"",
+        "password_env = \"LOTGATE_SMTP_PASSWORD\"",
+    );
+    let config = parse(&text).unwrap_or_else(|e| panic!("{e}"));
+    let MailTransport::Smtp(s) = config.mail.transport else {
+        panic!("not smtp")
+    };
+    assert_eq!(s.port, 587);
+    let credentials = s.credentials.unwrap();
+    assert_eq!(
+        credentials.password,
+        SecretSource::Env("LOTGATE_SMTP_PASSWORD".into())
+    );
+}
+
+#[test]
+fn non_loopback_listen_needs_insecure() {
+    let text = minimal_with("[receiver]", "listen = \"0.0.0.0:8080\"");
+    let p = only_problem(&text, "receiver.listen");
+    assert!(p.message.contains("receiver.insecure = true"), "{p}");
+    assert!(
+        parse(&minimal_with(
+            "[receiver]",
+            "listen = \"0.0.0.0:8080\"\ninsecure = true"
+        ))
+        .is_ok()
+    );
+
+    let text = format!("[admin]\nlisten = \"192.0.2.1:8081\"\n{MINIMAL}");
+    let found = problems(&text);
+    let keys: Vec<&str> = found.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(keys, ["admin.token_file", "admin.listen"], "{found:#?}");
+    assert!(found[1].message.contains("admin.insecure = true"));
+    let text = format!(
+        "[admin]\nlisten = \"192.0.2.1:8081\"\ninsecure = true\ntoken_file = \"token\"\n{MINIMAL}"
+    );
+    let config = parse(&text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        config.admin.token_file,
+        Some(PathBuf::from("/etc/lotgate/token"))
+    );
+}
+
+#[test]
+fn listen_addresses_must_differ() {
+    let text = minimal_with("[receiver]", "listen = \"127.0.0.1:8081\"");
+    only_problem(&text, "receiver.listen");
+    // Port 0 picks a free port each time, so it never clashes.
+    let text = format!(
+        "[admin]\nlisten = \"127.0.0.1:0\"\n{}",
+        minimal_with("[receiver]", "listen = \"127.0.0.1:0\"")
+    );
+    assert!(parse(&text).is_ok());
+}
+
+#[test]
+fn urls_with_credentials_are_refused() {
+    let text = MINIMAL.replace(
+        "https://dd-jgz.example/",
+        "https://user:pass@dd-jgz.example/",
+    );
+    let p = only_problem(&text, "sender.destination[0].url");
+    assert!(p.message.contains("credentials"), "{p}");
+    assert!(!p.message.contains("pass@"), "the secret is not repeated");
+    let text = MINIMAL.replace(
+        "file = \"inventory.csv\"",
+        "url = \"https://u:p@inventory.example/lots\"",
+    );
+    only_problem(&text, "sender.source.url");
+}
+
+#[test]
+fn source_needs_exactly_one_location_and_a_format() {
+    let text = MINIMAL.replace(
+        "file = \"inventory.csv\"",
+        "file = \"a.csv\"\nurl = \"https://x.example/\"",
+    );
+    only_problem(&text, "sender.source");
+    let text = MINIMAL.replace("file = \"inventory.csv\"", "file = \"lots.txt\"");
+    only_problem(&text, "sender.source.format");
+    let text = MINIMAL.replace(
+        "file = \"inventory.csv\"",
+        "url = \"https://inventory.example/lots\"",
+    );
+    let config = parse(&text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config.sender.unwrap().source.format, SourceFormat::Json);
+}
+
+#[test]
+fn sections_must_have_the_right_form() {
+    let p = only_problem(&format!("[[gateway]]\n{MINIMAL}"), "gateway");
+    assert!(p.message.contains("write it as [gateway]"), "{p}");
+    let text = MINIMAL.replace("[[sender.destination]]", "[sender.destination]");
+    let p = only_problem(&text, "sender.destination");
+    assert!(p.message.contains("[[sender.destination]]"), "{p}");
+}
+
+#[test]
+fn at_least_one_role() {
+    let text = MINIMAL
+        .replace("[sender]", "[sender]\nenabled = false")
+        .replace("[receiver]", "[receiver]\nenabled = false");
+    let found = problems(&text);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert!(
+        found[0].message.contains("no role is enabled"),
+        "{}",
+        found[0]
+    );
+    let found = problems("[mail]\nfrom = \"lotgate@example.org\"\n");
+    assert!(found[0].message.contains("[sender] or [receiver]"));
+}
+
+#[test]
+fn all_problems_are_collected() {
+    let text = minimal_with("[sender]", "retrys = 3\ninterval = \"soon\"")
+        .replace("allowed_senders = [\"99999001\"]", "allowed_senders = []");
+    let err = parse(&text).unwrap_err();
+    let keys: Vec<&str> = err.problems().iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "sender.retrys",
+            "sender.interval",
+            "receiver.allowed_senders"
+        ]
+    );
+    let shown = err.to_string();
+    assert_eq!(shown.lines().count(), 3, "{shown}");
+    assert!(
+        shown.starts_with("sender.retrys (line 6): unknown key"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn syntax_errors_give_line_and_column() {
+    let err = parse("[sender]\nretries = \n").unwrap_err();
+    let p = &err.problems()[0];
+    assert_eq!(p.line, Some(2));
+    assert!(p.message.contains("line 2, column 11"), "{p}");
+}
