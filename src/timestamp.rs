@@ -106,7 +106,17 @@ pub fn parse_date(raw: &str) -> Option<NaiveDate> {
     if !tail_ok {
         return None;
     }
-    NaiveDate::parse_from_str(&raw[..8], "%Y%m%d").ok()
+    date_from_digits(&bytes[..8])
+}
+
+/// `YYYYMMDD` (eight ASCII digits, checked by the caller) as a calendar date.
+fn date_from_digits(d: &[u8]) -> Option<NaiveDate> {
+    let n = |range: std::ops::Range<usize>| {
+        d[range]
+            .iter()
+            .fold(0u32, |acc, b| acc * 10 + u32::from(b - b'0'))
+    };
+    NaiveDate::from_ymd_opt(n(0..4) as i32, n(4..6), n(6..8))
 }
 
 /// Writes a date as `YYYYMMDD`.

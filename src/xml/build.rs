@@ -1,9 +1,10 @@
 //! The parser behind [`Document::parse`](super::Document::parse): quick-xml events to the
 //! element arena, enforcing the limits and refusing hostile constructs.
 
-use super::{Attr, Document, Limits, NONE, Node, NodeId, XmlError, XmlErrorKind};
+use super::tag;
+use super::{Attr, Document, Limits, NONE, Node, NodeId, Text, XmlError, XmlErrorKind};
 use quick_xml::Reader;
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::Event;
 use std::borrow::Cow;
 
 /// The namespace bound to the `xml` prefix by definition.
@@ -39,11 +40,6 @@ pub(super) fn check_chars(bytes: &[u8]) -> Result<(), XmlError> {
         }
     }
     Ok(())
-}
-
-/// Whether a character resolved from a reference is allowed by XML 1.0.
-fn is_xml_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
 pub(super) struct Builder<'a, 'l> {
@@ -106,10 +102,12 @@ impl<'a, 'l> Builder<'a, 'l> {
             reader,
             doc: Document {
                 source,
-                // Rough sizes for lotgate's messages (about 50 bytes per element), so
-                // that large documents do not spend their time regrowing these.
-                nodes: Vec::with_capacity(source.len() / 50),
-                attrs: Vec::with_capacity(source.len() / 40),
+                // Rough sizes for lotgate's messages (about 50 bytes per element and 35
+                // per attribute), so that large documents do not spend their time
+                // regrowing these.
+                nodes: Vec::with_capacity(source.len() / 45),
+                attrs: Vec::with_capacity(source.len() / 30),
+                owned: Vec::new(),
                 namespaces: vec![String::new()],
             },
             stack: Vec::new(),
@@ -132,8 +130,8 @@ impl<'a, 'l> Builder<'a, 'l> {
                 Err(e) => return Err(self.error(XmlErrorKind::Malformed, e.to_string())),
             };
             match event {
-                Event::Start(e) => self.open(&e, start, false)?,
-                Event::Empty(e) => self.open(&e, start, true)?,
+                Event::Start(_) => self.open(start, false)?,
+                Event::Empty(_) => self.open(start, true)?,
                 Event::End(_) => self.close(),
                 Event::Text(t) => {
                     let text = t.xml10_content();
@@ -143,26 +141,9 @@ impl<'a, 'l> Builder<'a, 'l> {
                     self.text(c.xml10_content())?;
                 }
                 Event::GeneralRef(r) => {
-                    let resolved = match r.resolve_char_ref() {
-                        Ok(Some(c)) if is_xml_char(c) => c.to_string(),
-                        Ok(Some(c)) => {
-                            return Err(self.error(
-                                XmlErrorKind::Malformed,
-                                format!("character reference to U+{:04X} is not allowed", c as u32),
-                            ));
-                        }
-                        Ok(None) => match quick_xml::escape::resolve_xml_entity(&r) {
-                            Some(s) => s.to_owned(),
-                            None => {
-                                return Err(self.error(
-                                    XmlErrorKind::Malformed,
-                                    format!("undefined entity &{};", r.as_ref() as &str),
-                                ));
-                            }
-                        },
-                        Err(e) => return Err(self.error(XmlErrorKind::Malformed, e.to_string())),
-                    };
-                    self.text(Cow::Owned(resolved))?;
+                    let c = tag::resolve_reference(r.as_ref())
+                        .map_err(|e| self.error(XmlErrorKind::Malformed, e))?;
+                    self.text(Cow::Owned(c.to_string()))?;
                 }
                 Event::Decl(d) => self.declaration(&d)?,
                 Event::DocType(_) => {
@@ -210,7 +191,7 @@ impl<'a, 'l> Builder<'a, 'l> {
         Ok(())
     }
 
-    fn open(&mut self, e: &BytesStart<'a>, start: usize, empty: bool) -> Result<(), XmlError> {
+    fn open(&mut self, start: usize, empty: bool) -> Result<(), XmlError> {
         if self.stack.is_empty() && (self.root_closed || !self.doc.nodes.is_empty()) {
             return Err(self.error(XmlErrorKind::Malformed, "more than one root element"));
         }
@@ -226,27 +207,47 @@ impl<'a, 'l> Builder<'a, 'l> {
                 format!("more than {} elements", self.limits.max_elements),
             ));
         }
-        let (prefix, name) = self.split_name(e)?;
+        let end = self.reader.buffer_position() as usize;
+        // The inside of the tag, from the source itself: names and values then borrow
+        // the input for the document's whole lifetime.
+        let inside = self
+            .source
+            .get(start + 1..end.saturating_sub(if empty { 2 } else { 1 }));
+        let Some(inside) = inside.filter(|_| self.source.as_bytes().get(start) == Some(&b'<'))
+        else {
+            return Err(self.error(XmlErrorKind::Malformed, "start tag not where expected"));
+        };
+        let (qname, attributes) =
+            tag::split(inside).map_err(|e| self.error(XmlErrorKind::Malformed, e))?;
         let attrs_start = self.doc.attrs.len() as u32;
         let binding_mark = self.bindings.len();
         let mut prefixed_attrs = false;
-        for attr in e.attributes() {
-            let attr = attr.map_err(|e| self.error(XmlErrorKind::Malformed, e.to_string()))?;
-            let key: &str = attr.key.as_ref();
-            if key == "xmlns" || key.starts_with("xmlns:") {
-                let value = attr
-                    .normalized_value(quick_xml::XmlVersion::Explicit1_0)
-                    .map_err(|e| self.error(XmlErrorKind::Malformed, format!("{key}: {e}")))?;
-                let Cow::Borrowed(key) = self.rebase(Cow::Borrowed(key)) else {
-                    return Err(
-                        self.error(XmlErrorKind::Malformed, "attribute name outside the input")
-                    );
-                };
-                self.declare(key, &value)?;
+        for attr in attributes {
+            let (key, value) = attr.map_err(|e| self.error(XmlErrorKind::Malformed, e))?;
+            let declares = match (key.prefix, key.local) {
+                ("xmlns", prefix) => Some(prefix),
+                ("", "xmlns") => Some(""),
+                _ => None,
+            };
+            let own = &self.doc.attrs[attrs_start as usize..];
+            let twice = match declares {
+                Some(prefix) => self.bindings[binding_mark..]
+                    .iter()
+                    .any(|(p, _)| *p == prefix),
+                None => own.iter().any(|a| self.doc.str(a.name) == key.full),
+            };
+            if twice {
+                return Err(self.error(
+                    XmlErrorKind::Malformed,
+                    format!("attribute {} appears twice", key.full),
+                ));
+            }
+            if let Some(prefix) = declares {
+                self.declare(prefix, &value)?;
                 continue;
             }
-            prefixed_attrs |= key.contains(':');
-            if self.doc.attrs.len() - attrs_start as usize >= self.limits.max_attributes {
+            prefixed_attrs |= !key.prefix.is_empty();
+            if own.len() >= self.limits.max_attributes {
                 return Err(self.error(
                     XmlErrorKind::TooLarge,
                     format!(
@@ -255,54 +256,35 @@ impl<'a, 'l> Builder<'a, 'l> {
                     ),
                 ));
             }
-            let value = attr
-                .normalized_value(quick_xml::XmlVersion::Explicit1_0)
-                .map_err(|e| {
-                    self.error(XmlErrorKind::Malformed, format!("attribute {key}: {e}"))
-                })?;
-            // Raw characters were checked for the whole input already; only a value that
-            // references resolved (so was rebuilt) can hold a forbidden one.
-            if let Cow::Owned(v) = &value
-                && let Some(c) = v.chars().find(|c| !is_xml_char(*c))
-            {
-                return Err(self.error(
-                    XmlErrorKind::Malformed,
-                    format!(
-                        "attribute {key}: character U+{:04X} is not allowed",
-                        c as u32
-                    ),
-                ));
-            }
-            let name = self.rebase(Cow::Borrowed(key));
-            let value = self.rebase(value);
-            let Cow::Borrowed(name) = name else {
-                return Err(self.error(XmlErrorKind::Malformed, "attribute name outside the input"));
-            };
+            let name = self.text_of(key.full);
+            let value = self.store(value);
             self.doc.attrs.push(Attr { name, value });
         }
+        let (prefix, name) = (qname.prefix, qname.local);
         if prefixed_attrs {
             self.check_attribute_prefixes(attrs_start as usize)?;
         }
         let ns = self.resolve(prefix)?;
         let id = self.doc.nodes.len() as NodeId;
         let parent = self.stack.last().copied().unwrap_or(NONE);
-        let end = self.reader.buffer_position() as usize;
         let index = self.counters[self.stack.len()].next_index(name);
+        let attrs_len = self.doc.attrs.len() - attrs_start as usize;
         self.doc.nodes.push(Node {
-            ns,
-            name,
+            ns: ns as u16, // at most 64 namespaces
+            attrs_len: attrs_len as u16,
+            name: self.text_of(name),
             parent,
             first_child: NONE,
             last_child: NONE,
             next_sibling: NONE,
             index,
-            attrs: attrs_start..self.doc.attrs.len() as u32,
-            text: None,
-            span: start..end,
+            attrs_start,
+            text: Text::NONE,
+            span: (start as u32, end as u32),
         });
         if parent != NONE {
             let p = &mut self.doc.nodes[parent as usize];
-            p.text = None;
+            p.text = Text::NONE;
             let previous = p.last_child;
             p.last_child = id;
             if previous == NONE {
@@ -332,7 +314,7 @@ impl<'a, 'l> Builder<'a, 'l> {
             if let Some(mark) = self.binding_marks.pop() {
                 self.bindings.truncate(mark);
             }
-            self.doc.nodes[id as usize].span.end = self.reader.buffer_position() as usize;
+            self.doc.nodes[id as usize].span.1 = self.reader.buffer_position() as u32;
             if self.stack.is_empty() {
                 self.root_closed = true;
             }
@@ -346,35 +328,50 @@ impl<'a, 'l> Builder<'a, 'l> {
             }
             return Err(self.error(XmlErrorKind::Malformed, "text outside the root element"));
         };
-        let node = &mut self.doc.nodes[id as usize];
+        let node = &self.doc.nodes[id as usize];
         // Only the text of elements without children is kept (lotgate reads text from
         // leaves only); this keeps the indentation between elements out of memory.
         if node.first_child != NONE {
             return Ok(());
         }
-        node.text = Some(match node.text.take() {
-            None => text,
-            Some(previous) => Cow::Owned(previous.into_owned() + &text),
-        });
+        let previous = node.text;
+        let text = if previous == Text::NONE {
+            self.store(text)
+        } else {
+            let joined = self.doc.str(previous).to_owned() + &text;
+            self.store(Cow::Owned(joined))
+        };
+        self.doc.nodes[id as usize].text = text;
         Ok(())
     }
 
-    /// The prefix (`""` for none) and local name of an element, borrowed from the source.
-    fn split_name(&self, e: &BytesStart<'a>) -> Result<(&'a str, &'a str), XmlError> {
-        let name = e.name();
-        let qname: &str = name.as_ref();
-        let Cow::Borrowed(qname) = self.rebase(Cow::Borrowed(qname)) else {
-            return Err(self.error(XmlErrorKind::Malformed, "element name outside the input"));
-        };
-        Ok(match qname.split_once(':') {
-            Some((prefix, local)) => (prefix, local),
-            None => ("", qname),
-        })
+    /// A string that borrows the source, as a [`Text`] range.
+    fn text_of(&self, s: &str) -> Text {
+        debug_assert!(self.borrows_source(s));
+        let offset = s.as_ptr() as usize - self.source.as_ptr() as usize;
+        Text::source(offset, s.len())
     }
 
-    /// Records a namespace declaration (`xmlns` or `xmlns:p`) of the element being opened.
-    fn declare(&mut self, key: &'a str, value: &str) -> Result<(), XmlError> {
-        let prefix = key.strip_prefix("xmlns:").unwrap_or("");
+    /// Keeps a string: a range when it borrows the source, else one of the document's own.
+    fn store(&mut self, s: Cow<'a, str>) -> Text {
+        match s {
+            Cow::Borrowed(b) if self.borrows_source(b) => self.text_of(b),
+            other => {
+                self.doc.owned.push(other.into_owned());
+                Text::owned(self.doc.owned.len() - 1)
+            }
+        }
+    }
+
+    fn borrows_source(&self, s: &str) -> bool {
+        let base = self.source.as_ptr() as usize;
+        let at = s.as_ptr() as usize;
+        at >= base && at + s.len() <= base + self.source.len()
+    }
+
+    /// Records a namespace declaration of the element being opened (`prefix` is `""` for
+    /// `xmlns="…"`).
+    fn declare(&mut self, prefix: &'a str, value: &str) -> Result<(), XmlError> {
         let bad = match prefix {
             "xmlns" => true,
             "xml" => value != XML_NS,
@@ -384,7 +381,7 @@ impl<'a, 'l> Builder<'a, 'l> {
         if bad {
             return Err(self.error(
                 XmlErrorKind::Malformed,
-                format!("namespace declaration {key}=\"{value}\" is not allowed"),
+                format!("namespace declaration for prefix {prefix:?} = {value:?} is not allowed"),
             ));
         }
         let position = self.reader.buffer_position() as usize;
@@ -410,30 +407,13 @@ impl<'a, 'l> Builder<'a, 'l> {
     /// Well-formedness for namespaces: every attribute prefix must be declared.
     fn check_attribute_prefixes(&self, first: usize) -> Result<(), XmlError> {
         for attr in &self.doc.attrs[first..] {
-            if let Some((prefix, _)) = attr.name.split_once(':')
+            if let Some((prefix, _)) = self.doc.str(attr.name).split_once(':')
                 && prefix != "xml"
             {
                 self.resolve(prefix)?;
             }
         }
         Ok(())
-    }
-
-    /// Turns text that quick-xml borrowed from the input into a borrow of the source with
-    /// the document's lifetime; text it had to build stays owned.
-    fn rebase(&self, text: Cow<'_, str>) -> Cow<'a, str> {
-        match text {
-            Cow::Borrowed(s) => {
-                let base = self.source.as_ptr() as usize;
-                let at = s.as_ptr() as usize;
-                if at >= base && at + s.len() <= base + self.source.len() {
-                    Cow::Borrowed(&self.source[at - base..at - base + s.len()])
-                } else {
-                    Cow::Owned(s.to_owned())
-                }
-            }
-            Cow::Owned(s) => Cow::Owned(s),
-        }
     }
 }
 
