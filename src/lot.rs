@@ -24,7 +24,7 @@ pub enum LotNumberError {
     /// More than 50 characters.
     #[error("lot number has {0} characters, at most 50 are allowed")]
     TooLong(usize),
-    /// Contains a control character.
+    /// Contains a control character (or a non-character XML cannot carry).
     #[error("lot number contains control character U+{0:04X}")]
     ControlCharacter(u32),
 }
@@ -32,7 +32,11 @@ pub enum LotNumberError {
 impl LotNumber {
     /// Parses a lot number, keeping it exactly as written.
     pub fn parse(s: &str) -> Result<Self, LotNumberError> {
-        if let Some(c) = s.chars().find(|c| c.is_control()) {
+        // U+FFFE and U+FFFF are no characters at all in XML: no message could carry them.
+        if let Some(c) = s
+            .chars()
+            .find(|c| c.is_control() || matches!(c, '\u{FFFE}' | '\u{FFFF}'))
+        {
             return Err(LotNumberError::ControlCharacter(c as u32));
         }
         if s.trim().is_empty() {

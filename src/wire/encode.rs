@@ -10,8 +10,32 @@ use crate::ids::{AORTA_APPLICATION_ROOT, URA_ROOT, UZI_SERVER_ROOT};
 use crate::message::{Acknowledgement, LotMessage};
 use crate::timestamp::format_date;
 use crate::vaccine::VACCINE_CODE_SYSTEM;
-use quick_xml::escape::escape;
 use std::fmt::Write;
+
+/// Escapes text for an attribute value or element content: the markup characters, and
+/// tab, line feed and carriage return as character references, because a parser turns
+/// those into spaces in attribute values and they would not survive the round trip.
+pub(crate) fn escape(text: &str) -> std::borrow::Cow<'_, str> {
+    let needs = |c: char| matches!(c, '&' | '<' | '>' | '"' | '\'' | '\t' | '\n' | '\r');
+    if !text.contains(needs) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' => out.push_str("&#9;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            c => out.push(c),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
 
 const XML_DECLARATION: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
 

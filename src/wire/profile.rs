@@ -6,7 +6,7 @@
 
 use super::HL7_NS;
 use crate::validate::{Report, Rule};
-use crate::xml::Element;
+use crate::xml::{Element, same};
 
 /// No upper bound.
 pub const MANY: u32 = u32::MAX;
@@ -27,6 +27,7 @@ const ROOT_ELEMENTS: [Slot; 3] = [
 /// products allocates nothing per product.
 pub struct Children<'d, 'a> {
     parent: Element<'d, 'a>,
+    hl7: Option<u16>,
 }
 
 impl<'d, 'a> Children<'d, 'a> {
@@ -35,9 +36,10 @@ impl<'d, 'a> Children<'d, 'a> {
         &self,
         name: &'n str,
     ) -> impl Iterator<Item = Element<'d, 'a>> + use<'d, 'a, 'n> {
+        let hl7 = self.hl7;
         self.parent
             .children()
-            .filter(move |c| c.name() == name && c.namespace() == HL7_NS)
+            .filter(move |c| Some(c.namespace_index()) == hl7 && c.is_named(name))
     }
 
     /// The first HL7 child named `name`.
@@ -60,9 +62,11 @@ pub fn children<'d, 'a>(
     debug_assert!(slots.len() <= MAX_SLOTS);
     let mut counts = [0u32; MAX_SLOTS];
     let mut cursor = 0;
+    let hl7 = element.document().namespace_index(HL7_NS);
     for child in element.children() {
-        let slot = (child.namespace() == HL7_NS)
-            .then(|| slots.iter().position(|(name, _, _)| *name == child.name()))
+        let child_name = child.name();
+        let slot = (Some(child.namespace_index()) == hl7)
+            .then(|| slots.iter().position(|(name, _, _)| same(name, child_name)))
             .flatten();
         match slot {
             Some(i) if i >= cursor => {
@@ -106,7 +110,10 @@ pub fn children<'d, 'a>(
             missing(report, element, name);
         }
     }
-    Children { parent: element }
+    Children {
+        parent: element,
+        hl7,
+    }
 }
 
 /// Reports a missing required child element.
@@ -129,7 +136,7 @@ pub fn fixed(
     expected: &str,
 ) -> bool {
     match element.attr(name) {
-        Some(value) if value == expected => true,
+        Some(value) if same(value, expected) => true,
         Some(value) => {
             report.add(
                 rule,

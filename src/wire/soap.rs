@@ -1,10 +1,10 @@
 //! The SOAP 1.1 envelope around the HL7 interaction, and SOAP faults.
 
+use super::encode::escape;
 use super::*;
 use crate::message::{Acknowledgement, LotMessage};
 use crate::validate::{Report, Rule};
 use crate::xml::{Document, Element};
-use quick_xml::escape::escape;
 use std::fmt::Write;
 
 /// Who is at fault, as `faultcode` says.

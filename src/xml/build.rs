@@ -1,8 +1,8 @@
 //! The parser behind [`Document::parse`](super::Document::parse): quick-xml events to the
 //! element arena, enforcing the limits and refusing hostile constructs.
 
-use super::tag;
 use super::{Attr, Document, Limits, NONE, Node, NodeId, Text, XmlError, XmlErrorKind};
+use super::{same, tag};
 use quick_xml::Reader;
 use quick_xml::events::Event;
 use std::borrow::Cow;
@@ -75,7 +75,7 @@ impl<'a> SiblingCounter<'a> {
     }
 
     fn next_index(&mut self, name: &'a str) -> u32 {
-        if let Some((_, count)) = self.few.iter_mut().find(|(n, _)| *n == name) {
+        if let Some((_, count)) = self.few.iter_mut().find(|(n, _)| same(n, name)) {
             *count += 1;
             return *count;
         }
@@ -224,7 +224,7 @@ impl<'a, 'l> Builder<'a, 'l> {
         let mut prefixed_attrs = false;
         for attr in attributes {
             let (key, value) = attr.map_err(|e| self.error(XmlErrorKind::Malformed, e))?;
-            let declares = match (key.prefix, key.local) {
+            let declares = match (key.prefix(), key.local()) {
                 ("xmlns", prefix) => Some(prefix),
                 ("", "xmlns") => Some(""),
                 _ => None,
@@ -234,7 +234,7 @@ impl<'a, 'l> Builder<'a, 'l> {
                 Some(prefix) => self.bindings[binding_mark..]
                     .iter()
                     .any(|(p, _)| *p == prefix),
-                None => own.iter().any(|a| self.doc.str(a.name) == key.full),
+                None => own.iter().any(|a| same(self.doc.str(a.name), key.full)),
             };
             if twice {
                 return Err(self.error(
@@ -246,7 +246,7 @@ impl<'a, 'l> Builder<'a, 'l> {
                 self.declare(prefix, &value)?;
                 continue;
             }
-            prefixed_attrs |= !key.prefix.is_empty();
+            prefixed_attrs |= !key.prefix().is_empty();
             if own.len() >= self.limits.max_attributes {
                 return Err(self.error(
                     XmlErrorKind::TooLarge,
@@ -260,7 +260,7 @@ impl<'a, 'l> Builder<'a, 'l> {
             let value = self.store(value);
             self.doc.attrs.push(Attr { name, value });
         }
-        let (prefix, name) = (qname.prefix, qname.local);
+        let (prefix, name) = (qname.prefix(), qname.local());
         if prefixed_attrs {
             self.check_attribute_prefixes(attrs_start as usize)?;
         }
@@ -392,7 +392,7 @@ impl<'a, 'l> Builder<'a, 'l> {
 
     /// The namespace of a prefix in scope (`""`: the default namespace, or none).
     fn resolve(&self, prefix: &str) -> Result<u32, XmlError> {
-        if let Some((_, id)) = self.bindings.iter().rev().find(|(p, _)| *p == prefix) {
+        if let Some((_, id)) = self.bindings.iter().rev().find(|(p, _)| same(p, prefix)) {
             return Ok(*id);
         }
         if prefix.is_empty() {

@@ -9,15 +9,29 @@
 
 use std::borrow::Cow;
 
-/// A qualified name: prefix (`""` when none) and local part.
+/// A qualified name as written, with the position of its colon (0 when it has none:
+/// a name cannot start with one). Kept small: it is returned for every attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QName<'a> {
-    /// The prefix, `""` when the name has none.
-    pub prefix: &'a str,
-    /// The local part.
-    pub local: &'a str,
     /// The name as written.
     pub full: &'a str,
+    colon: usize,
+}
+
+impl<'a> QName<'a> {
+    /// The prefix, `""` when the name has none.
+    pub fn prefix(&self) -> &'a str {
+        &self.full[..self.colon]
+    }
+
+    /// The local part.
+    pub fn local(&self) -> &'a str {
+        if self.colon == 0 {
+            self.full
+        } else {
+            &self.full[self.colon + 1..]
+        }
+    }
 }
 
 /// Splits the inside of a start tag (between `<` and `>` or `/>`) into its name and an
@@ -114,19 +128,7 @@ fn scan_name(s: &str, attribute: bool) -> Result<(QName<'_>, &str), String> {
         let what = if attribute { "attribute" } else { "element" };
         return Err(format!("invalid {what} name {full:?}"));
     }
-    let (prefix, local) = if colons == 1 {
-        (&s[..colon], &s[colon + 1..end])
-    } else {
-        ("", full)
-    };
-    Ok((
-        QName {
-            prefix,
-            local,
-            full,
-        },
-        &s[end..],
-    ))
+    Ok((QName { full, colon }, &s[end..]))
 }
 
 type Parsed<'a> = (QName<'a>, Cow<'a, str>, &'a str);
