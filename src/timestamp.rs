@@ -101,7 +101,7 @@ pub fn parse_date(raw: &str) -> Option<NaiveDate> {
         // A full time follows: validate it as a timestamp.
         Timestamp::parse(raw).is_ok()
     } else {
-        tail.bytes().all(|b| b.is_ascii_digit()) && tail.len() % 2 == 0
+        tail.bytes().all(|b| b.is_ascii_digit()) && tail.len().is_multiple_of(2)
     };
     if !tail_ok {
         return None;

@@ -5,8 +5,7 @@ use super::{Options, Report, Rule};
 use crate::lot::LotSet;
 use crate::message::{Author, LotMessage};
 use crate::wire::decode::{DecodedMessage, product_path};
-use std::collections::HashMap;
-use std::collections::hash_map::Entry as MapEntry;
+use crate::xml::same;
 
 /// Addressee, allowed sender, author equals sender, UZI/URA pairing.
 pub fn check_identity(m: &DecodedMessage, options: &Options, report: &mut Report) {
@@ -64,23 +63,31 @@ pub fn check_identity(m: &DecodedMessage, options: &Options, report: &mut Report
 /// One vaccine type per lot number, duplicates and expired lots; builds the set (taking
 /// the lots out of `m`) when the lots allow it.
 pub fn check_lots(m: &mut DecodedMessage, report: &mut Report) -> Option<LotSet> {
-    let mut seen: HashMap<&str, usize> = HashMap::with_capacity(m.entries.len());
+    // Sorting by lot number (stable, so the first occurrence stays first) puts every
+    // repeat right after the entry it repeats; the set is built from the same order.
+    m.entries.sort_by(|a, b| a.lot.number.cmp(&b.lot.number));
     let mut conflict = false;
-    for (i, entry) in m.entries.iter().enumerate() {
+    let mut first_of_run = 0;
+    for i in 0..m.entries.len() {
+        let entry = &m.entries[i];
         let lot = &entry.lot;
-        match seen.entry(lot.number.as_str()) {
-            MapEntry::Vacant(v) => {
-                v.insert(i);
-            }
-            MapEntry::Occupied(o) => {
-                let first = &m.entries[*o.get()];
-                let location = format!(
-                    "{}/instanceOfKind/productInstanceInstance/id/@extension",
-                    product_path(entry.product)
-                );
-                if first.lot.vaccine.code() != lot.vaccine.code() {
-                    conflict = true;
-                    report.add(
+        if !same(
+            m.entries[first_of_run].lot.number.as_str(),
+            lot.number.as_str(),
+        ) {
+            first_of_run = i;
+        }
+        if first_of_run == i {
+            continue;
+        }
+        let first = &m.entries[first_of_run];
+        let location = format!(
+            "{}/instanceOfKind/productInstanceInstance/id/@extension",
+            product_path(entry.product)
+        );
+        if first.lot.vaccine.code() != lot.vaccine.code() {
+            conflict = true;
+            report.add(
                         Rule::LotTwoVaccines,
                         location,
                         format!(
@@ -92,36 +99,34 @@ pub fn check_lots(m: &mut DecodedMessage, report: &mut Report) -> Option<LotSet>
                             lot.number, first.lot.vaccine.code(), first.product, lot.vaccine.code(), entry.product
                         ),
                     );
-                } else {
-                    let differs = first.lot != *lot;
-                    report.add(
-                        Rule::LotDuplicate,
-                        location,
-                        format!(
-                            "partijnummer {} staat dubbel (product {} en {}){}",
-                            lot.number,
-                            first.product,
-                            entry.product,
-                            if differs {
-                                "; de gegevens verschillen, het eerste telt"
-                            } else {
-                                ""
-                            }
-                        ),
-                        format!(
-                            "lot number {} is listed twice (products {} and {}){}",
-                            lot.number,
-                            first.product,
-                            entry.product,
-                            if differs {
-                                "; the details differ, the first counts"
-                            } else {
-                                ""
-                            }
-                        ),
-                    );
-                }
-            }
+        } else {
+            let differs = first.lot != *lot;
+            report.add(
+                Rule::LotDuplicate,
+                location,
+                format!(
+                    "partijnummer {} staat dubbel (product {} en {}){}",
+                    lot.number,
+                    first.product,
+                    entry.product,
+                    if differs {
+                        "; de gegevens verschillen, het eerste telt"
+                    } else {
+                        ""
+                    }
+                ),
+                format!(
+                    "lot number {} is listed twice (products {} and {}){}",
+                    lot.number,
+                    first.product,
+                    entry.product,
+                    if differs {
+                        "; the details differ, the first counts"
+                    } else {
+                        ""
+                    }
+                ),
+            );
         }
     }
     if let Some(created) = &m.created {

@@ -95,22 +95,22 @@ pub(super) fn read_wrapper(
     if let Some(e) = kids.one("versionCode") {
         profile::fixed(report, Rule::WrapperVersionCode, e, "code", VERSION_CODE);
     }
-    if let Some(e) = kids.one("interactionId") {
-        if profile::fixed(
+    if let Some(e) = kids.one("interactionId")
+        && profile::fixed(
             report,
             Rule::WrapperInteractionId,
             e,
             "root",
             INTERACTION_ROOT,
-        ) {
-            profile::fixed(
-                report,
-                Rule::WrapperInteractionId,
-                e,
-                "extension",
-                interaction,
-            );
-        }
+        )
+    {
+        profile::fixed(
+            report,
+            Rule::WrapperInteractionId,
+            e,
+            "extension",
+            interaction,
+        );
     }
     if let Some(e) = kids.one("profileId")
         && profile::fixed(report, Rule::WrapperProfileId, e, "root", PROFILE_ROOT)

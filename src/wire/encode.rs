@@ -57,7 +57,7 @@ pub fn encode_acknowledgement(ack: &Acknowledgement) -> String {
 
 /// Writes the message element (no declaration) to `out`.
 pub(crate) fn write_message(out: &mut String, m: &LotMessage) {
-    let _ = write!(out, "<{MESSAGE_INTERACTION} xmlns=\"{HL7_NS}\">\n");
+    let _ = writeln!(out, "<{MESSAGE_INTERACTION} xmlns=\"{HL7_NS}\">");
     write_header(out, &m.id, m.created.as_str(), MESSAGE_INTERACTION, "AL");
     write_device(out, "receiver", m.receiver.as_str());
     write_device(out, "sender", m.sender.as_str());
@@ -136,7 +136,7 @@ pub(crate) fn write_message(out: &mut String, m: &LotMessage) {
 
 /// Writes the acknowledgement element (no declaration) to `out`.
 pub(crate) fn write_acknowledgement(out: &mut String, a: &Acknowledgement) {
-    let _ = write!(out, "<{ACK_INTERACTION} xmlns=\"{HL7_NS}\">\n");
+    let _ = writeln!(out, "<{ACK_INTERACTION} xmlns=\"{HL7_NS}\">");
     write_header(out, &a.id, a.created.as_str(), ACK_INTERACTION, "NE");
     let _ = writeln!(
         out,

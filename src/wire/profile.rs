@@ -65,8 +65,15 @@ pub fn children<'d, 'a>(
     let hl7 = element.document().namespace_index(HL7_NS);
     for child in element.children() {
         let child_name = child.name();
+        // Children come in model order, so look from the current slot on first.
+        let find = |from: usize| {
+            slots[from..]
+                .iter()
+                .position(|(name, _, _)| same(name, child_name))
+                .map(|i| i + from)
+        };
         let slot = (Some(child.namespace_index()) == hl7)
-            .then(|| slots.iter().position(|(name, _, _)| same(name, child_name)))
+            .then(|| find(cursor).or_else(|| find(0)))
             .flatten();
         match slot {
             Some(i) if i >= cursor => {

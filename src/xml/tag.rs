@@ -273,7 +273,7 @@ mod tests {
     fn reads_names_and_values() {
         let (name, _) = split("p:code a=\"1\"").unwrap();
         assert_eq!(
-            (name.prefix, name.local, name.full),
+            (name.prefix(), name.local(), name.full),
             ("p", "code", "p:code")
         );
         assert_eq!(
