@@ -8,6 +8,7 @@
 mod ack;
 pub mod decode;
 mod encode;
+mod products;
 mod profile;
 pub mod soap;
 

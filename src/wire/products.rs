@@ -1,0 +1,330 @@
+//! Reading the payload of a lot-number message: the product list with its validity
+//! period and, per `product`, the lot number, expiry date and vaccine type.
+
+use super::decode::{DecodedMessage, Entry, PRODUCT_LIST_PATH, timestamp};
+use super::profile;
+use super::*;
+use crate::ids::is_oid;
+use crate::lot::{Lot, LotNumber, LotNumberError};
+use crate::message::Period;
+use crate::timestamp::{Timestamp, parse_date};
+use crate::vaccine::{VACCINE_CODE_SYSTEM, VaccineCode, VaccineType};
+use crate::validate::{Report, Rule};
+use crate::xml::Element;
+
+pub(super) fn read_product_list(
+    list: Element<'_, '_>,
+    out: &mut DecodedMessage,
+    report: &mut Report,
+) {
+    profile::fixed(report, Rule::StructureFixedValue, list, "classCode", "LIST");
+    profile::fixed(report, Rule::StructureFixedValue, list, "moodCode", "EVN");
+    let kids = profile::children(list, profile::PRODUCT_LIST, report);
+    if let Some(template) = kids.one("templateId") {
+        profile::fixed(
+            report,
+            Rule::StructureFixedValue,
+            template,
+            "root",
+            PRODUCT_LIST_TEMPLATE,
+        );
+    }
+    if let Some(code) = kids.one("code") {
+        profile::fixed(report, Rule::ListCode, code, "code", PRODUCT_LIST_CODE);
+        profile::fixed(report, Rule::ListCode, code, "codeSystem", SNOMED_CT);
+        if code.attr("displayName").is_none_or(|d| d.trim().is_empty()) {
+            report.add(
+                Rule::ListCode,
+                format!("{}/@displayName", code.xpath()),
+                "ProductList/code heeft geen displayName",
+                "ProductList/code has no displayName",
+            );
+        }
+    }
+    match kids.one("effectiveTime") {
+        Some(period) => out.period = read_period(period, report),
+        None => report.add(
+            Rule::ListEffectiveTime,
+            format!("{PRODUCT_LIST_PATH}/effectiveTime"),
+            "ProductList/effectiveTime ontbreekt",
+            "ProductList/effectiveTime is missing",
+        ),
+    }
+    out.products = kids.all("product").count();
+    if out.products == 0 {
+        report.add(
+            Rule::ListEmpty,
+            format!("{PRODUCT_LIST_PATH}/product"),
+            "de lijst bevat geen enkel partijnummer (product)",
+            "the list holds no lot number (product) at all",
+        );
+    }
+    out.entries.reserve(out.products);
+    for (i, product) in kids.all("product").enumerate() {
+        if let Some(lot) = read_product(product, i + 1, report) {
+            out.entries.push(Entry {
+                lot,
+                product: i + 1,
+            });
+        }
+    }
+}
+
+fn read_period(period: Element<'_, '_>, report: &mut Report) -> Option<Period> {
+    let kids = profile::children(period, profile::PERIOD, report);
+    let location = period.xpath();
+    for extra in ["width", "center"] {
+        if kids.one(extra).is_some() {
+            report.add(
+                Rule::ListEffectiveTime,
+                format!("{location}/{extra}"),
+                format!("effectiveTime mag geen {extra} hebben, alleen low en high"),
+                format!("effectiveTime may not have {extra}, only low and high"),
+            );
+        }
+    }
+    let mut bound = |name: &str| match kids.one(name) {
+        Some(e) => period_bound(e, report),
+        None => {
+            report.add(
+                Rule::ListEffectiveTime,
+                format!("{location}/{name}"),
+                format!("effectiveTime/{name} ontbreekt"),
+                format!("effectiveTime/{name} is missing"),
+            );
+            None
+        }
+    };
+    let low = bound("low");
+    let high = bound("high");
+    let (low, high) = (low?, high?);
+    if low.local() > high.local() {
+        report.add(
+            Rule::ListEffectiveTime,
+            location,
+            format!("effectiveTime/low ({low}) ligt na high ({high})"),
+            format!("effectiveTime/low ({low}) is after high ({high})"),
+        );
+        return None;
+    }
+    Some(Period { low, high })
+}
+
+/// A bound of the list's period: like [`timestamp`] but reported as `list.effective-time`
+/// when it has fewer than 14 digits.
+fn period_bound(e: Element<'_, '_>, report: &mut Report) -> Option<Timestamp> {
+    let value = e.attr("value").unwrap_or("");
+    if value.len() < 14 && value.bytes().all(|b| b.is_ascii_digit()) {
+        report.add(
+            Rule::ListEffectiveTime,
+            format!("{}/@value", e.xpath()),
+            format!(
+                "effectiveTime/{} \"{value}\" moet tot op de seconde gaan (14 cijfers)",
+                e.name()
+            ),
+            format!(
+                "effectiveTime/{} \"{value}\" must be to the second (14 digits)",
+                e.name()
+            ),
+        );
+        return None;
+    }
+    timestamp(e, "value", report)
+}
+
+fn read_product(product: Element<'_, '_>, position: usize, report: &mut Report) -> Option<Lot> {
+    profile::fixed(
+        report,
+        Rule::StructureFixedValue,
+        product,
+        "typeCode",
+        "PRD",
+    );
+    let kids = profile::children(product, profile::PRODUCT, report);
+    let instance_of_kind = kids.one("instanceOfKind")?;
+    profile::fixed(
+        report,
+        Rule::StructureFixedValue,
+        instance_of_kind,
+        "classCode",
+        "INST",
+    );
+    let kind_kids = profile::children(instance_of_kind, profile::INSTANCE_OF_KIND, report);
+    let instance = kind_kids.one("productInstanceInstance")?;
+    profile::fixed(
+        report,
+        Rule::StructureFixedValue,
+        instance,
+        "classCode",
+        "MMAT",
+    );
+    profile::fixed(
+        report,
+        Rule::StructureFixedValue,
+        instance,
+        "determinerCode",
+        "INSTANCE",
+    );
+    let instance_kids = profile::children(instance, profile::PRODUCT_INSTANCE, report);
+    let number = instance_kids
+        .one("id")
+        .and_then(|id| read_lot_number(id, position, report));
+    let expires = match instance_kids.one("expirationTime") {
+        Some(e) => read_expiry(e, report),
+        None => Ok(None),
+    };
+    let vaccine = instance_kids
+        .one("asInstanceOfKind")
+        .and_then(|kind| read_vaccine(kind, report));
+    Some(Lot {
+        number: number?,
+        vaccine: vaccine?,
+        expires: expires.ok()?,
+    })
+}
+
+fn read_lot_number(id: Element<'_, '_>, position: usize, report: &mut Report) -> Option<LotNumber> {
+    match (id.attr("nullFlavor"), id.attr("root")) {
+        (Some(_), None) => {}
+        (None, Some(root)) if is_oid(root) => {}
+        _ => report.add(
+            Rule::LotIdRoot,
+            id.xpath(),
+            "het id van een partij moet óf nullFlavor óf een OID als root hebben",
+            "a lot id must have either a nullFlavor or an OID as root",
+        ),
+    }
+    let location = || format!("{}/@extension", id.xpath());
+    let Some(extension) = id.attr("extension") else {
+        report.add(
+            Rule::LotMissing,
+            location(),
+            format!("product {position} heeft geen partijnummer (id/@extension)"),
+            format!("product {position} has no lot number (id/@extension)"),
+        );
+        return None;
+    };
+    match LotNumber::parse(extension) {
+        Ok(number) => Some(number),
+        Err(e) => {
+            let (rule, nl) = match e {
+                LotNumberError::Blank => (Rule::LotBlank, "partijnummer is leeg".to_owned()),
+                LotNumberError::TooLong(n) => (
+                    Rule::LotTooLong,
+                    format!("partijnummer heeft {n} tekens, hoogstens 50 toegestaan"),
+                ),
+                LotNumberError::ControlCharacter(c) => (
+                    Rule::LotControlChar,
+                    format!("partijnummer bevat stuurteken U+{c:04X}"),
+                ),
+            };
+            report.add(
+                rule,
+                location(),
+                format!("product {position}: {nl}"),
+                format!("product {position}: {e}"),
+            );
+            None
+        }
+    }
+}
+
+/// Reads `expirationTime`: only `high`, a date. `Err` when present but wrong.
+fn read_expiry(e: Element<'_, '_>, report: &mut Report) -> Result<Option<chrono::NaiveDate>, ()> {
+    let kids = profile::children(e, profile::PERIOD, report);
+    for extra in ["low", "width", "center"] {
+        if let Some(x) = kids.one(extra) {
+            report.add(
+                Rule::LotExpiryFormat,
+                x.xpath(),
+                format!("expirationTime mag alleen high hebben, geen {extra}"),
+                format!("expirationTime may only have high, not {extra}"),
+            );
+            return Err(());
+        }
+    }
+    let Some(high) = kids.one("high") else {
+        profile::missing(report, e, "high");
+        return Err(());
+    };
+    let value = high.attr("value").unwrap_or("");
+    match parse_date(value) {
+        Some(date) => Ok(Some(date)),
+        None => {
+            report.add(
+                Rule::LotExpiryFormat,
+                format!("{}/@value", high.xpath()),
+                format!("vervaldatum \"{value}\" is geen datum JJJJMMDD"),
+                format!("expiry \"{value}\" is not a date YYYYMMDD"),
+            );
+            Err(())
+        }
+    }
+}
+
+fn read_vaccine(kind: Element<'_, '_>, report: &mut Report) -> Option<VaccineType> {
+    profile::fixed(report, Rule::StructureFixedValue, kind, "classCode", "INST");
+    let kids = profile::children(kind, profile::AS_INSTANCE_OF_KIND, report);
+    let material = kids.one("kindOfMaterialKind")?;
+    profile::fixed(
+        report,
+        Rule::StructureFixedValue,
+        material,
+        "classCode",
+        "MAT",
+    );
+    profile::fixed(
+        report,
+        Rule::StructureFixedValue,
+        material,
+        "determinerCode",
+        "KIND",
+    );
+    let material_kids = profile::children(material, profile::MATERIAL_KIND, report);
+    let code = material_kids.one("code")?;
+    let system_ok = profile::fixed(
+        report,
+        Rule::VaccineCodeSystem,
+        code,
+        "codeSystem",
+        VACCINE_CODE_SYSTEM,
+    );
+    let value = code.attr("code").unwrap_or("");
+    let parsed = match VaccineCode::parse(value) {
+        Ok(c) => Some(c),
+        Err(_) => {
+            report.add(
+                Rule::VaccineCode,
+                format!("{}/@code", code.xpath()),
+                format!("vaccinsoort \"{value}\" is geen code van twee cijfers"),
+                format!("vaccine type \"{value}\" is not a two-digit code"),
+            );
+            None
+        }
+    };
+    let name = code
+        .attr("displayName")
+        .map(str::trim)
+        .filter(|n| !n.is_empty());
+    if name.is_none() {
+        report.add(
+            Rule::VaccineDisplayName,
+            format!("{}/@displayName", code.xpath()),
+            format!("vaccinsoort {value} heeft geen displayName"),
+            format!("vaccine type {value} has no displayName"),
+        );
+    }
+    let code_value = parsed?;
+    if system_ok && code_value.known_name().is_none() {
+        report.add(
+            Rule::VaccineUnknownCode,
+            format!("{}/@code", code.xpath()),
+            format!("vaccinsoort {value} staat niet in waardelijst W0422"),
+            format!("vaccine type {value} is not in value set W0422"),
+        );
+    }
+    if !system_ok {
+        return None;
+    }
+    Some(VaccineType::new(code_value, name?))
+}
