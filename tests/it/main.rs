@@ -3,4 +3,5 @@
 mod cli;
 mod codec;
 mod corpus;
+mod roundtrip;
 mod support;
