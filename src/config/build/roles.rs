@@ -124,6 +124,18 @@ fn author(c: &mut Checker, raw: &RawSender) -> Author {
         .as_deref()
         .map(str::trim)
         .filter(|n| !n.is_empty());
+    if let Some(bad) = name.and_then(|n| {
+        n.chars()
+            .find(|c| c.is_control() || matches!(c, '\u{FFFE}' | '\u{FFFF}'))
+    }) {
+        c.err(
+            "sender.organization_name",
+            format!(
+                "contains control character U+{:04X}; it goes into every message, which must stay valid XML",
+                bad as u32
+            ),
+        );
+    }
     match (uzi, ura) {
         (Some(uzi), Some(ura)) => Author {
             uzi: Some(uzi),

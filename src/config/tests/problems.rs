@@ -347,3 +347,13 @@ fn syntax_errors_give_line_and_column() {
     assert_eq!(p.line, Some(2));
     assert!(p.message.contains("line 2, column 11"), "{p}");
 }
+
+#[test]
+fn an_organization_name_must_be_carriable_in_xml() {
+    let text = minimal_with(
+        "[sender]",
+        "uzi_server_id = \"900099999\"\norganization_ura = \"00009999\"\norganization_name = \"GGD\\u0007\"",
+    );
+    let p = only_problem(&text, "sender.organization_name");
+    assert!(p.message.contains("U+0007"), "{p}");
+}
