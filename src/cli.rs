@@ -15,9 +15,6 @@ use std::process::ExitCode;
 #[derive(Debug, Parser)]
 #[command(name = "lotgate", version, about)]
 pub struct Cli {
-    /// The configuration file.
-    #[arg(long, short, global = true, default_value = "config.toml")]
-    pub config: PathBuf,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -27,7 +24,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the roles enabled in the configuration.
-    Run,
+    Run(ConfigArg),
     /// Check a message file offline, as the receiver would: prints the report (or, with
     /// --ack, the exact answer). Exit 0 accepted, 1 rejected, 2 unusable input.
     Validate {
@@ -47,7 +44,15 @@ pub enum Command {
         lang: Language,
     },
     /// Load and check the configuration file, print what it configures.
-    CheckConfig,
+    CheckConfig(ConfigArg),
+}
+
+/// The configuration file argument of the verbs that use one.
+#[derive(Debug, clap::Args)]
+pub struct ConfigArg {
+    /// The configuration file.
+    #[arg(long, short, default_value = "config.toml")]
+    pub config: PathBuf,
 }
 
 /// Report formats of `lotgate validate`.
@@ -70,8 +75,8 @@ pub fn main() -> ExitCode {
             ack,
             lang,
         } => validate_file(&file, format, receiver_id.as_deref(), ack, lang),
-        Command::CheckConfig => check_config(&cli.config),
-        Command::Run => run(&cli.config),
+        Command::CheckConfig(arg) => check_config(&arg.config),
+        Command::Run(arg) => run(&arg.config),
     }
 }
 

@@ -5,6 +5,7 @@ pub mod ids;
 pub mod lot;
 pub mod message;
 pub mod sample;
+pub mod strings;
 pub mod timestamp;
 pub mod vaccine;
 pub mod validate;

@@ -12,8 +12,34 @@ pub const MAX_LOT_NUMBER_CHARS: usize = 50;
 /// A lot number (*partijnummer*): 1-50 characters, not blank, no control characters.
 ///
 /// Opaque and case-preserving: `asp1` and `ASP1` are different lot numbers.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Eq)]
 pub struct LotNumber(String);
+
+// Compared with `strings` rather than derived: sets of 10,000 lots are sorted and
+// compared on every delivery (see `strings` for why). The order is the same as `str`'s.
+impl PartialEq for LotNumber {
+    fn eq(&self, other: &Self) -> bool {
+        crate::strings::same(&self.0, &other.0)
+    }
+}
+
+impl std::hash::Hash for LotNumber {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
+
+impl Ord for LotNumber {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        crate::strings::compare(&self.0, &other.0)
+    }
+}
+
+impl PartialOrd for LotNumber {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
 
 /// Why a string is not a lot number.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -142,7 +168,7 @@ impl LotSet {
     /// The lot with exactly this number.
     pub fn get(&self, number: &str) -> Option<&Lot> {
         self.lots
-            .binary_search_by(|lot| lot.number.as_str().cmp(number))
+            .binary_search_by(|lot| crate::strings::compare(lot.number.as_str(), number))
             .ok()
             .map(|i| &self.lots[i])
     }
@@ -188,6 +214,23 @@ mod tests {
             vaccine: VaccineType::known(code).unwrap(),
             expires: None,
         }
+    }
+
+    #[test]
+    fn lot_number_order_is_bytewise() {
+        let mut numbers: Vec<_> = ["b", "a", "ab", "", "B", "é", "a\u{0}"]
+            .iter()
+            .map(|s| LotNumber(s.to_string()))
+            .collect();
+        let mut strings: Vec<String> = numbers.iter().map(|n| n.0.clone()).collect();
+        numbers.sort();
+        strings.sort();
+        assert_eq!(
+            numbers.iter().map(|n| n.0.clone()).collect::<Vec<_>>(),
+            strings
+        );
+        assert_eq!(LotNumber("x".into()), LotNumber("x".into()));
+        assert_ne!(LotNumber("x".into()), LotNumber("xy".into()));
     }
 
     #[test]

@@ -100,7 +100,7 @@ impl VaccineType {
     /// A vaccine type with the given display name.
     pub fn new(code: VaccineCode, name: &str) -> Self {
         let name = match code.known_name() {
-            Some(known) if known == name => Cow::Borrowed(known),
+            Some(known) if crate::strings::same(known, name) => Cow::Borrowed(known),
             _ => Cow::Owned(name.to_owned()),
         };
         Self { code, name }

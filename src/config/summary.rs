@@ -152,7 +152,10 @@ pub(super) fn summary(config: &Config) -> String {
         let _ = writeln!(
             out,
             "  duplicates recognised for {}, history keeps {} deliveries",
-            humantime::format_duration(r.duplicate_retention),
+            match r.duplicate_retention.as_secs() {
+                secs if secs % 86_400 == 0 => format!("{} days", secs / 86_400),
+                _ => humantime::format_duration(r.duplicate_retention).to_string(),
+            },
             r.history_limit
         );
     }

@@ -18,6 +18,8 @@ pub enum Answer {
         code: FaultCode,
         /// `faultstring`: what is wrong, without internal details.
         reason: String,
+        /// The language of `reason`.
+        language: Language,
     },
 }
 
@@ -26,7 +28,11 @@ impl Answer {
     pub fn to_xml(&self) -> String {
         match self {
             Answer::Ack(ack) => soap::acknowledgement_envelope(ack),
-            Answer::Fault { code, reason } => soap::fault_envelope(*code, reason),
+            Answer::Fault {
+                code,
+                reason,
+                language,
+            } => soap::fault_envelope(*code, reason, language.code()),
         }
     }
 }
@@ -102,5 +108,6 @@ fn fault(outcome: &Outcome, language: Language) -> Answer {
     Answer::Fault {
         code: FaultCode::Client,
         reason,
+        language,
     }
 }

@@ -4,8 +4,8 @@
 use super::{Options, Report, Rule};
 use crate::lot::LotSet;
 use crate::message::{Author, LotMessage};
+use crate::strings::same;
 use crate::wire::decode::{DecodedMessage, product_path};
-use crate::xml::same;
 
 /// Addressee, allowed sender, author equals sender, UZI/URA pairing.
 pub fn check_identity(m: &DecodedMessage, options: &Options, report: &mut Report) {

@@ -16,6 +16,16 @@ pub enum Language {
     En,
 }
 
+impl Language {
+    /// The ISO 639-1 code, as in `xml:lang`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Language::Nl => "nl",
+            Language::En => "en",
+        }
+    }
+}
+
 impl std::str::FromStr for Language {
     type Err = String;
 

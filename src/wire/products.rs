@@ -61,7 +61,7 @@ pub(super) fn read_product_list(
     }
     out.entries.reserve(out.products);
     for (i, product) in kids.all("product").enumerate() {
-        if let Some(lot) = read_product(product, i + 1, report) {
+        if let Some(lot) = read_product(product, i + 1, kids.hl7(), report) {
             out.entries.push(Entry {
                 lot,
                 product: i + 1,
@@ -132,7 +132,12 @@ fn period_bound(e: Element<'_, '_>, report: &mut Report) -> Option<Timestamp> {
     timestamp(e, "value", report)
 }
 
-fn read_product(product: Element<'_, '_>, position: usize, report: &mut Report) -> Option<Lot> {
+fn read_product(
+    product: Element<'_, '_>,
+    position: usize,
+    hl7: Option<u16>,
+    report: &mut Report,
+) -> Option<Lot> {
     profile::fixed(
         report,
         Rule::StructureFixedValue,
@@ -140,7 +145,7 @@ fn read_product(product: Element<'_, '_>, position: usize, report: &mut Report) 
         "typeCode",
         "PRD",
     );
-    let kids = profile::children(product, profile::PRODUCT, report);
+    let kids = profile::children_in(product, profile::PRODUCT, hl7, report);
     let instance_of_kind = kids.one("instanceOfKind")?;
     profile::fixed(
         report,
@@ -149,7 +154,7 @@ fn read_product(product: Element<'_, '_>, position: usize, report: &mut Report) 
         "classCode",
         "INST",
     );
-    let kind_kids = profile::children(instance_of_kind, profile::INSTANCE_OF_KIND, report);
+    let kind_kids = profile::children_in(instance_of_kind, profile::INSTANCE_OF_KIND, hl7, report);
     let instance = kind_kids.one("productInstanceInstance")?;
     profile::fixed(
         report,
@@ -165,17 +170,17 @@ fn read_product(product: Element<'_, '_>, position: usize, report: &mut Report) 
         "determinerCode",
         "INSTANCE",
     );
-    let instance_kids = profile::children(instance, profile::PRODUCT_INSTANCE, report);
+    let instance_kids = profile::children_in(instance, profile::PRODUCT_INSTANCE, hl7, report);
     let number = instance_kids
         .one("id")
         .and_then(|id| read_lot_number(id, position, report));
     let expires = match instance_kids.one("expirationTime") {
-        Some(e) => read_expiry(e, report),
+        Some(e) => read_expiry(e, hl7, report),
         None => Ok(None),
     };
     let vaccine = instance_kids
         .one("asInstanceOfKind")
-        .and_then(|kind| read_vaccine(kind, report));
+        .and_then(|kind| read_vaccine(kind, hl7, report));
     Some(Lot {
         number: number?,
         vaccine: vaccine?,
@@ -230,8 +235,12 @@ fn read_lot_number(id: Element<'_, '_>, position: usize, report: &mut Report) ->
 }
 
 /// Reads `expirationTime`: only `high`, a date. `Err` when present but wrong.
-fn read_expiry(e: Element<'_, '_>, report: &mut Report) -> Result<Option<chrono::NaiveDate>, ()> {
-    let kids = profile::children(e, profile::PERIOD, report);
+fn read_expiry(
+    e: Element<'_, '_>,
+    hl7: Option<u16>,
+    report: &mut Report,
+) -> Result<Option<chrono::NaiveDate>, ()> {
+    let kids = profile::children_in(e, profile::PERIOD, hl7, report);
     for extra in ["low", "width", "center"] {
         if let Some(x) = kids.one(extra) {
             report.add(
@@ -262,9 +271,13 @@ fn read_expiry(e: Element<'_, '_>, report: &mut Report) -> Result<Option<chrono:
     }
 }
 
-fn read_vaccine(kind: Element<'_, '_>, report: &mut Report) -> Option<VaccineType> {
+fn read_vaccine(
+    kind: Element<'_, '_>,
+    hl7: Option<u16>,
+    report: &mut Report,
+) -> Option<VaccineType> {
     profile::fixed(report, Rule::StructureFixedValue, kind, "classCode", "INST");
-    let kids = profile::children(kind, profile::AS_INSTANCE_OF_KIND, report);
+    let kids = profile::children_in(kind, profile::AS_INSTANCE_OF_KIND, hl7, report);
     let material = kids.one("kindOfMaterialKind")?;
     profile::fixed(
         report,
@@ -280,7 +293,7 @@ fn read_vaccine(kind: Element<'_, '_>, report: &mut Report) -> Option<VaccineTyp
         "determinerCode",
         "KIND",
     );
-    let material_kids = profile::children(material, profile::MATERIAL_KIND, report);
+    let material_kids = profile::children_in(material, profile::MATERIAL_KIND, hl7, report);
     let code = material_kids.one("code")?;
     let system_ok = profile::fixed(
         report,

@@ -5,8 +5,9 @@
 //! too.
 
 use super::HL7_NS;
+use crate::strings::same;
 use crate::validate::{Report, Rule};
-use crate::xml::{Element, same};
+use crate::xml::Element;
 
 /// No upper bound.
 pub const MANY: u32 = u32::MAX;
@@ -28,6 +29,10 @@ const ROOT_ELEMENTS: [Slot; 3] = [
 pub struct Children<'d, 'a> {
     parent: Element<'d, 'a>,
     hl7: Option<u16>,
+    slots: &'static [Slot],
+    /// The first child found for each slot, so that [`Children::one`] does not walk the
+    /// children again.
+    first: [Option<Element<'d, 'a>>; MAX_SLOTS],
 }
 
 impl<'d, 'a> Children<'d, 'a> {
@@ -42,9 +47,17 @@ impl<'d, 'a> Children<'d, 'a> {
             .filter(move |c| Some(c.namespace_index()) == hl7 && c.is_named(name))
     }
 
+    /// The index of the HL7 namespace in the document (for [`children_in`]).
+    pub fn hl7(&self) -> Option<u16> {
+        self.hl7
+    }
+
     /// The first HL7 child named `name`.
     pub fn one(&self, name: &str) -> Option<Element<'d, 'a>> {
-        self.all(name).next()
+        match self.slots.iter().position(|(slot, _, _)| same(slot, name)) {
+            Some(i) => self.first[i],
+            None => self.all(name).next(),
+        }
     }
 }
 
@@ -59,10 +72,23 @@ pub fn children<'d, 'a>(
     slots: &'static [Slot],
     report: &mut Report,
 ) -> Children<'d, 'a> {
+    let hl7 = element.document().namespace_index(HL7_NS);
+    children_in(element, slots, hl7, report)
+}
+
+/// [`children`] with the document's HL7 namespace index already known (see
+/// [`Children::hl7`]): for the elements of every product, where looking it up each time
+/// is measurable.
+pub fn children_in<'d, 'a>(
+    element: Element<'d, 'a>,
+    slots: &'static [Slot],
+    hl7: Option<u16>,
+    report: &mut Report,
+) -> Children<'d, 'a> {
     debug_assert!(slots.len() <= MAX_SLOTS);
     let mut counts = [0u32; MAX_SLOTS];
+    let mut first = [None; MAX_SLOTS];
     let mut cursor = 0;
-    let hl7 = element.document().namespace_index(HL7_NS);
     for child in element.children() {
         let child_name = child.name();
         // Children come in model order, so look from the current slot on first.
@@ -79,6 +105,7 @@ pub fn children<'d, 'a>(
             Some(i) if i >= cursor => {
                 cursor = i;
                 counts[i] += 1;
+                first[i].get_or_insert(child);
                 let max = slots[i].2;
                 if counts[i] == max.saturating_add(1) {
                     report.add(
@@ -120,6 +147,8 @@ pub fn children<'d, 'a>(
     Children {
         parent: element,
         hl7,
+        slots,
+        first,
     }
 }
 

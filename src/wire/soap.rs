@@ -73,13 +73,15 @@ pub fn acknowledgement_envelope(ack: &Acknowledgement) -> String {
     envelope(&body)
 }
 
-/// A SOAP 1.1 fault envelope. `reason` must not carry secrets or internal details.
-pub fn fault_envelope(code: FaultCode, reason: &str) -> String {
+/// A SOAP 1.1 fault envelope; `language` is the `xml:lang` of `reason` ("nl", "en").
+/// `reason` must not carry secrets or internal details.
+pub fn fault_envelope(code: FaultCode, reason: &str, language: &str) -> String {
     let mut body = String::new();
     let _ = write!(
         body,
-        "<soap:Fault>\n<faultcode>{}</faultcode>\n<faultstring xml:lang=\"nl\">{}</faultstring>\n</soap:Fault>\n",
+        "<soap:Fault>\n<faultcode>{}</faultcode>\n<faultstring xml:lang=\"{}\">{}</faultstring>\n</soap:Fault>\n",
         code.as_str(),
+        escape(language),
         escape(reason)
     );
     envelope(&body)

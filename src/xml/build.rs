@@ -1,8 +1,9 @@
 //! The parser behind [`Document::parse`](super::Document::parse): quick-xml events to the
 //! element arena, enforcing the limits and refusing hostile constructs.
 
+use super::tag;
 use super::{Attr, Document, Limits, NONE, Node, NodeId, Text, XmlError, XmlErrorKind};
-use super::{same, tag};
+use crate::strings::same;
 use quick_xml::Reader;
 use quick_xml::events::Event;
 use std::borrow::Cow;

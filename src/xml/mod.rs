@@ -15,6 +15,8 @@ mod tag;
 #[cfg(test)]
 mod tests;
 
+use crate::strings::same;
+
 /// Hard limits for one document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -76,13 +78,6 @@ impl XmlError {
             position,
         }
     }
-}
-
-/// String equality for the short names and values compared per element. Byte by byte
-/// rather than through `memcmp`: for a few bytes the library call costs far more than
-/// the comparison (measured: half the parse time went into such calls).
-pub fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }
 
 /// Index of an element in a [`Document`].
