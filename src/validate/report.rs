@@ -168,6 +168,17 @@ impl Report {
         self.push(Issue::new(rule, location, nl, en));
     }
 
+    /// Adds every problem of `other` after this report's own (as if found later).
+    pub fn append(&mut self, other: Report) {
+        self.dropped += other.dropped;
+        if let Some(level) = other.worst {
+            self.worst = self.worst.max(Some(level));
+        }
+        for issue in other.issues {
+            self.push(issue);
+        }
+    }
+
     /// The problems kept, in the order found.
     pub fn issues(&self) -> &[Issue] {
         &self.issues

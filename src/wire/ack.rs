@@ -28,7 +28,7 @@ pub fn decode_acknowledgement(
         None => {
             report.add(
                 Rule::StructureFixedValue,
-                format!("{}/@typeCode", ack.xpath()),
+                format!("{}/@typeCode", profile::location(ack)),
                 "acknowledgement/@typeCode moet CA, CE of CR zijn",
                 "acknowledgement/@typeCode must be CA, CE or CR",
             );
@@ -75,7 +75,7 @@ fn read_detail(detail: Element<'_, '_>, report: &mut Report) -> Option<AckDetail
     let (Some(value), Some(system)) = (code.attr("code"), code.attr("codeSystem")) else {
         report.add(
             Rule::StructureMissing,
-            code.xpath(),
+            profile::location(code),
             "acknowledgementDetail/code heeft code en codeSystem nodig",
             "acknowledgementDetail/code needs code and codeSystem",
         );

@@ -63,7 +63,7 @@ pub fn decode_message(root: Element<'_, '_>, report: &mut Report) -> DecodedMess
     if root.attr("ITSVersion").is_some() {
         report.add(
             Rule::StructureUnexpected,
-            format!("{}/@ITSVersion", root.xpath()),
+            format!("{}/@ITSVersion", profile::location(root)),
             "attribuut ITSVersion is niet toegestaan in de NL-variant",
             "attribute ITSVersion is not allowed in the Dutch variant",
         );
@@ -131,7 +131,7 @@ pub(super) fn read_wrapper(
             Some(code) if code == accept_ack => {}
             Some("NE") if accept_ack == "AL" => report.add(
                 Rule::WrapperAcceptAckNe,
-                format!("{}/@code", e.xpath()),
+                format!("{}/@code", profile::location(e)),
                 "acceptAckCode is NE; lotgate antwoordt toch met een ontvangstbevestiging",
                 "acceptAckCode is NE; lotgate answers with an acknowledgement all the same",
             ),
@@ -149,7 +149,7 @@ pub(super) fn read_message_id(
     id: Option<Element<'_, '_>>,
     report: &mut Report,
 ) -> Option<MessageId> {
-    let location = format!("{}/id", root.xpath());
+    let location = format!("{}/id", profile::location(root));
     let (root_oid, extension) = match id {
         Some(id) => (
             id.attr("root").unwrap_or(""),
@@ -195,7 +195,7 @@ pub(super) fn read_device(
                 } else {
                     rule
                 },
-                format!("{}/@extension", id.xpath()),
+                format!("{}/@extension", profile::location(id)),
                 format!("{role}: geen bruikbaar applicatie-id: {e}"),
                 format!("{role}: no usable application id: {e}"),
             );
@@ -234,7 +234,7 @@ fn read_author(author: Element<'_, '_>, out: &mut DecodedMessage, report: &mut R
     if participant.child("AssignedPerson").is_some() {
         report.add(
             Rule::WrapperAuthor,
-            format!("{}/AssignedPerson", participant.xpath()),
+            format!("{}/AssignedPerson", profile::location(participant)),
             "de auteur moet een systeem (AssignedDevice) zijn, geen persoon",
             "the author must be a system (AssignedDevice), not a person",
         );
@@ -254,7 +254,7 @@ fn read_author(author: Element<'_, '_>, out: &mut DecodedMessage, report: &mut R
             Some(UZI_SERVER_ROOT) => out.author.uzi = id.attr("extension").map(str::to_owned),
             other => report.add(
                 Rule::StructureUnexpected,
-                id.xpath(),
+                profile::location(id),
                 format!(
                     "onbekende root {:?} voor een auteur-id (verwacht UZI of AORTA)",
                     other.unwrap_or("")
@@ -294,7 +294,7 @@ pub(super) fn timestamp(e: Element<'_, '_>, attr: &str, report: &mut Report) -> 
         Err(err) => {
             report.add(
                 Rule::TimestampFormat,
-                format!("{}/@{attr}", e.xpath()),
+                format!("{}/@{attr}", profile::location(e)),
                 format!("{}: \"{value}\" is geen tijdstip JJJJMMDDUUMMSS", e.name()),
                 format!("{}: {err}", e.name()),
             );

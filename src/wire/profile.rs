@@ -110,7 +110,7 @@ pub fn children_in<'d, 'a>(
                 if counts[i] == max.saturating_add(1) {
                     report.add(
                         Rule::StructureRepeated,
-                        child.xpath(),
+                        location(child),
                         format!(
                             "element {} mag hier hoogstens {max} keer voorkomen",
                             child.name()
@@ -124,7 +124,7 @@ pub fn children_in<'d, 'a>(
             }
             Some(_) => report.add(
                 Rule::StructureUnexpected,
-                child.xpath(),
+                location(child),
                 format!(
                     "element {} staat niet op de volgorde van het schema",
                     child.name()
@@ -133,7 +133,7 @@ pub fn children_in<'d, 'a>(
             ),
             None => report.add(
                 Rule::StructureUnexpected,
-                child.xpath(),
+                location(child),
                 format!("element {} is hier niet toegestaan", qualified(child)),
                 format!("element {} is not allowed here", qualified(child)),
             ),
@@ -152,11 +152,25 @@ pub fn children_in<'d, 'a>(
     }
 }
 
+/// Where an element is, for reports and acknowledgement details: its XPath from the HL7
+/// interaction element down, the same whether the message came in a SOAP envelope or bare.
+pub fn location(element: Element<'_, '_>) -> String {
+    let path = element.xpath();
+    let start = [super::MESSAGE_INTERACTION, super::ACK_INTERACTION]
+        .iter()
+        .filter_map(|root| path.find(&format!("/{root}")))
+        .min();
+    match start {
+        Some(at) => path[at..].to_owned(),
+        None => path,
+    }
+}
+
 /// Reports a missing required child element.
 pub fn missing(report: &mut Report, parent: Element<'_, '_>, name: &str) {
     report.add(
         Rule::StructureMissing,
-        format!("{}/{name}", parent.xpath()),
+        format!("{}/{name}", location(parent)),
         format!("verplicht element {name} ontbreekt in {}", parent.name()),
         format!("required element {name} is missing in {}", parent.name()),
     );
@@ -176,7 +190,7 @@ pub fn fixed(
         Some(value) => {
             report.add(
                 rule,
-                format!("{}/@{name}", element.xpath()),
+                format!("{}/@{name}", location(element)),
                 format!("{name} is \"{value}\", verwacht \"{expected}\""),
                 format!("{name} is \"{value}\", expected \"{expected}\""),
             );
@@ -185,7 +199,7 @@ pub fn fixed(
         None => {
             report.add(
                 rule,
-                format!("{}/@{name}", element.xpath()),
+                format!("{}/@{name}", location(element)),
                 format!("attribuut {name} (\"{expected}\") ontbreekt"),
                 format!("attribute {name} (\"{expected}\") is missing"),
             );

@@ -190,7 +190,7 @@ pub fn is_interaction(element: Element<'_, '_>, expected: &str, report: &mut Rep
         };
         report.add(
             Rule::Hl7Namespace,
-            element.xpath(),
+            profile::location(element),
             format!("{} heeft {ns}; verwacht {HL7_NS}", element.name()),
             format!("{} is not in namespace {HL7_NS}", element.name()),
         );
@@ -199,7 +199,7 @@ pub fn is_interaction(element: Element<'_, '_>, expected: &str, report: &mut Rep
     if element.name() != expected {
         report.add(
             Rule::Hl7Interaction,
-            element.xpath(),
+            profile::location(element),
             format!(
                 "interactie {} wordt hier niet ondersteund; verwacht {expected}",
                 element.name()

@@ -156,3 +156,38 @@ fn a_fault_is_a_well_formed_soap_11_fault() {
         other => panic!("expected a fault, got {other:?}"),
     }
 }
+
+#[test]
+fn a_large_list_read_in_two_halves_reports_like_one_pass() {
+    // 6,000 lots are read in two halves at once; problems in both halves must come out
+    // in document order with their own product positions, and the set must be whole.
+    let message = sample::message(6_000);
+    let envelope = soap::message_envelope(&message)
+        .replacen("extension=\"LG000009\"", "extension=\" \"", 1)
+        .replacen("extension=\"LG004999\"", "extension=\"\"", 1);
+    let outcome = validate::check(envelope.as_bytes(), &Options::default());
+    assert_eq!(outcome.verdict(), Verdict::CommitError);
+    let found: Vec<_> = outcome
+        .report
+        .issues()
+        .iter()
+        .map(|i| (i.rule.id(), i.location.as_str()))
+        .collect();
+    let path = |n: usize| {
+        format!(
+            "/PRMM_IN010043NL/ControlActProcess/subject/ProductList/product[{n}]/instanceOfKind/productInstanceInstance/id/@extension"
+        )
+    };
+    assert_eq!(
+        found,
+        [
+            ("lot.blank", path(10).as_str()),
+            ("lot.blank", path(5000).as_str())
+        ]
+    );
+    let good = validate::check(
+        soap::message_envelope(&message).as_bytes(),
+        &Options::default(),
+    );
+    assert_eq!(good.message.map(|m| m.lots), Some(message.lots));
+}
