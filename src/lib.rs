@@ -1,9 +1,11 @@
 //! lotgate: a reliable gateway for vaccine lot numbers (JGZ-4 "Versturen partijnummers").
 pub mod cli;
 pub mod config;
+pub mod http;
 pub mod ids;
 pub mod lot;
 pub mod message;
+pub mod receiver;
 pub mod sample;
 pub mod strings;
 pub mod timestamp;

@@ -131,6 +131,9 @@ rules! {
     VaccineCode => "vaccine.code", Error, SYN102;
     VaccineCodeSystem => "vaccine.code-system", Error, SYN106;
     VaccineDisplayName => "vaccine.display-name", Error, SYN105;
+    MessageIdReused => "message.id-reused", Error, SYN104;
+    MessageStale => "message.stale", Error, SYN104;
+    SetQuarantined => "set.quarantined", Error, SYN104;
     WrapperAcceptAckNe => "wrapper.accept-ack-ne", Warning, SYN;
     VaccineUnknownCode => "vaccine.unknown-code", Warning, SYN106;
     LotExpired => "lot.expired", Warning, SYN;
@@ -138,6 +141,16 @@ rules! {
 }
 
 impl Rule {
+    /// Whether the rule compares a message with what the receiver already has (an id
+    /// used before, an older message, a much smaller set), so that only a running receiver
+    /// can check it, not `lotgate validate`.
+    pub fn needs_receiver_state(self) -> bool {
+        matches!(
+            self,
+            Rule::MessageIdReused | Rule::MessageStale | Rule::SetQuarantined
+        )
+    }
+
     /// The rule with this code, if any.
     pub fn from_id(id: &str) -> Option<Rule> {
         Rule::ALL.iter().copied().find(|r| r.id() == id)

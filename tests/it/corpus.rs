@@ -56,7 +56,11 @@ fn the_corpus_is_complete_and_large_enough() {
         listed, on_disk,
         "every example file has exactly one manifest entry"
     );
-    for rule in lotgate::validate::Rule::ALL {
+    // Rules that need the receiver's state are tested against a running receiver.
+    for rule in lotgate::validate::Rule::ALL
+        .iter()
+        .filter(|r| !r.needs_receiver_state())
+    {
         assert!(
             examples
                 .iter()
