@@ -4,6 +4,7 @@ pub mod config;
 pub mod http;
 pub mod ids;
 pub mod lot;
+pub mod mail;
 pub mod message;
 pub mod receiver;
 pub mod sample;

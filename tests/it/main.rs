@@ -3,5 +3,6 @@
 mod cli;
 mod codec;
 mod corpus;
+mod mail;
 mod roundtrip;
 mod support;

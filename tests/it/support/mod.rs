@@ -1,5 +1,7 @@
 //! Shared test support: paths to the reference material, the lotgate binary, xmllint.
 
+pub mod smtp;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -1,0 +1,26 @@
+//! Alert email: the stored form of an alert ([`Mail`]), the ways it leaves the process
+//! ([`Transport`]: SMTP or `.eml` files) and the worker that drains the outbox
+//! ([`drain_once`], wrapped by the thin loop [`run`]).
+//!
+//! The outbox itself lives in the store, filled in the same transaction as the state
+//! change that causes an alert; this module only sees it through the [`Outbox`] trait.
+//! A mail leaves the outbox only after the transport accepted it, so no alert is lost
+//! while SMTP is down. A crash between acceptance and removal sends the same mail again,
+//! with the same `Message-ID` (`<{id}@lotgate>`), which makes the resend recognisable.
+//!
+//! Callers write subject and body (in the configured language); this module adds no
+//! text of its own and never logs a password.
+
+mod error;
+mod message;
+mod outbox;
+mod secret;
+mod transport;
+mod worker;
+
+pub use error::{SendError, SendErrorKind};
+pub use message::{InvalidMailId, MESSAGE_ID_DOMAIN, Mail};
+pub use outbox::{DrainReport, Outbox, Stopped, drain_once};
+pub use secret::SecretError;
+pub use transport::{Transport, TransportError};
+pub use worker::{RetryPolicy, run};

@@ -1,0 +1,340 @@
+//! [`Transport`]: how a [`Mail`] leaves the process — an SMTP conversation, or an
+//! `.eml` file per mail for local use.
+//!
+//! SMTP uses lettre's connection directly rather than its pooled transport: one
+//! connection per send keeps a failure in one conversation from leaking into the next,
+//! needs no background task (so a `Transport` can be built and dropped outside a Tokio
+//! runtime) and tells the phases apart. Everything before the mail transaction
+//! (connect, greeting, EHLO, STARTTLS, login) is about the server or our configuration,
+//! so a failure there is transient and the mail is kept; a 5xx answer within the mail
+//! transaction (`MAIL FROM`, `RCPT TO`, `DATA`) is about this mail and permanent —
+//! except 530, which asks for a login or TLS and so is about the configuration again.
+//! The whole conversation is bounded by the configured timeout.
+
+use super::{Mail, SendError, secret};
+use crate::config::{EmailAddress, MailConfig, MailTransport, SmtpConfig, SmtpSecurity};
+use lettre::Message;
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The way out for alert emails, built once from `[mail]`.
+pub struct Transport {
+    inner: Inner,
+}
+
+enum Inner {
+    File { dir: PathBuf },
+    Smtp(Smtp),
+}
+
+struct Smtp {
+    host: String,
+    port: u16,
+    security: SmtpSecurity,
+    /// Set for STARTTLS and implicit TLS.
+    tls: Option<TlsParameters>,
+    credentials: Option<(String, Credentials)>,
+    timeout: Duration,
+    hello: ClientId,
+}
+
+/// Why a transport could not be built from the configuration.
+#[derive(Debug, thiserror::Error)]
+pub enum TransportError {
+    /// The SMTP password could not be read (the message names the file or variable).
+    #[error("mail.smtp: {0}")]
+    Secret(#[from] secret::SecretError),
+    /// TLS towards the SMTP server could not be set up.
+    #[error("mail.smtp: TLS towards {host} cannot be set up: {reason}")]
+    Tls {
+        /// The configured host.
+        host: String,
+        /// What lettre or rustls said.
+        reason: String,
+    },
+}
+
+impl Transport {
+    /// The transport `[mail]` describes. Reads the SMTP password now (so a missing one
+    /// is found at start-up) and prepares TLS; opens no connection and creates no
+    /// directory yet.
+    pub fn from_config(config: &MailConfig) -> Result<Transport, TransportError> {
+        let inner = match &config.transport {
+            MailTransport::File { dir } => Inner::File { dir: dir.clone() },
+            MailTransport::Smtp(smtp) => Inner::Smtp(Smtp::new(smtp)?),
+        };
+        Ok(Transport { inner })
+    }
+
+    /// Sends one mail from `from`. On success the transport has accepted it: the SMTP
+    /// server answered `250` to the data, or the `.eml` file is in place.
+    pub async fn send(&self, mail: &Mail, from: &EmailAddress) -> Result<(), SendError> {
+        let message = mail.to_message(from)?;
+        match &self.inner {
+            Inner::File { dir } => write_eml(dir, mail.id(), &message).await,
+            Inner::Smtp(smtp) => smtp.send(mail.id(), &message).await,
+        }
+    }
+}
+
+/// Shows where mail goes, never the password.
+impl fmt::Debug for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.inner {
+            Inner::File { dir } => f.debug_struct("Transport::File").field("dir", dir).finish(),
+            Inner::Smtp(smtp) => f
+                .debug_struct("Transport::Smtp")
+                .field("host", &smtp.host)
+                .field("port", &smtp.port)
+                .field("security", &smtp.security)
+                .field("username", &smtp.credentials.as_ref().map(|(user, _)| user))
+                .field("timeout", &smtp.timeout)
+                .finish(),
+        }
+    }
+}
+
+/// Writes `<dir>/<id>.eml` through a temporary file and a rename, so the file is
+/// either absent or complete, and writing the same mail again replaces it with the
+/// same bytes. Any I/O failure is transient: the mail stays in the outbox.
+async fn write_eml(dir: &Path, id: &str, message: &Message) -> Result<(), SendError> {
+    let fail = |what: &str, path: &Path, e: std::io::Error| {
+        SendError::transient(format!("mail {id}: cannot {what} {}: {e}", path.display()))
+    };
+    tokio::fs::create_dir_all(dir)
+        .await
+        .map_err(|e| fail("create the directory", dir, e))?;
+    let path = dir.join(format!("{id}.eml"));
+    // A dot file: no reader that looks for `*.eml` picks up a half-written one.
+    let temp = dir.join(format!(".{id}.eml.tmp"));
+    let mut file = tokio::fs::File::create(&temp)
+        .await
+        .map_err(|e| fail("create", &temp, e))?;
+    let bytes = message.formatted();
+    {
+        use tokio::io::AsyncWriteExt;
+        file.write_all(&bytes)
+            .await
+            .map_err(|e| fail("write", &temp, e))?;
+    }
+    file.sync_all().await.map_err(|e| fail("write", &temp, e))?;
+    drop(file);
+    tokio::fs::rename(&temp, &path)
+        .await
+        .map_err(|e| fail("rename the file to", &path, e))
+}
+
+impl Smtp {
+    fn new(config: &SmtpConfig) -> Result<Smtp, TransportError> {
+        let tls = match config.security {
+            SmtpSecurity::Plain => None,
+            SmtpSecurity::StartTls | SmtpSecurity::Tls => Some(tls_parameters(&config.host)?),
+        };
+        let credentials = match &config.credentials {
+            Some(login) => {
+                let password = secret::read(&login.password)?;
+                Some((
+                    login.username.clone(),
+                    Credentials::new(login.username.clone(), password),
+                ))
+            }
+            None => None,
+        };
+        Ok(Smtp {
+            host: config.host.clone(),
+            port: config.port,
+            security: config.security,
+            tls,
+            credentials,
+            timeout: config.timeout,
+            hello: ClientId::default(),
+        })
+    }
+
+    async fn send(&self, id: &str, message: &Message) -> Result<(), SendError> {
+        let server = format!("SMTP server {}:{}", self.host, self.port);
+        match tokio::time::timeout(self.timeout, self.converse(message)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(e.describe(id, &server)),
+            Err(_) => Err(SendError::transient(format!(
+                "mail {id}: {server} did not finish within {:?}",
+                self.timeout
+            ))),
+        }
+    }
+
+    /// One SMTP conversation: connect, secure, log in, send, quit.
+    async fn converse(&self, message: &Message) -> Result<(), Failure> {
+        let wrapped = match self.security {
+            SmtpSecurity::Tls => self.tls.clone(),
+            SmtpSecurity::StartTls | SmtpSecurity::Plain => None,
+        };
+        let mut conn = AsyncSmtpConnection::connect_tokio1(
+            (self.host.as_str(), self.port),
+            Some(self.timeout),
+            &self.hello,
+            wrapped,
+            None,
+        )
+        .await
+        .map_err(Failure::Setup)?;
+        if let (SmtpSecurity::StartTls, Some(tls)) = (self.security, &self.tls) {
+            // lettre refuses when the server does not offer STARTTLS: no downgrade.
+            let upgraded = conn.starttls(tls.clone(), &self.hello).await;
+            if let Err(e) = upgraded {
+                conn.abort().await;
+                return Err(Failure::Setup(e));
+            }
+        }
+        if let Some((_, credentials)) = &self.credentials {
+            let login = conn
+                .auth(&[Mechanism::Plain, Mechanism::Login], credentials)
+                .await;
+            if let Err(e) = login {
+                conn.abort().await;
+                return Err(Failure::Setup(e));
+            }
+        }
+        let sent = conn.send(message.envelope(), &message.formatted()).await;
+        match sent {
+            // The server has taken the mail; a failing QUIT changes nothing.
+            Ok(_) => {
+                let _ = conn.quit().await;
+                Ok(())
+            }
+            Err(e) => {
+                conn.abort().await;
+                Err(Failure::Transaction(e))
+            }
+        }
+    }
+}
+
+/// Where in the conversation lettre failed.
+enum Failure {
+    /// Before the mail transaction: the server or our configuration.
+    Setup(lettre::transport::smtp::Error),
+    /// Within `MAIL FROM` / `RCPT TO` / `DATA`.
+    Transaction(lettre::transport::smtp::Error),
+}
+
+impl Failure {
+    fn describe(self, id: &str, server: &str) -> SendError {
+        match self {
+            Failure::Setup(e) => {
+                SendError::transient(format!("mail {id}: connecting to {server}: {e}"))
+            }
+            // 530 ("authentication required", "must issue STARTTLS first") is about
+            // our configuration, not this mail: keep it until that is fixed.
+            Failure::Transaction(e) if e.status().map(u16::from) == Some(530) => {
+                SendError::transient(format!("mail {id}: {server} wants a login or TLS: {e}"))
+            }
+            // Any other 5xx answer refuses this mail; so does lettre itself when the
+            // mail needs an extension the server lacks (SMTPUTF8 for a non-ASCII
+            // address).
+            Failure::Transaction(e) if e.is_permanent() || e.is_client() => {
+                SendError::permanent(format!("mail {id}: {server} refused it: {e}"))
+            }
+            Failure::Transaction(e) => {
+                SendError::transient(format!("mail {id}: sending to {server}: {e}"))
+            }
+        }
+    }
+}
+
+/// TLS parameters for the SMTP server, verified against the platform's root
+/// certificates.
+///
+/// Extension point: custom root certificates for a private mail relay belong here
+/// (`TlsParameters::builder(..).add_root_certificate(..)`), once the configuration has
+/// a key for them.
+fn tls_parameters(host: &str) -> Result<TlsParameters, TransportError> {
+    TlsParameters::builder(host.to_owned())
+        .build_rustls()
+        .map_err(|e| TransportError::Tls {
+            host: host.to_owned(),
+            reason: e.to_string(),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{SecretSource, SmtpCredentials};
+
+    fn from() -> EmailAddress {
+        EmailAddress::parse("lotgate@example.org").expect("an address")
+    }
+
+    fn smtp_config(password: SecretSource) -> MailConfig {
+        MailConfig {
+            from: from(),
+            transport: MailTransport::Smtp(SmtpConfig {
+                host: "smtp.example.org".to_owned(),
+                port: 587,
+                security: SmtpSecurity::StartTls,
+                credentials: Some(SmtpCredentials {
+                    username: "lotgate".to_owned(),
+                    password,
+                }),
+                timeout: Duration::from_secs(30),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_missing_password_is_found_at_start_up_and_the_secret_never_shows() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let missing = dir.path().join("smtp-password");
+        let error = Transport::from_config(&smtp_config(SecretSource::File(missing.clone())))
+            .expect_err("no password file");
+        let text = error.to_string();
+        assert!(text.starts_with("mail.smtp: "), "{text}");
+        assert!(text.contains(&missing.display().to_string()), "{text}");
+
+        std::fs::write(&missing, "geheim-wachtwoord\n").expect("write");
+        let transport =
+            Transport::from_config(&smtp_config(SecretSource::File(missing))).expect("a transport");
+        let debug = format!("{transport:?}");
+        assert!(
+            debug.contains("smtp.example.org") && debug.contains("lotgate"),
+            "{debug}"
+        );
+        assert!(!debug.contains("geheim"), "{debug}");
+    }
+
+    #[tokio::test]
+    async fn a_file_transport_that_cannot_write_keeps_the_mail() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let not_a_dir = dir.path().join("mail");
+        std::fs::write(&not_a_dir, "a file where the directory should be").expect("write");
+        let transport = Transport::from_config(&MailConfig {
+            from: from(),
+            transport: MailTransport::File { dir: not_a_dir },
+        })
+        .expect("a transport");
+        let mail = Mail::new(
+            "m-1",
+            vec!["beheer@example.org".to_owned()],
+            "s",
+            "b",
+            chrono::Utc::now(),
+        )
+        .expect("a mail");
+        let error = transport
+            .send(&mail, &from())
+            .await
+            .expect_err("cannot write");
+        assert!(error.is_transient(), "{error}");
+        assert!(
+            error
+                .to_string()
+                .contains("mail m-1: cannot create the directory"),
+            "{error}"
+        );
+    }
+}

@@ -1,0 +1,360 @@
+//! Alert email end to end: the `.eml` file transport, SMTP to a real aiosmtpd, and the
+//! outbox worker while SMTP is down and after it is back.
+
+use crate::support::smtp::{Received, SmtpServer};
+use chrono::{DateTime, Utc};
+use lotgate::config::{
+    EmailAddress, MailConfig, MailTransport, SecretSource, SmtpConfig, SmtpCredentials,
+    SmtpSecurity,
+};
+use lotgate::mail::{self, Mail, Outbox, RetryPolicy, Stopped, Transport};
+use std::convert::Infallible;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Notify, watch};
+
+/// Every wait in these tests is bounded by this.
+const LIMIT: Duration = Duration::from_secs(5);
+
+fn from() -> EmailAddress {
+    EmailAddress::parse("lotgate <lotgate@example.org>").expect("an address")
+}
+
+fn alert(id: &str) -> Mail {
+    let created_at = DateTime::parse_from_rfc3339("2026-03-29T05:00:00Z")
+        .expect("a time")
+        .with_timezone(&Utc);
+    Mail::new(
+        id,
+        vec![
+            "Beheer <beheer@example.org>".to_owned(),
+            "\"Zoë de Vries (JGZ)\" <zoe@example.nl>".to_owned(),
+        ],
+        format!("Partijnummers niet afgeleverd aan GGD Fryslân ({id})"),
+        "Geachte beheerder,\n\nDe levering aan GGD Fryslân is om 07:00 nog niet gelukt.\n\
+         Coördinatie: geëscaleerd. Ürgent? Ja — één bestemming.\n",
+        created_at,
+    )
+    .expect("a valid mail")
+}
+
+fn smtp(port: u16, security: SmtpSecurity, credentials: Option<SmtpCredentials>) -> Transport {
+    Transport::from_config(&MailConfig {
+        from: from(),
+        transport: MailTransport::Smtp(SmtpConfig {
+            host: "127.0.0.1".to_owned(),
+            port,
+            security,
+            credentials,
+            timeout: LIMIT,
+        }),
+    })
+    .expect("an SMTP transport")
+}
+
+fn file_transport(dir: PathBuf) -> Transport {
+    Transport::from_config(&MailConfig {
+        from: from(),
+        transport: MailTransport::File { dir },
+    })
+    .expect("a file transport")
+}
+
+/// The outbox in memory; every change is published so tests can wait for it.
+struct MemoryOutbox {
+    state: watch::Sender<State>,
+}
+
+#[derive(Default)]
+struct State {
+    pending: Vec<Mail>,
+    sent: Vec<String>,
+    failed: Vec<(String, String)>,
+    /// How often the worker read the outbox: one per pass.
+    passes: usize,
+}
+
+impl MemoryOutbox {
+    fn new(mails: Vec<Mail>) -> MemoryOutbox {
+        let (state, _) = watch::channel(State {
+            pending: mails,
+            ..State::default()
+        });
+        MemoryOutbox { state }
+    }
+
+    fn queue(&self, mail: Mail) {
+        self.state.send_modify(|s| s.pending.push(mail));
+    }
+
+    fn ids(&self, which: impl Fn(&State) -> Vec<String>) -> Vec<String> {
+        which(&self.state.borrow())
+    }
+
+    async fn wait_for(&self, what: &str, done: impl Fn(&State) -> bool) {
+        let mut watcher = self.state.subscribe();
+        tokio::time::timeout(LIMIT, watcher.wait_for(|s| done(s)))
+            .await
+            .unwrap_or_else(|_| panic!("not within {LIMIT:?}: {what}"))
+            .expect("the outbox lives");
+    }
+}
+
+impl Outbox for MemoryOutbox {
+    type Error = Infallible;
+
+    fn pending(&self) -> Result<Vec<Mail>, Infallible> {
+        self.state.send_modify(|s| s.passes += 1);
+        Ok(self.state.borrow().pending.clone())
+    }
+
+    fn sent(&self, id: &str) -> Result<(), Infallible> {
+        self.state.send_modify(|s| {
+            s.pending.retain(|m| m.id() != id);
+            s.sent.push(id.to_owned());
+        });
+        Ok(())
+    }
+
+    fn failed(&self, id: &str, reason: &str) -> Result<(), Infallible> {
+        self.state.send_modify(|s| {
+            s.pending.retain(|m| m.id() != id);
+            s.failed.push((id.to_owned(), reason.to_owned()));
+        });
+        Ok(())
+    }
+}
+
+fn pending(s: &State) -> Vec<String> {
+    s.pending.iter().map(|m| m.id().to_owned()).collect()
+}
+
+fn message_ids(server: &SmtpServer) -> Vec<String> {
+    let messages = server.messages();
+    messages
+        .iter()
+        .map(|m| m.message_id().expect("a Message-ID"))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_file_transport_writes_one_eml_per_mail_idempotently() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let dir = temp.path().join("data/mail");
+    let transport = file_transport(dir.clone());
+    let mail = alert("escalation-1");
+    transport.send(&mail, &from()).await.expect("written");
+    let first = std::fs::read(dir.join("escalation-1.eml")).expect("the .eml file");
+    transport.send(&mail, &from()).await.expect("written again");
+
+    let names: Vec<String> = std::fs::read_dir(&dir)
+        .expect("the directory exists")
+        .map(|e| {
+            e.expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_eq!(names, ["escalation-1.eml"], "one file, no temporary left");
+    let again = std::fs::read(dir.join("escalation-1.eml")).expect("the .eml file");
+    assert_eq!(again, first, "rewriting gives the same bytes");
+
+    let eml = Received::parse(std::str::from_utf8(&first).expect("7-bit text"));
+    assert_eq!(eml.message_id().as_deref(), Some("<escalation-1@lotgate>"));
+    assert_eq!(eml.subject().as_deref(), Some(mail.subject()));
+    assert_eq!(eml.body(), mail.body());
+}
+
+#[tokio::test]
+async fn smtp_delivers_message_id_subject_recipients_and_a_utf8_body() {
+    let server = SmtpServer::start();
+    let transport = smtp(server.port(), SmtpSecurity::Plain, None);
+    let mail = alert("rejected-7");
+    transport.send(&mail, &from()).await.expect("accepted");
+
+    let received = server.messages();
+    assert_eq!(received.len(), 1);
+    let got = &received[0];
+    assert_eq!(got.message_id().as_deref(), Some("<rejected-7@lotgate>"));
+    assert_eq!(got.subject().as_deref(), Some(mail.subject()));
+    assert_eq!(
+        got.to().as_deref(),
+        Some("Beheer <beheer@example.org>, Zoë de Vries (JGZ) <zoe@example.nl>")
+    );
+    assert_eq!(
+        got.envelope_recipients(),
+        ["beheer@example.org", "zoe@example.nl"]
+    );
+    assert_eq!(
+        got.header("X-MailFrom").as_deref(),
+        Some("lotgate@example.org")
+    );
+    assert_eq!(
+        got.header("Date").as_deref(),
+        Some("Sun, 29 Mar 2026 05:00:00 +0000")
+    );
+    // lettre ends DATA with "\r\n.\r\n" even after a final line break, so one
+    // empty line more arrives: compare without trailing line breaks.
+    assert_eq!(got.body().trim_end(), mail.body().trim_end());
+    assert!(got.raw().is_ascii(), "7-bit clean on the wire");
+}
+
+#[tokio::test]
+async fn with_smtp_down_a_pass_stops_and_keeps_every_mail() {
+    let mut server = SmtpServer::start();
+    server.stop();
+    let transport = smtp(server.port(), SmtpSecurity::Plain, None);
+    let outbox = MemoryOutbox::new(vec![alert("a-1"), alert("a-2")]);
+
+    let report = mail::drain_once(&outbox, &transport, &from()).await;
+    assert!(report.sent.is_empty() && report.failed.is_empty());
+    let Some(Stopped::Transient { id, error }) = report.stopped else {
+        panic!("expected a transient stop, got {:?}", report.stopped);
+    };
+    assert_eq!(id, "a-1", "the first mail, and no attempt at the second");
+    let text = error.to_string();
+    assert!(
+        text.contains(&format!("127.0.0.1:{}", server.port())),
+        "{text}"
+    );
+    assert_eq!(outbox.ids(pending), ["a-1", "a-2"]);
+    assert!(outbox.ids(|s| s.sent.clone()).is_empty());
+}
+
+#[tokio::test]
+async fn security_and_login_failures_are_transient() {
+    let server = SmtpServer::start();
+    let temp = tempfile::tempdir().expect("temp dir");
+    let password_file = temp.path().join("smtp-password");
+    std::fs::write(&password_file, "geheim-wachtwoord\n").expect("write");
+    let login = SmtpCredentials {
+        username: "lotgate".to_owned(),
+        password: SecretSource::File(password_file),
+    };
+    // aiosmtpd offers neither STARTTLS nor AUTH, and speaks no TLS on its port.
+    for (what, transport) in [
+        (
+            "STARTTLS",
+            smtp(server.port(), SmtpSecurity::StartTls, None),
+        ),
+        ("TLS", smtp(server.port(), SmtpSecurity::Tls, None)),
+        (
+            "login",
+            smtp(server.port(), SmtpSecurity::Plain, Some(login)),
+        ),
+    ] {
+        let debug = format!("{transport:?}");
+        assert!(!debug.contains("geheim"), "{debug}");
+        let error = transport
+            .send(&alert("m-1"), &from())
+            .await
+            .expect_err(what);
+        assert!(error.is_transient(), "{what}: {error}");
+        assert!(!error.to_string().contains("geheim"), "{error}");
+    }
+    assert!(server.messages().is_empty());
+}
+
+#[tokio::test]
+async fn undeliverable_mails_are_moved_aside_and_the_rest_is_sent() {
+    let server = SmtpServer::start_with_size_limit(4000);
+    let transport = smtp(server.port(), SmtpSecurity::Plain, None);
+    let bad_address = Mail::new(
+        "bad-address",
+        vec!["not an address".to_owned()],
+        "Onbezorgbaar",
+        "tekst",
+        Utc::now(),
+    )
+    .expect("a valid id");
+    let too_large = Mail::new(
+        "too-large",
+        vec!["beheer@example.org".to_owned()],
+        "Te groot",
+        "partijnummer ASPNA186DF\n".repeat(400),
+        Utc::now(),
+    )
+    .expect("a valid id");
+    let outbox = MemoryOutbox::new(vec![bad_address, too_large, alert("good-1")]);
+
+    let report = mail::drain_once(&outbox, &transport, &from()).await;
+    assert!(report.is_complete());
+    assert_eq!(report.sent, ["good-1"]);
+    let failed: Vec<&str> = report.failed.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(failed, ["bad-address", "too-large"]);
+    assert!(report.failed.iter().all(|(_, e)| !e.is_transient()));
+    let reasons = outbox.ids(|s| s.failed.iter().map(|(_, why)| why.clone()).collect());
+    assert!(reasons[0].contains("\"not an address\""), "{reasons:?}");
+    // aiosmtpd's own 5xx answer at the end of DATA.
+    assert!(
+        reasons[1].contains("refused it: permanent error (552)"),
+        "{reasons:?}"
+    );
+    assert!(outbox.ids(pending).is_empty());
+    assert_eq!(message_ids(&server), ["<good-1@lotgate>"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_worker_retries_while_smtp_is_down_and_delivers_each_mail_once() {
+    let mut server = SmtpServer::start();
+    server.stop();
+    let outbox = Arc::new(MemoryOutbox::new(vec![alert("w-1")]));
+    let wake = Arc::new(Notify::new());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let policy = RetryPolicy {
+        first_delay: Duration::from_millis(50),
+        max_delay: Duration::from_millis(200),
+    };
+    let started = std::time::Instant::now();
+    let worker = tokio::spawn({
+        let (outbox, wake) = (Arc::clone(&outbox), Arc::clone(&wake));
+        let transport = smtp(server.port(), SmtpSecurity::Plain, None);
+        async move {
+            let shutdown = async {
+                let _ = stopped.await;
+            };
+            mail::run(&*outbox, &transport, &from(), policy, &wake, shutdown).await;
+        }
+    });
+
+    // Down: the worker tries at start and again after 50 and 100 ms more.
+    outbox
+        .wait_for("three failed passes", |s| s.passes >= 3)
+        .await;
+    outbox.queue(alert("w-2"));
+    wake.notify_one();
+    outbox
+        .wait_for("a pass after the wake", |s| s.passes >= 4)
+        .await;
+    assert_eq!(outbox.ids(pending), ["w-1", "w-2"]);
+
+    server.restart();
+    outbox
+        .wait_for("both mails sent", |s| s.pending.is_empty())
+        .await;
+    let (passes, outage) = (outbox.state.borrow().passes, started.elapsed());
+    assert_eq!(outbox.ids(|s| s.sent.clone()), ["w-1", "w-2"]);
+
+    // Back to idle: a new mail goes out as soon as the worker is woken.
+    outbox.queue(alert("w-3"));
+    wake.notify_one();
+    outbox
+        .wait_for("the third mail sent", |s| s.pending.is_empty())
+        .await;
+
+    stop.send(()).expect("the worker runs");
+    tokio::time::timeout(LIMIT, worker)
+        .await
+        .expect("the worker stops")
+        .expect("the worker did not panic");
+    assert_eq!(
+        message_ids(&server),
+        ["<w-1@lotgate>", "<w-2@lotgate>", "<w-3@lotgate>"],
+        "every mail exactly once, in order"
+    );
+    // No busy loop: at most one pass per 50 ms of outage, plus the wake and the last.
+    let most = outage.as_millis() / 50 + 3;
+    assert!(passes as u128 <= most, "{passes} passes in {outage:?}");
+}
