@@ -94,15 +94,59 @@ fn check_config(path: &Path) -> ExitCode {
 }
 
 fn run(path: &Path) -> ExitCode {
-    if let Err(e) = crate::config::Config::load(path) {
-        eprintln!("{}: invalid configuration\n{e}", path.display());
-        return ExitCode::from(2);
+    let config = match crate::config::Config::load(path) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("{}: invalid configuration\n{e}", path.display());
+            return ExitCode::from(2);
+        }
+    };
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.gateway.log)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("lotgate run: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(async { crate::startup::run(&config, shutdown_signal()).await }) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("lotgate run: {e:#}");
+            ExitCode::FAILURE
+        }
     }
-    eprintln!(
-        "lotgate run: the configuration is valid, but the sender and receiver roles are not \
-         available in this version yet; `lotgate validate` and `lotgate check-config` are."
-    );
-    ExitCode::from(1)
+}
+
+/// Completes on SIGINT or SIGTERM. The handlers are installed when this is called (not
+/// when the future is first polled), so a signal that arrives during start-up is not lost.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate()).ok();
+    let mut interrupt = signal(SignalKind::interrupt()).ok();
+    async move {
+        let terminate = async {
+            match terminate.as_mut() {
+                Some(s) => drop(s.recv().await),
+                None => std::future::pending::<()>().await,
+            }
+        };
+        let interrupt = async {
+            match interrupt.as_mut() {
+                Some(s) => drop(s.recv().await),
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            () = terminate => {}
+            () = interrupt => {}
+        }
+    }
 }
 
 /// The largest message file `lotgate validate` reads.

@@ -8,6 +8,8 @@ pub mod mail;
 pub mod message;
 pub mod receiver;
 pub mod sample;
+pub mod startup;
+pub mod store;
 pub mod strings;
 pub mod timestamp;
 pub mod vaccine;

@@ -1,5 +1,119 @@
 //! The receiver role: takes deliveries over HTTP, decides (validation, duplicate,
 //! ordering, shrink guard), stores atomically and durably, answers, and serves lookups.
+//!
+//! [`Receiver`] holds the state shared by the request handlers: the store, the in-memory
+//! snapshot of the set in place (swapped only after a commit, so readers see the old set
+//! or the new one and never a mix), and a lock that makes deciding and applying one
+//! delivery at a time.
 
+pub mod api;
 pub mod decide;
+mod exchange;
 pub mod lookup;
+mod report;
+
+use crate::config::{Config, GatewayConfig, ReceiverConfig};
+use crate::store::{ReceiverStore, StoreError, StoreOptions, StoredSet};
+use crate::validate::Options;
+use crate::xml::Limits;
+use std::sync::{Arc, RwLock};
+use tokio::sync::{Mutex, Notify};
+
+pub use exchange::handle as handle_exchange;
+
+/// What lookups read: the set in place, numbered so a reader can tell versions apart.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    /// Increases by one with every set applied since start-up.
+    pub version: u64,
+    /// The set in place, if any was ever applied.
+    pub set: Option<StoredSet>,
+}
+
+/// The receiver's shared state.
+#[derive(Clone)]
+pub struct Receiver {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    config: ReceiverConfig,
+    gateway: GatewayConfig,
+    store: ReceiverStore,
+    snapshot: RwLock<Arc<Snapshot>>,
+    apply: Mutex<()>,
+    mail_wake: Arc<Notify>,
+    options: Options,
+}
+
+impl Receiver {
+    /// Opens the receiver's store and loads the set in place. `mail_wake` is notified
+    /// whenever an alert is queued.
+    pub fn open(
+        config: &Config,
+        receiver: &ReceiverConfig,
+        mail_wake: Arc<Notify>,
+    ) -> Result<Self, StoreError> {
+        let dir = config.gateway.store_dir(crate::config::Role::Receiver);
+        let store = ReceiverStore::open_with(
+            &dir,
+            StoreOptions {
+                history_limit: receiver.history_limit,
+            },
+        )?;
+        let set = store.current()?;
+        let options = Options {
+            receiver: Some(receiver.application_id.clone()),
+            allowed_senders: receiver.allowed_senders.clone(),
+            allow_bare: false,
+            limits: Limits {
+                max_bytes: receiver.max_body as usize,
+                max_depth: receiver.max_depth,
+                ..Limits::default()
+            },
+        };
+        Ok(Self {
+            inner: Arc::new(Inner {
+                config: receiver.clone(),
+                gateway: config.gateway.clone(),
+                store,
+                snapshot: RwLock::new(Arc::new(Snapshot { version: 0, set })),
+                apply: Mutex::new(()),
+                mail_wake,
+                options,
+            }),
+        })
+    }
+
+    /// The set in place, as lookups see it.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        // A poisoned lock only means a reader panicked; the snapshot itself is whole.
+        match self.inner.snapshot.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// The store (for the admin API and the watchdog).
+    pub fn store(&self) -> &ReceiverStore {
+        &self.inner.store
+    }
+
+    /// The receiver's configuration.
+    pub fn config(&self) -> &ReceiverConfig {
+        &self.inner.config
+    }
+
+    /// Puts a newly committed set in place for readers.
+    fn publish(&self, set: StoredSet) {
+        let mut guard = match self.inner.snapshot.write() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let version = guard.version + 1;
+        *guard = Arc::new(Snapshot {
+            version,
+            set: Some(set),
+        });
+    }
+}

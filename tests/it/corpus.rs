@@ -11,22 +11,22 @@ struct Manifest {
 }
 
 #[derive(Debug, Deserialize)]
-struct Example {
-    file: String,
-    flaw: String,
-    verdict: String,
-    codes: Vec<String>,
-    official_xsd: String,
-    project_xsd: String,
+pub struct Example {
+    pub file: String,
+    pub flaw: String,
+    pub verdict: String,
+    pub codes: Vec<String>,
+    pub official_xsd: String,
+    pub project_xsd: String,
 }
 
 impl Example {
-    fn path(&self) -> PathBuf {
+    pub fn path(&self) -> PathBuf {
         crate_dir().join("schemas/examples").join(&self.file)
     }
 }
 
-fn manifest() -> Vec<Example> {
+pub fn manifest() -> Vec<Example> {
     let text = std::fs::read_to_string(crate_dir().join("schemas/examples/manifest.toml"))
         .expect("manifest");
     toml::from_str::<Manifest>(&text)

@@ -4,5 +4,7 @@ mod cli;
 mod codec;
 mod corpus;
 mod mail;
+mod receiver;
 mod roundtrip;
+mod store;
 mod support;

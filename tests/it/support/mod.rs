@@ -1,5 +1,7 @@
 //! Shared test support: paths to the reference material, the lotgate binary, xmllint.
 
+pub mod gateway;
+pub mod http;
 pub mod smtp;
 
 use std::path::{Path, PathBuf};

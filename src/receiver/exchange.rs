@@ -1,0 +1,326 @@
+//! The exchange endpoint: one SOAP POST in, one answer out, through the pipeline of
+//! DESIGN.md: transport checks → interaction → duplicate → content → ordering → shrink
+//! guard → apply → acknowledgement.
+
+use super::Receiver;
+use super::decide::{Answering, Decision, Known, decide};
+use super::report::import_report;
+use crate::http::{BodyError, Reply, read_body, reply, text};
+use crate::ids::MessageId;
+use crate::mail::Mail;
+use crate::message::AckType;
+use crate::store::{MessageRecord, Outcome, StoreError, StoredSet};
+use crate::timestamp::Timestamp;
+use crate::validate::{self, Answer, Language};
+use crate::wire::soap::{self, FaultCode};
+use bytes::Bytes;
+use chrono::Utc;
+use hyper::body::Incoming;
+use hyper::{Method, Request, StatusCode};
+use sha2::{Digest, Sha256};
+
+const XML: &str = "text/xml; charset=utf-8";
+
+/// Handles one request to the exchange listener.
+pub async fn handle(receiver: Receiver, request: Request<Incoming>) -> Reply {
+    let config = receiver.config();
+    if request.uri().path() != config.path {
+        return text(StatusCode::NOT_FOUND, "not found");
+    }
+    if request.method() != Method::POST {
+        let mut response = text(StatusCode::METHOD_NOT_ALLOWED, "use POST");
+        response.headers_mut().insert(
+            hyper::header::ALLOW,
+            hyper::header::HeaderValue::from_static("POST"),
+        );
+        return response;
+    }
+    let max = usize::try_from(config.max_body).unwrap_or(usize::MAX);
+    let declared = request
+        .headers()
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > config.max_body) {
+        return text(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "the message is larger than this receiver accepts",
+        );
+    }
+    let body = match read_body(request.into_body(), max, config.body_timeout).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => {
+            return text(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "the message is larger than this receiver accepts",
+            );
+        }
+        Err(BodyError::TooSlow) => {
+            return text(
+                StatusCode::REQUEST_TIMEOUT,
+                "the message did not arrive in time",
+            );
+        }
+        Err(BodyError::Broken) => {
+            return text(StatusCode::BAD_REQUEST, "the message could not be read");
+        }
+    };
+    match tokio::task::spawn_blocking({
+        let receiver = receiver.clone();
+        move || validate_and_prepare(&receiver, body)
+    })
+    .await
+    {
+        Ok(prepared) => commit(receiver, prepared).await,
+        Err(_) => server_fault(receiver.inner.gateway.language),
+    }
+}
+
+/// What validation found, ready to be decided under the apply lock.
+struct Prepared {
+    outcome: validate::Outcome,
+    sha256: [u8; 32],
+}
+
+fn validate_and_prepare(receiver: &Receiver, body: Bytes) -> Prepared {
+    let sha256: [u8; 32] = Sha256::digest(&body).into();
+    let outcome = validate::check(&body, &receiver.inner.options);
+    Prepared { outcome, sha256 }
+}
+
+async fn commit(receiver: Receiver, prepared: Prepared) -> Reply {
+    // One delivery at a time from here: deciding (duplicate, ordering) and applying must
+    // see each other's results.
+    let _turn = receiver.inner.apply.lock().await;
+    let language = receiver.inner.gateway.language;
+    let result = tokio::task::spawn_blocking({
+        let receiver = receiver.clone();
+        move || decide_and_store(&receiver, prepared)
+    })
+    .await;
+    match result {
+        Ok(Ok((reply, mails_queued))) => {
+            if mails_queued {
+                receiver.inner.mail_wake.notify_one();
+            }
+            reply
+        }
+        Ok(Err(e)) => {
+            tracing::error!("delivery not stored: {e}");
+            server_fault(language)
+        }
+        Err(_) => server_fault(language),
+    }
+}
+
+/// Decides and carries out the decision; returns the reply and whether mails were queued.
+fn decide_and_store(receiver: &Receiver, prepared: Prepared) -> Result<(Reply, bool), StoreError> {
+    let inner = &receiver.inner;
+    let language = inner.gateway.language;
+    let Prepared { outcome, sha256 } = prepared;
+    let previous = match &outcome.reply_to {
+        Some(reply_to) => inner.store.message(&reply_to.message)?,
+        None => None,
+    };
+    let snapshot = receiver.snapshot();
+    let current = snapshot.set.as_ref();
+    let known = Known {
+        previous: previous.as_ref().map(|r| (&r.sha256, r.response.as_str())),
+        current: current.map(|s| (&s.created, s.lots().len())),
+    };
+    let now = Utc::now();
+    let local_now = now.with_timezone(&inner.gateway.time_zone).naive_local();
+    let answering = Answering {
+        us: &inner.config.application_id,
+        ack_id: ack_id(&inner.config.application_id.to_string(), &sha256),
+        now: Timestamp::from_local(local_now),
+        language,
+    };
+    let decision = decide(
+        outcome,
+        &sha256,
+        known,
+        &inner.config.shrink_guard,
+        &answering,
+    );
+    let record = |message_id: &MessageId, answer: &Answer, response: &str| MessageRecord {
+        id: message_id.clone(),
+        sha256,
+        received_at: now,
+        ack_type: match answer {
+            Answer::Ack(ack) => ack.type_code,
+            Answer::Fault { .. } => AckType::CE,
+        },
+        response: response.to_owned(),
+    };
+    match decision {
+        Decision::Replay(response) => Ok((reply(StatusCode::OK, XML, response), false)),
+        Decision::Fault(answer) => Ok((
+            reply(StatusCode::INTERNAL_SERVER_ERROR, XML, answer.to_xml()),
+            false,
+        )),
+        Decision::Refuse(answer, outcome) => {
+            let response = answer.to_xml();
+            // The id's record is the first message's: a reused id changes nothing stored.
+            let reused = outcome.report.contains(validate::Rule::MessageIdReused);
+            let Some(reply_to) = outcome.reply_to.as_ref().filter(|_| !reused) else {
+                return Ok((reply(StatusCode::OK, XML, response), false));
+            };
+            let ack_type = record(&reply_to.message, &answer, "").ack_type;
+            let stale = outcome.report.contains(validate::Rule::MessageStale);
+            let report = import_report(
+                reply_to.message.clone(),
+                now,
+                if stale {
+                    Outcome::Stale
+                } else {
+                    Outcome::Rejected(ack_type)
+                },
+                None,
+                None,
+                &outcome.report,
+                language,
+            );
+            inner.store.record(
+                record(&reply_to.message, &answer, &response),
+                Some(report),
+                &[],
+            )?;
+            Ok((reply(StatusCode::OK, XML, response), false))
+        }
+        Decision::Quarantine(answer, message, outcome) => {
+            let response = answer.to_xml();
+            let candidate = StoredSet::new(
+                message.id.clone(),
+                message.created.clone(),
+                now,
+                message.lots.clone(),
+            );
+            let report = import_report(
+                message.id.clone(),
+                now,
+                Outcome::Quarantined(0),
+                Some(&message.lots),
+                current.map(StoredSet::lots),
+                &outcome.report,
+                language,
+            );
+            let reason = outcome
+                .report
+                .issues()
+                .iter()
+                .find(|i| i.rule == validate::Rule::SetQuarantined)
+                .map(|i| i.text(language).to_owned())
+                .unwrap_or_default();
+            let mail = quarantine_mail(receiver, &message.id, &reason, &sha256, now, language);
+            inner.store.quarantine(
+                candidate,
+                &reason,
+                record(&message.id, &answer, &response),
+                report,
+                &mail,
+            )?;
+            Ok((reply(StatusCode::OK, XML, response), !mail.is_empty()))
+        }
+        Decision::Apply(answer, message, outcome) => {
+            let response = answer.to_xml();
+            let report = import_report(
+                message.id.clone(),
+                now,
+                Outcome::Applied,
+                Some(&message.lots),
+                current.map(StoredSet::lots),
+                &outcome.report,
+                language,
+            );
+            let set = StoredSet::new(
+                message.id.clone(),
+                message.created.clone(),
+                now,
+                message.lots,
+            );
+            inner.store.apply(
+                set.clone(),
+                record(&message.id, &answer, &response),
+                report,
+                &[],
+            )?;
+            receiver.publish(set);
+            Ok((reply(StatusCode::OK, XML, response), false))
+        }
+    }
+}
+
+/// The acknowledgement's id: under our application's root, named after the message's
+/// bytes (a duplicate gets the stored answer, so the id is unique per distinct message).
+fn ack_id(us: &str, sha256: &[u8; 32]) -> MessageId {
+    let hex: String = sha256[..10].iter().map(|b| format!("{b:02x}")).collect();
+    MessageId::parse(
+        &format!("2.16.840.1.113883.2.4.6.6.{us}.2"),
+        &format!("ACK-{hex}"),
+    )
+    .or_else(|_| MessageId::parse("2.16.840.1.113883.2.4.6.6.2", &format!("ACK-{hex}")))
+    .unwrap_or_else(|_| unreachable!("a fixed OID and a hex extension are a valid id"))
+}
+
+/// The alert to the administrators about a quarantined set, as an outbox entry.
+fn quarantine_mail(
+    receiver: &Receiver,
+    message_id: &MessageId,
+    reason: &str,
+    sha256: &[u8; 32],
+    now: chrono::DateTime<Utc>,
+    language: Language,
+) -> Vec<(String, Vec<u8>)> {
+    let config = receiver.config();
+    let to: Vec<String> = config
+        .administrators
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let hex: String = sha256[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let (subject, body) = match language {
+        Language::Nl => (
+            format!("lotgate: partijnummers van bericht {message_id} apart gezet"),
+            format!(
+                "De ontvanger {} heeft een nieuwe set partijnummers apart gezet in plaats van die toe te passen.\n\n\
+                 Bericht: {message_id}\nReden: {reason}\n\n\
+                 De huidige set blijft in gebruik. Beoordeel de set en accepteer of verwerp hem \
+                 (lotgate quarantine list / accept / discard).\n",
+                config.application_id
+            ),
+        ),
+        Language::En => (
+            format!("lotgate: lot numbers of message {message_id} held back"),
+            format!(
+                "Receiver {} held back a new set of lot numbers instead of applying it.\n\n\
+                 Message: {message_id}\nReason: {reason}\n\n\
+                 The current set stays in use. Review the set and accept or discard it \
+                 (lotgate quarantine list / accept / discard).\n",
+                config.application_id
+            ),
+        ),
+    };
+    let id = format!("quarantine-{hex}");
+    match Mail::new(&id, to, subject, body, now).map(|mail| serde_json::to_vec(&mail)) {
+        Ok(Ok(payload)) => vec![(id, payload)],
+        _ => {
+            tracing::error!("cannot build the quarantine alert {id}");
+            Vec::new()
+        }
+    }
+}
+
+/// The answer when the receiver itself failed (storage unavailable): a `soap:Server`
+/// fault, which tells the sender to try again later; no internal details.
+fn server_fault(language: Language) -> Reply {
+    let reason = match language {
+        Language::Nl => "de ontvanger kan het bericht nu niet opslaan; probeer het later opnieuw",
+        Language::En => "the receiver cannot store the message now; try again later",
+    };
+    reply(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        XML,
+        soap::fault_envelope(FaultCode::Server, reason, language.code()),
+    )
+}

@@ -1,0 +1,192 @@
+//! Import reports: what happened to each delivery the receiver answered, kept as a
+//! bounded history (the newest `history_limit` reports).
+
+use super::receiver::ReceiverStore;
+use super::records::{ReportRec, from_json};
+use super::{Abort, META_HISTORY_NEXT, StoreError, next_counter, read_u64, u64_key};
+use crate::ids::MessageId;
+use crate::lot::LotNumber;
+use crate::message::AckType;
+use crate::vaccine::VaccineCode;
+use chrono::{DateTime, Utc};
+use sled::transaction::{ConflictableTransactionResult, TransactionalTree};
+use std::collections::BTreeMap;
+
+/// The report of one delivery (or of an administrator's decision on a quarantined one).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportReport {
+    sequence: u64,
+    /// The message the report is about.
+    pub message_id: MessageId,
+    /// When the message was received.
+    pub received_at: DateTime<Utc>,
+    /// What became of it. The store sets it where the operation decides it
+    /// (`apply`: applied, `quarantine`: quarantined, and the quarantine decisions).
+    pub outcome: Outcome,
+    /// How many lots the message carried.
+    pub lots: usize,
+    /// Lots per vaccine type.
+    pub per_vaccine: BTreeMap<VaccineCode, usize>,
+    /// Lots in this set that were not in the set in place.
+    pub added: LotChanges,
+    /// Lots in the set in place that this set no longer has.
+    pub removed: LotChanges,
+    /// Problems that did not block the message.
+    pub warnings: Vec<ReportIssue>,
+    /// Problems that did.
+    pub errors: Vec<ReportIssue>,
+}
+
+impl ImportReport {
+    /// A report without counts, changes or issues; fill in the public fields.
+    pub fn new(message_id: MessageId, received_at: DateTime<Utc>, outcome: Outcome) -> Self {
+        Self {
+            sequence: 0,
+            message_id,
+            received_at,
+            outcome,
+            lots: 0,
+            per_vaccine: BTreeMap::new(),
+            added: LotChanges::default(),
+            removed: LotChanges::default(),
+            warnings: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    /// The report's place in the history, assigned by the store when it is written
+    /// (increasing; 0 for a report not stored yet).
+    pub fn sequence(&self) -> u64 {
+        self.sequence
+    }
+
+    pub(super) fn with_sequence(mut self, sequence: u64) -> Self {
+        self.sequence = sequence;
+        self
+    }
+}
+
+/// What became of a delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The set was applied (answered `CA`).
+    Applied,
+    /// The message was refused with this acknowledgement (`CE` or `CR`).
+    Rejected(AckType),
+    /// The set was older than the set in place (answered `CE`).
+    Stale,
+    /// The shrink guard held the set back (answered `CE`); this is its quarantine id.
+    Quarantined(u64),
+    /// An administrator applied the quarantined set with this id.
+    QuarantineAccepted(u64),
+    /// An administrator discarded the quarantined set with this id.
+    QuarantineDiscarded(u64),
+}
+
+/// One problem in a report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportIssue {
+    /// The rule code, e.g. `lot.expired`.
+    pub code: String,
+    /// The text for people.
+    pub text: String,
+    /// Where in the message (an XPath).
+    pub location: String,
+}
+
+/// Lot numbers added or removed by a delivery: the first [`LotChanges::MAX_LISTED`] by
+/// number and how many there were in all, so that a report stays small whatever the set.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LotChanges {
+    numbers: Vec<LotNumber>,
+    total: usize,
+}
+
+impl LotChanges {
+    /// The most lot numbers a report lists.
+    pub const MAX_LISTED: usize = 1000;
+
+    /// Keeps the first [`Self::MAX_LISTED`] numbers and counts them all.
+    pub fn new(numbers: impl IntoIterator<Item = LotNumber>) -> Self {
+        let mut listed = Vec::new();
+        let mut total = 0;
+        for number in numbers {
+            if listed.len() < Self::MAX_LISTED {
+                listed.push(number);
+            }
+            total += 1;
+        }
+        Self {
+            numbers: listed,
+            total,
+        }
+    }
+
+    /// Rebuilds a stored value; `None` when it breaks the bounds.
+    pub(super) fn from_parts(numbers: Vec<LotNumber>, total: usize) -> Option<Self> {
+        (numbers.len() <= Self::MAX_LISTED && numbers.len() <= total)
+            .then_some(Self { numbers, total })
+    }
+
+    /// The lot numbers listed.
+    pub fn numbers(&self) -> &[LotNumber] {
+        &self.numbers
+    }
+
+    /// How many lots changed in all.
+    pub fn total(&self) -> usize {
+        self.total
+    }
+
+    /// How many changed lots are not listed.
+    pub fn not_listed(&self) -> usize {
+        self.total - self.numbers.len()
+    }
+}
+
+impl ReceiverStore {
+    /// The newest `limit` import reports, newest first.
+    pub fn history(&self, limit: usize) -> Result<Vec<ImportReport>, StoreError> {
+        let i = &self.inner;
+        let mut out = Vec::new();
+        for entry in i.history.iter().rev().take(limit) {
+            let (key, value) = entry.map_err(|e| i.database.storage(e))?;
+            let sequence = read_u64(&key).unwrap_or(0);
+            let report = from_json::<ReportRec>(&value)
+                .and_then(|rec| rec.report(sequence))
+                .map_err(|detail| i.database.corrupt(format!("report {sequence}"), detail))?;
+            out.push(report);
+        }
+        Ok(out)
+    }
+
+    /// Removes reports beyond the limit: those before `history.next - limit`.
+    pub(super) fn trim_history(&self) -> Result<(), StoreError> {
+        let i = &self.inner;
+        let storage = |e| i.database.storage(e);
+        let next = i.meta.get(META_HISTORY_NEXT).map_err(storage)?;
+        let next = next.as_deref().and_then(read_u64).unwrap_or(1);
+        let first_kept = next.saturating_sub(i.history_limit);
+        let mut batch = sled::Batch::default();
+        for key in i.history.range(..u64_key(first_kept)).keys() {
+            batch.remove(key.map_err(storage)?);
+        }
+        i.history.apply_batch(batch).map_err(storage)
+    }
+}
+
+/// Appends a report under the next sequence number and drops the one that falls out of
+/// the limit, so the history never holds more than `limit` reports.
+pub(super) fn append_history_in(
+    history: &TransactionalTree,
+    meta: &TransactionalTree,
+    report: &[u8],
+    limit: u64,
+) -> ConflictableTransactionResult<u64, Abort> {
+    let sequence = next_counter(meta, META_HISTORY_NEXT)?;
+    history.insert(&u64_key(sequence), report)?;
+    if sequence > limit {
+        history.remove(&u64_key(sequence - limit))?;
+    }
+    Ok(sequence)
+}

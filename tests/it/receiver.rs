@@ -1,0 +1,270 @@
+//! The receiver end to end: the real binary on loopback, deliveries over HTTP, every
+//! verdict of the pipeline, duplicates, ordering, the shrink guard and the lookups.
+
+use crate::support::gateway::{Gateway, spawn_receiver};
+use lotgate::sample;
+use lotgate::wire::soap;
+
+fn envelope(lots: usize, extension: &str) -> String {
+    soap::message_envelope(&sample::message_with(sample::lot_set(lots), extension))
+}
+
+fn ack_type(body: &str) -> &str {
+    ["CA", "CE", "CR"]
+        .into_iter()
+        .find(|t| body.contains(&format!("<acknowledgement typeCode=\"{t}\">")))
+        .unwrap_or_else(|| panic!("no acknowledgement in {body}"))
+}
+
+fn delivered(gateway: &Gateway, body: &str) -> (u16, String) {
+    let response = gateway.post(body.as_bytes());
+    (response.status, response.text())
+}
+
+#[test]
+fn every_verdict_over_http() {
+    let gateway = spawn_receiver("");
+    let (status, body) = delivered(&gateway, &envelope(20, "E2E-CA"));
+    assert_eq!((status, ack_type(&body)), (200, "CA"), "{body}");
+    assert!(
+        body.contains("extension=\"E2E-CA\""),
+        "the acknowledgement names the message"
+    );
+
+    let blank = envelope(20, "E2E-CE").replacen("extension=\"LG000003\"", "extension=\" \"", 1);
+    let (status, body) = delivered(&gateway, &blank);
+    assert_eq!((status, ack_type(&body)), (200, "CE"));
+    assert!(body.contains("[lot.blank]"), "{body}");
+
+    let wrong_version = envelope(20, "E2E-CR").replacen("NICTIZEd2005-Okt", "NICTIZEd2099", 1);
+    let (status, body) = delivered(&gateway, &wrong_version);
+    assert_eq!((status, ack_type(&body)), (200, "CR"));
+
+    let (status, body) = delivered(&gateway, "this is not XML");
+    assert_eq!(status, 500);
+    assert!(
+        body.contains("<faultcode>soap:Client</faultcode>"),
+        "{body}"
+    );
+
+    let other_sender = envelope(20, "E2E-SENDER").replace("99999001", "99999009");
+    let (status, body) = delivered(&gateway, &other_sender);
+    assert_eq!((status, ack_type(&body)), (200, "CR"), "unknown sender");
+
+    assert_eq!(
+        crate::support::http::request(gateway.exchange, "POST", "/elsewhere", b"x").status,
+        404
+    );
+    let get = crate::support::http::request(gateway.exchange, "GET", &gateway.path, b"");
+    assert_eq!((get.status, get.header("allow")), (405, Some("POST")));
+
+    // Only the accepted set is in place.
+    let set = gateway.admin_get("/api/v1/set").json();
+    assert_eq!(set["set"]["message_id"]["extension"], "E2E-CA");
+    assert_eq!(set["set"]["lots"], 20);
+    let history = gateway.admin_get("/api/v1/history").json();
+    let outcomes: Vec<_> = history["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["outcome"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        outcomes,
+        ["rejected CR", "rejected CR", "rejected CE", "applied"],
+        "newest first"
+    );
+}
+
+#[test]
+fn an_oversized_body_is_refused_with_413_and_changes_nothing() {
+    let gateway = spawn_receiver("max_body = \"64KiB\"");
+    let (status, _) = delivered(&gateway, &envelope(5, "SMALL"));
+    assert_eq!(status, 200);
+    let before = gateway.digest();
+    let big = envelope(1000, "BIG");
+    assert!(big.len() > 64 * 1024);
+    assert_eq!(gateway.post(big.as_bytes()).status, 413);
+    assert_eq!(gateway.digest(), before);
+}
+
+#[test]
+fn duplicates_get_the_same_answer_and_reused_ids_a_ce() {
+    let gateway = spawn_receiver("");
+    let message = envelope(20, "DUP-1");
+    let first = gateway.post(message.as_bytes());
+    let again = gateway.post(message.as_bytes());
+    assert_eq!(first.status, 200);
+    assert_eq!(
+        first.body, again.body,
+        "a duplicate gets the byte-identical acknowledgement"
+    );
+    let history = gateway.admin_get("/api/v1/history").json();
+    assert_eq!(
+        history["history"].as_array().unwrap().len(),
+        1,
+        "applied once"
+    );
+
+    let other_bytes = envelope(25, "DUP-1");
+    let (status, body) = delivered(&gateway, &other_bytes);
+    assert_eq!((status, ack_type(&body)), (200, "CE"));
+    assert!(body.contains("[message.id-reused]"), "{body}");
+    assert_eq!(gateway.admin_get("/api/v1/set").json()["set"]["lots"], 20);
+}
+
+#[test]
+fn an_older_message_is_not_applied() {
+    let gateway = spawn_receiver("");
+    let newer = envelope(20, "NEW").replace("20260601020000", "20260602020000");
+    assert_eq!(ack_type(&delivered(&gateway, &newer).1), "CA");
+    let (status, body) = delivered(&gateway, &envelope(20, "OLD"));
+    assert_eq!((status, ack_type(&body)), (200, "CE"));
+    assert!(body.contains("[message.stale]"), "{body}");
+    assert_eq!(
+        gateway.admin_get("/api/v1/set").json()["set"]["message_id"]["extension"],
+        "NEW"
+    );
+}
+
+#[test]
+fn a_much_smaller_set_is_quarantined_until_accepted() {
+    let gateway = spawn_receiver("");
+    assert_eq!(
+        ack_type(&delivered(&gateway, &envelope(100, "FULL")).1),
+        "CA"
+    );
+    let small = envelope(10, "SMALL").replace("20260601020000", "20260602020000");
+    let (status, body) = delivered(&gateway, &small);
+    assert_eq!((status, ack_type(&body)), (200, "CE"));
+    assert!(body.contains("[set.quarantined]"), "{body}");
+    assert_eq!(
+        gateway.admin_get("/api/v1/set").json()["set"]["lots"],
+        100,
+        "the old set stays"
+    );
+    let quarantine = gateway.admin_get("/api/v1/quarantine").json();
+    let entry = &quarantine["quarantine"][0];
+    assert_eq!(entry["lots"], 10);
+    let mail_dir = gateway.dir().join("mail");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::fs::read_dir(&mail_dir).map(|d| d.count()).unwrap_or(0) == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no quarantine alert written"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let accepted = gateway.admin_post(&format!("/api/v1/quarantine/{}/accept", entry["id"]));
+    assert_eq!(accepted.status, 200, "{}", accepted.text());
+    assert_eq!(gateway.admin_get("/api/v1/set").json()["set"]["lots"], 10);
+    assert_eq!(
+        gateway.admin_get("/api/v1/quarantine").json()["quarantine"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+}
+
+#[test]
+fn lookups() {
+    let gateway = spawn_receiver("");
+    assert_eq!(
+        gateway.admin_get("/api/v1/lots/LG000001").status,
+        404,
+        "no set yet"
+    );
+    assert_eq!(
+        ack_type(&delivered(&gateway, &envelope(40, "LOOKUP")).1),
+        "CA"
+    );
+    let found = gateway.admin_get("/api/v1/lots/LG000001?vaccine=02").json();
+    assert_eq!(found["lot"]["status"], "valid");
+    let other = gateway.admin_get("/api/v1/lots/LG000001?vaccine=08").json();
+    assert_eq!(other["lot"]["status"], "other_vaccine");
+    let unknown = gateway.admin_get("/api/v1/lots/NOPE");
+    assert_eq!(
+        (unknown.status, unknown.json()["status"].as_str()),
+        (404, Some("unknown"))
+    );
+    assert_eq!(
+        gateway.admin_get("/api/v1/lots/LG000001?vaccine=8").status,
+        400
+    );
+    let list = gateway
+        .admin_get("/api/v1/lots?prefix=LG00001&limit=5")
+        .json();
+    assert_eq!(list["lots"].as_array().unwrap().len(), 5);
+    assert_eq!(gateway.admin_get("/healthz").status, 200);
+    assert_eq!(gateway.admin_get("/readyz").json()["status"], "ready");
+}
+
+#[test]
+fn the_set_survives_a_restart() {
+    let mut gateway = spawn_receiver("");
+    assert_eq!(
+        ack_type(&delivered(&gateway, &envelope(30, "KEEP")).1),
+        "CA"
+    );
+    let before = gateway.digest();
+    gateway.restart();
+    assert_eq!(gateway.digest(), before);
+    let status = gateway.terminate();
+    assert!(status.success(), "graceful exit on SIGTERM: {status:?}");
+}
+
+/// The body to post for a corpus file: SOAP envelopes and non-XML as they are, a bare
+/// HL7 document wrapped in an envelope (the receiver only takes envelopes).
+fn as_delivery(bytes: &[u8]) -> Vec<u8> {
+    let Ok(doc) = lotgate::xml::Document::parse(bytes, &Default::default()) else {
+        return bytes.to_vec();
+    };
+    if doc.root().name() == "Envelope" {
+        return bytes.to_vec();
+    }
+    soap::envelope(doc.root().source()).into_bytes()
+}
+
+#[test]
+fn the_hostile_corpus_over_http_changes_nothing() {
+    let gateway = spawn_receiver("");
+    assert_eq!(
+        ack_type(&delivered(&gateway, &envelope(20, "BASE")).1),
+        "CA"
+    );
+    let before = gateway.digest();
+    let mut failures = Vec::new();
+    for example in crate::corpus::manifest()
+        .into_iter()
+        .filter(|e| e.verdict != "accept")
+    {
+        let bytes = std::fs::read(example.path()).unwrap();
+        let response = gateway.post(&as_delivery(&bytes));
+        let body = response.text();
+        let got = match response.status {
+            500 if body.contains("<faultcode>soap:Client</faultcode>") => "fault",
+            200 => ack_type(&body),
+            other => {
+                failures.push(format!("{}: HTTP {other}", example.file));
+                continue;
+            }
+        };
+        let expected = match example.verdict.as_str() {
+            "unusable" => "fault",
+            other => other,
+        };
+        if got != expected {
+            failures.push(format!("{}: expected {expected}, got {got}", example.file));
+        }
+        if gateway.digest() != before {
+            failures.push(format!("{}: the stored set changed", example.file));
+            break;
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert_eq!(
+        gateway.admin_get("/api/v1/set").json()["set"]["message_id"]["extension"],
+        "BASE"
+    );
+}

@@ -1,0 +1,183 @@
+//! Running the real `lotgate` binary as a child process on loopback, with its own data
+//! directory and the ports it bound (port 0) read from its output.
+
+use super::http::{self, Response};
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// A running gateway process.
+pub struct Gateway {
+    child: Option<Child>,
+    pub exchange: SocketAddr,
+    pub admin: SocketAddr,
+    pub path: String,
+    dir: PathBuf,
+    config: PathBuf,
+    _temp: Option<tempfile::TempDir>,
+}
+
+/// The receiver's part of a test configuration: everything on loopback, port 0, file
+/// mail transport into `<dir>/mail`; `extra` lines go into `[receiver]`.
+pub fn receiver_config(dir: &Path, extra: &str, mail: &str) -> String {
+    format!(
+        r#"
+[gateway]
+data_dir = "{data}"
+language = "en"
+log = "warn"
+
+[admin]
+listen = "127.0.0.1:0"
+
+[mail]
+from = "lotgate@example.org"
+{mail}
+
+[receiver]
+listen = "127.0.0.1:0"
+application_id = "99999002"
+allowed_senders = ["99999001"]
+administrators = ["beheer@example.org"]
+jgz_contact = "jgz@example.org"
+{extra}
+"#,
+        data = dir.join("data").display(),
+    )
+}
+
+/// The default mail section: `.eml` files into `<dir>/mail`.
+pub fn file_mail(dir: &Path) -> String {
+    format!(
+        "transport = \"file\"\nfile_dir = \"{}\"",
+        dir.join("mail").display()
+    )
+}
+
+/// Starts a receiver with `extra` configuration lines in `[receiver]`.
+pub fn spawn_receiver(extra: &str) -> Gateway {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let dir = temp.path().to_path_buf();
+    let config = receiver_config(&dir, extra, &file_mail(&dir));
+    let mut gateway = start(&dir, &config);
+    gateway._temp = Some(temp);
+    gateway
+}
+
+/// Starts the binary on a configuration written into `dir`.
+pub fn start(dir: &Path, config: &str) -> Gateway {
+    let path = dir.join("config.toml");
+    std::fs::write(&path, config).expect("write config");
+    launch(dir, &path)
+}
+
+fn launch(dir: &Path, config: &Path) -> Gateway {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lotgate"))
+        .arg("run")
+        .arg("--config")
+        .arg(config)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("lotgate runs");
+    let stdout = child.stdout.take().expect("stdout");
+    let (lines, received) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let (mut exchange, mut admin, mut path) = (None, None, String::new());
+    while exchange.is_none() || admin.is_none() {
+        let line = received
+            .recv_timeout(Duration::from_secs(20))
+            .unwrap_or_else(|_| {
+                panic!(
+                    "lotgate did not report its addresses (config {})",
+                    config.display()
+                )
+            });
+        if let Some(url) = line.strip_prefix("lotgate: receiver listening on http://") {
+            let (addr, rest) = url.split_once('/').expect("url with path");
+            exchange = Some(addr.parse().expect("address"));
+            path = format!("/{rest}");
+        } else if let Some(addr) = line.strip_prefix("lotgate: admin listening on http://") {
+            admin = Some(addr.parse().expect("address"));
+        }
+    }
+    Gateway {
+        child: Some(child),
+        exchange: exchange.unwrap(),
+        admin: admin.unwrap(),
+        path,
+        dir: dir.to_path_buf(),
+        config: config.to_path_buf(),
+        _temp: None,
+    }
+}
+
+impl Gateway {
+    /// Posts a message to the exchange endpoint.
+    pub fn post(&self, body: &[u8]) -> Response {
+        http::request(self.exchange, "POST", &self.path, body)
+    }
+
+    /// A GET on the admin listener.
+    pub fn admin_get(&self, path: &str) -> Response {
+        http::request(self.admin, "GET", path, b"")
+    }
+
+    /// A POST on the admin listener.
+    pub fn admin_post(&self, path: &str) -> Response {
+        http::request(self.admin, "POST", path, b"")
+    }
+
+    /// The digest of the set in place (`None` when there is none).
+    pub fn digest(&self) -> Option<String> {
+        let set = self.admin_get("/api/v1/set").json();
+        set["set"]["digest"].as_str().map(str::to_owned)
+    }
+
+    /// The directory the gateway's data and mail live in.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Kills the process with SIGKILL (no chance to clean up) and waits for it.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Stops the process with SIGTERM and waits for a graceful exit.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let mut child = self.child.take().expect("running");
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(child.id().to_string())
+            .status();
+        child.wait().expect("exit status")
+    }
+
+    /// Starts the process again on the same configuration and data (new ports).
+    pub fn restart(&mut self) {
+        self.kill();
+        let mut fresh = launch(&self.dir, &self.config);
+        self.exchange = fresh.exchange;
+        self.admin = fresh.admin;
+        self.child = fresh.child.take();
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
