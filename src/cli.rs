@@ -45,13 +45,40 @@ pub enum Command {
     },
     /// Load and check the configuration file, print what it configures.
     CheckConfig(ConfigArg),
+    /// Sets the receiver held back because they were much smaller than the set in place:
+    /// list them, put one in place, or drop it (talks to the running gateway's admin
+    /// listener).
+    Quarantine {
+        /// What to do.
+        #[command(subcommand)]
+        action: QuarantineAction,
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+}
+
+/// What `lotgate quarantine` does.
+#[derive(Debug, Subcommand)]
+pub enum QuarantineAction {
+    /// List the quarantined sets.
+    List,
+    /// Put quarantined set ID in place of the current set.
+    Accept {
+        /// The quarantine id (from `list`).
+        id: u64,
+    },
+    /// Drop quarantined set ID.
+    Discard {
+        /// The quarantine id (from `list`).
+        id: u64,
+    },
 }
 
 /// The configuration file argument of the verbs that use one.
 #[derive(Debug, clap::Args)]
 pub struct ConfigArg {
     /// The configuration file.
-    #[arg(long, short, default_value = "config.toml")]
+    #[arg(long, short, global = true, default_value = "config.toml")]
     pub config: PathBuf,
 }
 
@@ -77,6 +104,7 @@ pub fn main() -> ExitCode {
         } => validate_file(&file, format, receiver_id.as_deref(), ack, lang),
         Command::CheckConfig(arg) => check_config(&arg.config),
         Command::Run(arg) => run(&arg.config),
+        Command::Quarantine { action, config } => quarantine(&config.config, &action),
     }
 }
 
@@ -145,6 +173,59 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> {
         tokio::select! {
             () = terminate => {}
             () = interrupt => {}
+        }
+    }
+}
+
+fn quarantine(path: &Path, action: &QuarantineAction) -> ExitCode {
+    let config = match crate::config::Config::load(path) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("{}: invalid configuration\n{e}", path.display());
+            return ExitCode::from(2);
+        }
+    };
+    let base = format!("http://{}/api/v1/quarantine", config.admin.listen);
+    let (method, url) = match action {
+        QuarantineAction::List => (reqwest::Method::GET, base),
+        QuarantineAction::Accept { id } => (reqwest::Method::POST, format!("{base}/{id}/accept")),
+        QuarantineAction::Discard { id } => (reqwest::Method::POST, format!("{base}/{id}/discard")),
+    };
+    let result = tokio::runtime::Runtime::new()
+        .map_err(|e| e.to_string())
+        .and_then(|runtime| {
+            runtime.block_on(async {
+                let response = reqwest::Client::new()
+                    .request(method, &url)
+                    .timeout(std::time::Duration::from_secs(30))
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        format!(
+                            "cannot reach the gateway's admin listener at {}: {e}",
+                            config.admin.listen
+                        )
+                    })?;
+                let status = response.status();
+                let body = response.text().await.map_err(|e| e.to_string())?;
+                Ok::<_, String>((status, body))
+            })
+        });
+    match result {
+        Ok((status, body)) => {
+            let pretty = serde_json::from_str::<serde_json::Value>(&body)
+                .and_then(|v| serde_json::to_string_pretty(&v))
+                .unwrap_or(body);
+            println!("{pretty}");
+            if status.is_success() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(e) => {
+            eprintln!("lotgate quarantine: {e}");
+            ExitCode::from(2)
         }
     }
 }

@@ -98,6 +98,7 @@ pub async fn start(config: &Config) -> anyhow::Result<Gateway> {
         http::serve(admin_listener, limits, handler, until_stopped())
     });
 
+    tasks.spawn(receiver::prune_loop(receiver.clone(), until_stopped()));
     tasks.spawn({
         let outbox = StoreOutbox(receiver.store().outbox().clone());
         let from = config.mail.from.clone();

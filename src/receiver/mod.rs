@@ -117,3 +117,31 @@ impl Receiver {
         });
     }
 }
+
+/// How often message records beyond `duplicate_retention` are removed.
+const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Removes message records older than the retention at start-up and then hourly, until
+/// `shutdown` completes; the record of the set in place is always kept.
+pub async fn prune_loop(receiver: Receiver, shutdown: impl std::future::Future<Output = ()>) {
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let retention = chrono::Duration::from_std(receiver.config().duplicate_retention)
+            .unwrap_or(chrono::Duration::days(30));
+        let store = receiver.store().clone();
+        let pruned = tokio::task::spawn_blocking(move || {
+            store.prune_messages(chrono::Utc::now() - retention)
+        })
+        .await;
+        match pruned {
+            Ok(Ok(0)) => {}
+            Ok(Ok(n)) => tracing::info!("removed {n} message records beyond the retention"),
+            Ok(Err(e)) => tracing::warn!("pruning message records failed: {e}"),
+            Err(e) => tracing::warn!("pruning message records failed: {e}"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(PRUNE_EVERY) => {}
+            () = &mut shutdown => return,
+        }
+    }
+}

@@ -268,3 +268,39 @@ fn the_hostile_corpus_over_http_changes_nothing() {
         "BASE"
     );
 }
+
+#[test]
+fn quarantine_verbs_on_the_command_line() {
+    let gateway = spawn_receiver("");
+    assert_eq!(
+        ack_type(&delivered(&gateway, &envelope(100, "FULL")).1),
+        "CA"
+    );
+    let small = envelope(10, "SMALL").replace("20260601020000", "20260602020000");
+    assert_eq!(ack_type(&delivered(&gateway, &small).1), "CE");
+    let list = gateway.cli(&["quarantine", "list"]);
+    assert!(
+        list.status.success(),
+        "{}",
+        String::from_utf8_lossy(&list.stderr)
+    );
+    let listed: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    let id = listed["quarantine"][0]["id"].as_u64().expect("an entry");
+    assert_eq!(listed["quarantine"][0]["message_id"]["extension"], "SMALL");
+    let unknown = gateway.cli(&["quarantine", "accept", "999"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    let discard = gateway.cli(&["quarantine", "discard", &id.to_string()]);
+    assert!(discard.status.success());
+    assert_eq!(
+        gateway.admin_get("/api/v1/quarantine").json()["quarantine"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    assert_eq!(
+        gateway.admin_get("/api/v1/set").json()["set"]["lots"],
+        100,
+        "discarding changes nothing in place"
+    );
+}

@@ -143,6 +143,25 @@ impl Gateway {
         set["set"]["digest"].as_str().map(str::to_owned)
     }
 
+    /// Runs a `lotgate` verb that talks to this gateway's admin listener: with a copy of
+    /// the configuration whose `admin.listen` is the address actually bound.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        let config = std::fs::read_to_string(&self.config).expect("config");
+        let pointed = config.replacen(
+            "listen = \"127.0.0.1:0\"",
+            &format!("listen = \"{}\"", self.admin),
+            1,
+        );
+        let copy = self.dir.join("cli-config.toml");
+        std::fs::write(&copy, pointed).expect("write config copy");
+        Command::new(env!("CARGO_BIN_EXE_lotgate"))
+            .args(args)
+            .arg("--config")
+            .arg(&copy)
+            .output()
+            .expect("lotgate runs")
+    }
+
     /// The directory the gateway's data and mail live in.
     pub fn dir(&self) -> &Path {
         &self.dir
