@@ -304,3 +304,46 @@ fn quarantine_verbs_on_the_command_line() {
         "discarding changes nothing in place"
     );
 }
+
+#[test]
+fn slow_clients_are_cut_off() {
+    use std::io::{Read, Write};
+    use std::time::{Duration, Instant};
+    let gateway = spawn_receiver("header_timeout = \"1s\"\nbody_timeout = \"1s\"");
+
+    // Headers that never end: the connection is closed after the header timeout.
+    let mut stream = std::net::TcpStream::connect(gateway.exchange).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream
+        .write_all(b"POST /jgz/partijnummers HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    let started = Instant::now();
+    let mut rest = Vec::new();
+    let _ = stream.read_to_end(&mut rest);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "not cut off: {:?}",
+        started.elapsed()
+    );
+
+    // A body that trickles in: 408 after the body timeout.
+    let body = envelope(5, "SLOW");
+    let mut stream = std::net::TcpStream::connect(gateway.exchange).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let head = format!(
+        "POST {} HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        gateway.path,
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(&body.as_bytes()[..100]).unwrap();
+    let started = Instant::now();
+    let response = crate::support::http::read_response(&mut stream);
+    assert_eq!(response.status, 408);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(gateway.digest().is_none(), "nothing stored");
+}
