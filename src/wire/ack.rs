@@ -63,7 +63,7 @@ pub fn decode_acknowledgement(
 
 fn read_detail(detail: Element<'_, '_>, report: &mut Report) -> Option<AckDetail> {
     if detail.attr("typeCode").is_some_and(|t| t != "E") {
-        profile::fixed(report, Rule::StructureFixedValue, detail, "typeCode", "E");
+        profile::structure(report, detail, &[("typeCode", "E")]);
     }
     let kids = profile::children(detail, profile::ACK_DETAIL, report);
     let code = kids.one("code")?;

@@ -205,13 +205,7 @@ pub(super) fn read_device(
 }
 
 fn read_control_act(control_act: Element<'_, '_>, out: &mut DecodedMessage, report: &mut Report) {
-    profile::fixed(
-        report,
-        Rule::StructureFixedValue,
-        control_act,
-        "moodCode",
-        "EVN",
-    );
+    profile::structure(report, control_act, &[("moodCode", "EVN")]);
     let kids = profile::children(control_act, profile::CONTROL_ACT, report);
     if let Some(author) = kids.one("authorOrPerformer") {
         read_author(author, out, report);
@@ -226,7 +220,7 @@ fn read_control_act(control_act: Element<'_, '_>, out: &mut DecodedMessage, repo
 }
 
 fn read_author(author: Element<'_, '_>, out: &mut DecodedMessage, report: &mut Report) {
-    profile::fixed(report, Rule::StructureFixedValue, author, "typeCode", "AUT");
+    profile::structure(report, author, &[("typeCode", "AUT")]);
     let kids = profile::children(author, profile::AUTHOR, report);
     let Some(participant) = kids.one("participant") else {
         return;

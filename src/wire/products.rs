@@ -17,17 +17,10 @@ pub(super) fn read_product_list(
     out: &mut DecodedMessage,
     report: &mut Report,
 ) {
-    profile::fixed(report, Rule::StructureFixedValue, list, "classCode", "LIST");
-    profile::fixed(report, Rule::StructureFixedValue, list, "moodCode", "EVN");
+    profile::structure(report, list, &[("classCode", "LIST"), ("moodCode", "EVN")]);
     let kids = profile::children(list, profile::PRODUCT_LIST, report);
     if let Some(template) = kids.one("templateId") {
-        profile::fixed(
-            report,
-            Rule::StructureFixedValue,
-            template,
-            "root",
-            PRODUCT_LIST_TEMPLATE,
-        );
+        profile::structure(report, template, &[("root", PRODUCT_LIST_TEMPLATE)]);
     }
     if let Some(code) = kids.one("code") {
         profile::fixed(report, Rule::ListCode, code, "code", PRODUCT_LIST_CODE);
@@ -179,37 +172,16 @@ fn read_product(
     hl7: Option<u16>,
     report: &mut Report,
 ) -> Option<Lot> {
-    profile::fixed(
-        report,
-        Rule::StructureFixedValue,
-        product,
-        "typeCode",
-        "PRD",
-    );
+    profile::structure(report, product, &[("typeCode", "PRD")]);
     let kids = profile::children_in(product, profile::PRODUCT, hl7, report);
     let instance_of_kind = kids.one("instanceOfKind")?;
-    profile::fixed(
-        report,
-        Rule::StructureFixedValue,
-        instance_of_kind,
-        "classCode",
-        "INST",
-    );
+    profile::structure(report, instance_of_kind, &[("classCode", "INST")]);
     let kind_kids = profile::children_in(instance_of_kind, profile::INSTANCE_OF_KIND, hl7, report);
     let instance = kind_kids.one("productInstanceInstance")?;
-    profile::fixed(
+    profile::structure(
         report,
-        Rule::StructureFixedValue,
         instance,
-        "classCode",
-        "MMAT",
-    );
-    profile::fixed(
-        report,
-        Rule::StructureFixedValue,
-        instance,
-        "determinerCode",
-        "INSTANCE",
+        &[("classCode", "MMAT"), ("determinerCode", "INSTANCE")],
     );
     let instance_kids = profile::children_in(instance, profile::PRODUCT_INSTANCE, hl7, report);
     let number = instance_kids
@@ -317,22 +289,13 @@ fn read_vaccine(
     hl7: Option<u16>,
     report: &mut Report,
 ) -> Option<VaccineType> {
-    profile::fixed(report, Rule::StructureFixedValue, kind, "classCode", "INST");
+    profile::structure(report, kind, &[("classCode", "INST")]);
     let kids = profile::children_in(kind, profile::AS_INSTANCE_OF_KIND, hl7, report);
     let material = kids.one("kindOfMaterialKind")?;
-    profile::fixed(
+    profile::structure(
         report,
-        Rule::StructureFixedValue,
         material,
-        "classCode",
-        "MAT",
-    );
-    profile::fixed(
-        report,
-        Rule::StructureFixedValue,
-        material,
-        "determinerCode",
-        "KIND",
+        &[("classCode", "MAT"), ("determinerCode", "KIND")],
     );
     let material_kids = profile::children_in(material, profile::MATERIAL_KIND, hl7, report);
     let code = material_kids.one("code")?;

@@ -208,6 +208,14 @@ pub fn fixed(
     }
 }
 
+/// Checks the fixed structural attributes (`classCode`, `moodCode`, ...) of an element:
+/// each `(name, value)` pair under `structure.fixed-value`.
+pub fn structure(report: &mut Report, element: Element<'_, '_>, attributes: &[(&str, &str)]) {
+    for (name, value) in attributes {
+        fixed(report, Rule::StructureFixedValue, element, name, value);
+    }
+}
+
 fn qualified(element: Element<'_, '_>) -> String {
     match element.namespace() {
         HL7_NS => element.name().to_owned(),
