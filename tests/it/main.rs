@@ -3,6 +3,7 @@
 mod cli;
 mod codec;
 mod corpus;
+mod invariants;
 mod mail;
 mod receiver;
 mod roundtrip;

@@ -195,6 +195,12 @@ impl Gateway {
     }
 }
 
+/// Posts `body` to `path` at `addr`; `None` when the connection fails or the response is
+/// incomplete (a gateway killed mid-request).
+pub fn try_post(addr: SocketAddr, path: &str, body: &[u8]) -> Option<Response> {
+    http::try_request(addr, "POST", path, body)
+}
+
 impl Drop for Gateway {
     fn drop(&mut self) {
         self.kill();

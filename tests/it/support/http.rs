@@ -36,35 +36,41 @@ impl Response {
 
 /// Sends one request (`Connection: close`) and reads the whole response.
 pub fn request(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> Response {
-    let mut stream = TcpStream::connect(addr).unwrap_or_else(|e| panic!("connect {addr}: {e}"));
+    try_request(addr, method, path, body)
+        .unwrap_or_else(|| panic!("no complete response from {addr} to {method} {path}"))
+}
+
+/// Like [`request`], but `None` instead of a panic when the connection fails or the
+/// response is incomplete: for clients of a gateway that is killed while they talk to it.
+pub fn try_request(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> Option<Response> {
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).ok()?;
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
+        .ok()?;
     let head = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: text/xml; charset=utf-8\r\n\
          SOAPAction: \"urn:hl7-org:v3/PRMM_IN010043NL\"\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     );
-    stream.write_all(head.as_bytes()).unwrap();
-    stream.write_all(body).unwrap();
-    read_response(&mut stream)
+    stream.write_all(head.as_bytes()).ok()?;
+    stream.write_all(body).ok()?;
+    parse_response(&mut stream)
 }
 
 /// Reads a response until the server closes the connection.
 pub fn read_response(stream: &mut TcpStream) -> Response {
+    parse_response(stream).expect("a complete response")
+}
+
+/// Reads and parses a response; `None` when it is cut off (lotgate's answers carry a
+/// `Content-Length`, so a shorter body is detected).
+fn parse_response(stream: &mut TcpStream) -> Option<Response> {
     let mut raw = Vec::new();
     let _ = stream.read_to_end(&mut raw);
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .unwrap_or_else(|| panic!("no complete response: {:?}", String::from_utf8_lossy(&raw)));
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
     let head = String::from_utf8_lossy(&raw[..split]).into_owned();
     let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|s| s.parse().ok())
-        .expect("status line");
+    let status = lines.next()?.split_whitespace().nth(1)?.parse().ok()?;
     let headers: Vec<(String, String)> = lines
         .filter_map(|l| l.split_once(':'))
         .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_owned()))
@@ -76,11 +82,18 @@ pub fn read_response(stream: &mut TcpStream) -> Response {
     {
         body = dechunk(&body);
     }
-    Response {
+    let length = headers
+        .iter()
+        .find(|(n, _)| n == "content-length")
+        .and_then(|(_, v)| v.parse::<usize>().ok());
+    if length.is_some_and(|length| body.len() != length) {
+        return None;
+    }
+    Some(Response {
         status,
         headers,
         body,
-    }
+    })
 }
 
 fn dechunk(mut data: &[u8]) -> Vec<u8> {
