@@ -1,6 +1,7 @@
 //! Builds the running gateway from a checked configuration: opens the stores, binds the
 //! listeners (and reports the addresses actually bound, so tests can ask for port 0),
-//! starts the mail worker, and stops everything gracefully on request.
+//! starts the receiver's watchdog and the mail worker, and stops everything gracefully
+//! on request.
 
 use crate::config::{Config, Role};
 use crate::http::{self, Reply, ServeLimits, json, text};
@@ -8,6 +9,7 @@ use crate::mail::{self, Mail, RetryPolicy, Transport};
 use crate::receiver::{self, Receiver};
 use crate::store::{self, StoreError};
 use anyhow::Context;
+use chrono::Utc;
 use hyper::body::Incoming;
 use hyper::{Request, StatusCode};
 use std::net::SocketAddr;
@@ -88,7 +90,7 @@ pub async fn start(config: &Config) -> anyhow::Result<Gateway> {
         let receiver = receiver.clone();
         let handler = move |request: Request<Incoming>| {
             let receiver = receiver.clone();
-            async move { admin_request(&receiver, &request) }
+            async move { admin_request(&receiver, &request).await }
         };
         let limits = ServeLimits {
             header_timeout: Duration::from_secs(10),
@@ -99,6 +101,10 @@ pub async fn start(config: &Config) -> anyhow::Result<Gateway> {
     });
 
     tasks.spawn(receiver::prune_loop(receiver.clone(), until_stopped()));
+    // The watchdog checks at once (a receiver that was down at expect_by alerts now, and
+    // an alert left open with a set applied after it is resolved), then at each expect_by.
+    tasks.spawn(receiver::watchdog::run(receiver.clone(), until_stopped()));
+
     tasks.spawn({
         let outbox = StoreOutbox(receiver.store().outbox().clone());
         let from = config.mail.from.clone();
@@ -145,21 +151,48 @@ pub async fn run(
     Ok(())
 }
 
-fn admin_request(receiver: &Receiver, request: &Request<Incoming>) -> Reply {
+async fn admin_request(receiver: &Receiver, request: &Request<Incoming>) -> Reply {
     let path = request.uri().path();
     match path {
         "/healthz" => return text(StatusCode::OK, "ok"),
-        "/readyz" => {
-            let snapshot = receiver.snapshot();
-            return json(
-                StatusCode::OK,
-                &serde_json::json!({"status": "ready", "receiver": {"set_version": snapshot.version, "has_set": snapshot.set.is_some()}}),
-            );
-        }
+        "/readyz" => return readiness(receiver),
         _ => {}
     }
     receiver::api::handle(receiver, request.method(), path, request.uri().query())
+        .await
         .unwrap_or_else(|| text(StatusCode::NOT_FOUND, "not found"))
+}
+
+/// `/readyz`: ready, or degraded (still HTTP 200: the last good set is served) while the
+/// watchdog finds the set stale; 503 when the store cannot be read.
+fn readiness(receiver: &Receiver) -> Reply {
+    let snapshot = receiver.snapshot();
+    let details = serde_json::json!({
+        "set_version": snapshot.version,
+        "has_set": snapshot.set.is_some(),
+    });
+    match receiver.stale(Utc::now()) {
+        Ok(None) => json(
+            StatusCode::OK,
+            &serde_json::json!({"status": "ready", "stale": false, "receiver": details}),
+        ),
+        Ok(Some(stale)) => json(
+            StatusCode::OK,
+            &serde_json::json!({
+                "status": "degraded",
+                "stale": true,
+                "reason": stale.to_string(),
+                "receiver": details,
+            }),
+        ),
+        Err(e) => {
+            tracing::error!("readiness: {e}");
+            json(
+                StatusCode::SERVICE_UNAVAILABLE,
+                &serde_json::json!({"status": "unavailable", "error": "the store is not available"}),
+            )
+        }
+    }
 }
 
 /// The store's outbox as the mail worker sees it: entries are mails as JSON.

@@ -3,8 +3,9 @@
 
 use super::Receiver;
 use super::lookup;
+use super::watchdog;
 use crate::http::{Reply, json, text};
-use crate::store::{ImportReport, Outcome, StoredSet};
+use crate::store::{ImportReport, Outcome, StoreError, StoredSet};
 use crate::vaccine::VaccineCode;
 use chrono::Utc;
 use hyper::{Method, StatusCode};
@@ -15,7 +16,7 @@ const MAX_LIST: usize = 1000;
 
 /// Answers a request for `path` (with its query) when it is one of the receiver's;
 /// `None` when the path is not the receiver's.
-pub fn handle(
+pub async fn handle(
     receiver: &Receiver,
     method: &Method,
     path: &str,
@@ -32,7 +33,7 @@ pub fn handle(
         (&Method::GET, ["api", "v1", "history"]) => history(receiver, &params),
         (&Method::GET, ["api", "v1", "quarantine"]) => quarantine(receiver),
         (&Method::POST, ["api", "v1", "quarantine", id, action]) => {
-            quarantine_action(receiver, id, action)
+            quarantine_action(receiver, id, action).await
         }
         (_, ["api", "v1", "lots" | "set" | "history" | "quarantine", ..]) => {
             text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")
@@ -141,10 +142,20 @@ pub fn set_json(set: Option<&StoredSet>, version: u64) -> Value {
 
 fn set(receiver: &Receiver) -> Reply {
     let snapshot = receiver.snapshot();
-    json(
-        StatusCode::OK,
-        &set_json(snapshot.set.as_ref(), snapshot.version),
-    )
+    with_stale(receiver, set_json(snapshot.set.as_ref(), snapshot.version))
+}
+
+/// The set's metadata with `stale` (true while the watchdog finds the set overdue or its
+/// alert open) and `stale_reason`.
+fn with_stale(receiver: &Receiver, mut body: Value) -> Reply {
+    match receiver.stale(Utc::now()) {
+        Ok(stale) => {
+            body["stale"] = json!(stale.is_some());
+            body["stale_reason"] = json!(stale.map(|s| s.to_string()));
+            json(StatusCode::OK, &body)
+        }
+        Err(e) => store_error(&e),
+    }
 }
 
 fn history(receiver: &Receiver, params: &Query) -> Reply {
@@ -209,30 +220,15 @@ fn quarantine(receiver: &Receiver) -> Reply {
     }
 }
 
-fn quarantine_action(receiver: &Receiver, id: &str, action: &str) -> Reply {
+async fn quarantine_action(receiver: &Receiver, id: &str, action: &str) -> Reply {
     let Ok(id) = id.parse::<u64>() else {
         return json(
             StatusCode::BAD_REQUEST,
             &json!({"error": "the quarantine id must be a number"}),
         );
     };
-    let now = Utc::now();
     match action {
-        "accept" => match receiver.store().accept_quarantined(id, now, &[]) {
-            Ok(Some(set)) => {
-                receiver.publish(set);
-                let snapshot = receiver.snapshot();
-                json(
-                    StatusCode::OK,
-                    &set_json(snapshot.set.as_ref(), snapshot.version),
-                )
-            }
-            Ok(None) => json(
-                StatusCode::NOT_FOUND,
-                &json!({"error": format!("no quarantined set {id}")}),
-            ),
-            Err(e) => store_error(&e),
-        },
+        "accept" => accept(receiver, id).await,
         "discard" => match receiver.store().discard_quarantined(id, &[]) {
             Ok(true) => json(StatusCode::OK, &json!({"discarded": id})),
             Ok(false) => json(
@@ -245,7 +241,60 @@ fn quarantine_action(receiver: &Receiver, id: &str, action: &str) -> Reply {
     }
 }
 
-fn store_error(e: &crate::store::StoreError) -> Reply {
+/// Puts quarantined set `id` in place, one delivery at a time with the exchange and the
+/// watchdog (the apply lock), resolving an open watchdog alert in the same transaction.
+async fn accept(receiver: &Receiver, id: u64) -> Reply {
+    let _turn = receiver.inner.apply.lock().await;
+    let accepted = tokio::task::spawn_blocking({
+        let receiver = receiver.clone();
+        move || accept_blocking(&receiver, id)
+    })
+    .await;
+    match accepted {
+        Ok(Ok(Some((set, mails_queued)))) => {
+            receiver.publish(set);
+            if mails_queued {
+                receiver.inner.mail_wake.notify_one();
+            }
+            let snapshot = receiver.snapshot();
+            with_stale(receiver, set_json(snapshot.set.as_ref(), snapshot.version))
+        }
+        Ok(Ok(None)) => json(
+            StatusCode::NOT_FOUND,
+            &json!({"error": format!("no quarantined set {id}")}),
+        ),
+        Ok(Err(e)) => store_error(&e),
+        Err(_) => json(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &json!({"error": "accepting the set failed"}),
+        ),
+    }
+}
+
+fn accept_blocking(receiver: &Receiver, id: u64) -> Result<Option<(StoredSet, bool)>, StoreError> {
+    let store = receiver.store();
+    let now = Utc::now();
+    let Some(candidate) = store.quarantined()?.into_iter().find(|q| q.id == id) else {
+        return Ok(None);
+    };
+    let resolution = watchdog::resolution(
+        receiver,
+        &candidate.message_id,
+        &candidate.created,
+        candidate.lots,
+        now,
+    )?;
+    Ok(match resolution {
+        Some(r) => store
+            .accept_quarantined_with_watchdog(id, now, &r.mails, &r.state)?
+            .map(|set| (set, !r.mails.is_empty())),
+        None => store
+            .accept_quarantined(id, now, &[])?
+            .map(|set| (set, false)),
+    })
+}
+
+fn store_error(e: &StoreError) -> Reply {
     tracing::error!("admin request failed: {e}");
     json(
         StatusCode::SERVICE_UNAVAILABLE,

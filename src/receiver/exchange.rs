@@ -5,6 +5,7 @@
 use super::Receiver;
 use super::decide::{Answering, Decision, Known, decide};
 use super::report::import_report;
+use super::watchdog;
 use crate::http::{BodyError, Reply, read_body, reply, text};
 use crate::ids::MessageId;
 use crate::mail::Mail;
@@ -239,14 +240,33 @@ fn decide_and_store(receiver: &Receiver, prepared: Prepared) -> Result<(Reply, b
                 now,
                 message.lots,
             );
-            inner.store.apply(
-                set.clone(),
-                record(&message.id, &answer, &response),
-                report,
-                &[],
+            let record = record(&message.id, &answer, &response);
+            // An open watchdog alert is resolved in the same transaction as the apply.
+            let resolution = watchdog::resolution(
+                receiver,
+                &set.message_id,
+                &set.created,
+                set.lots().len(),
+                now,
             )?;
+            let mails_queued = match resolution {
+                Some(resolution) => {
+                    inner.store.apply_with_watchdog(
+                        set.clone(),
+                        record,
+                        report,
+                        &resolution.mails,
+                        &resolution.state,
+                    )?;
+                    !resolution.mails.is_empty()
+                }
+                None => {
+                    inner.store.apply(set.clone(), record, report, &[])?;
+                    false
+                }
+            };
             receiver.publish(set);
-            Ok((reply(StatusCode::OK, XML, response), false))
+            Ok((reply(StatusCode::OK, XML, response), mails_queued))
         }
     }
 }

@@ -4,13 +4,15 @@
 //! [`Receiver`] holds the state shared by the request handlers: the store, the in-memory
 //! snapshot of the set in place (swapped only after a commit, so readers see the old set
 //! or the new one and never a mix), and a lock that makes deciding and applying one
-//! delivery at a time.
+//! delivery at a time. The same lock serialises quarantine accepts and the watchdog's
+//! checks with the deliveries, so an apply and a watchdog alert never interleave.
 
 pub mod api;
 pub mod decide;
 mod exchange;
 pub mod lookup;
 mod report;
+pub mod watchdog;
 
 use crate::config::{Config, GatewayConfig, ReceiverConfig};
 use crate::store::{ReceiverStore, StoreError, StoreOptions, StoredSet};

@@ -10,8 +10,13 @@ use super::outbox::enqueue_all_in;
 use super::receiver::{
     MessageRecord, ReceiverStore, StoredSet, put_record_in, put_set_in, tx_corrupt,
 };
-use super::records::{Invalid, MessageRec, QuarantineRec, ReportRec, from_json, to_json};
-use super::{Abort, META_QUARANTINE_NEXT, StoreError, message_key, next_counter, read_u64};
+use super::records::{
+    Invalid, MessageRec, QuarantineRec, ReportRec, encode_watchdog, from_json, to_json,
+};
+use super::watchdog::WatchdogState;
+use super::{
+    Abort, META_QUARANTINE_NEXT, META_WATCHDOG, StoreError, message_key, next_counter, read_u64,
+};
 use crate::ids::MessageId;
 use crate::timestamp::Timestamp;
 use chrono::{DateTime, Utc};
@@ -181,6 +186,18 @@ impl ReceiverStore {
         applied_at: DateTime<Utc>,
         mails: &[(String, Vec<u8>)],
     ) -> Result<Option<StoredSet>, StoreError> {
+        self.accept_quarantined_inner(id, applied_at, mails, None)
+    }
+
+    /// [`Self::accept_quarantined`], also writing the watchdog's state (when given) in
+    /// the same transaction: used by [`Self::accept_quarantined_with_watchdog`].
+    pub(super) fn accept_quarantined_inner(
+        &self,
+        id: u64,
+        applied_at: DateTime<Utc>,
+        mails: &[(String, Vec<u8>)],
+        watchdog: Option<&WatchdogState>,
+    ) -> Result<Option<StoredSet>, StoreError> {
         let Some(entry) = self.entry(id)? else {
             return Ok(None);
         };
@@ -193,6 +210,7 @@ impl ReceiverStore {
         let mut report = entry.report;
         report.set_outcome(Outcome::QuarantineAccepted(id));
         let report_value = to_json(&report);
+        let watchdog_value = watchdog.map(encode_watchdog);
         let moved = (&i.set, &i.quarantine, &i.history, &i.meta, i.outbox.tree()).transaction(
             |(s, q, h, meta, o)| {
                 if q.remove(&part_key(id, 0))?.is_none() {
@@ -207,6 +225,9 @@ impl ReceiverStore {
                 }
                 put_set_in(s, &created, &head_value, &chunks)?;
                 append_history_in(h, meta, &report_value, i.history_limit)?;
+                if let Some(state) = &watchdog_value {
+                    meta.insert(META_WATCHDOG, state.as_slice())?;
+                }
                 enqueue_all_in(o, mails)?;
                 Ok(chunks)
             },

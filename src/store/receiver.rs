@@ -7,8 +7,9 @@
 use super::chunks::{SetHeadRec, decode_set, encode_set};
 use super::history::{ImportReport, Outcome, append_history_in};
 use super::outbox::{Outbox, enqueue_all_in};
-use super::records::{MessageRec, ReportRec, from_json, to_json};
-use super::{Abort, Database, StoreError, message_key};
+use super::records::{MessageRec, ReportRec, encode_watchdog, from_json, to_json};
+use super::watchdog::WatchdogState;
+use super::{Abort, Database, META_WATCHDOG, StoreError, message_key};
 use crate::ids::MessageId;
 use crate::lot::LotSet;
 use crate::message::AckType;
@@ -223,8 +224,21 @@ impl ReceiverStore {
         &self,
         set: StoredSet,
         record: MessageRecord,
+        report: ImportReport,
+        mails: &[(String, Vec<u8>)],
+    ) -> Result<ImportReport, StoreError> {
+        self.apply_inner(set, record, report, mails, None)
+    }
+
+    /// [`Self::apply`], also writing the watchdog's state (when given) in the same
+    /// transaction: used by [`Self::apply_with_watchdog`].
+    pub(super) fn apply_inner(
+        &self,
+        set: StoredSet,
+        record: MessageRecord,
         mut report: ImportReport,
         mails: &[(String, Vec<u8>)],
+        watchdog: Option<&WatchdogState>,
     ) -> Result<ImportReport, StoreError> {
         debug_assert_eq!(
             set.message_id, record.id,
@@ -235,12 +249,16 @@ impl ReceiverStore {
         let head = to_json(&head);
         let (key, value) = (message_key(&record.id), to_json(&MessageRec::new(&record)));
         let report_value = to_json(&ReportRec::new(&report));
+        let watchdog_value = watchdog.map(encode_watchdog);
         let i = &self.inner;
         let sequence = (&i.set, &i.messages, &i.history, &i.meta, i.outbox.tree())
             .transaction(|(s, m, h, meta, o)| {
                 put_record_in(m, &key, &value)?;
                 put_set_in(s, &set.created, &head, &chunks)?;
                 let sequence = append_history_in(h, meta, &report_value, i.history_limit)?;
+                if let Some(state) = &watchdog_value {
+                    meta.insert(META_WATCHDOG, state.as_slice())?;
+                }
                 enqueue_all_in(o, mails)?;
                 Ok(sequence)
             })

@@ -9,3 +9,4 @@ mod receiver;
 mod roundtrip;
 mod store;
 mod support;
+mod watchdog;
