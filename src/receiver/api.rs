@@ -295,6 +295,14 @@ fn accept_blocking(receiver: &Receiver, id: u64) -> Result<Option<(StoredSet, bo
 }
 
 fn store_error(e: &StoreError) -> Reply {
+    if let StoreError::Stale { .. } = e {
+        // The set in place is newer than the quarantined one: putting it back would go
+        // back in time. Not a failure of the store; the administrator's call was wrong.
+        return json(
+            StatusCode::CONFLICT,
+            &json!({"error": "the quarantined set is older than the set in place; discard it instead"}),
+        );
+    }
     tracing::error!("admin request failed: {e}");
     json(
         StatusCode::SERVICE_UNAVAILABLE,

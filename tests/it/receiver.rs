@@ -148,7 +148,15 @@ fn a_much_smaller_set_is_quarantined_until_accepted() {
     assert_eq!(entry["lots"], 10);
     let mail_dir = gateway.dir().join("mail");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while std::fs::read_dir(&mail_dir).map(|d| d.count()).unwrap_or(0) == 0 {
+    let quarantine_mail = || {
+        std::fs::read_dir(&mail_dir)
+            .map(|d| {
+                d.flatten()
+                    .any(|f| f.file_name().to_string_lossy().starts_with("quarantine-"))
+            })
+            .unwrap_or(false)
+    };
+    while !quarantine_mail() {
         assert!(
             std::time::Instant::now() < deadline,
             "no quarantine alert written"
@@ -346,4 +354,24 @@ fn slow_clients_are_cut_off() {
     assert_eq!(response.status, 408);
     assert!(started.elapsed() < Duration::from_secs(5));
     assert!(gateway.digest().is_none(), "nothing stored");
+}
+
+#[test]
+fn a_quarantined_set_older_than_the_set_in_place_cannot_be_accepted() {
+    let gateway = spawn_receiver("");
+    assert_eq!(
+        ack_type(&delivered(&gateway, &envelope(100, "FULL")).1),
+        "CA"
+    );
+    let small = envelope(10, "SMALL").replace("20260601020000", "20260602020000");
+    assert_eq!(ack_type(&delivered(&gateway, &small).1), "CE");
+    let newer = envelope(100, "NEWER").replace("20260601020000", "20260603020000");
+    assert_eq!(ack_type(&delivered(&gateway, &newer).1), "CA");
+    let id = gateway.admin_get("/api/v1/quarantine").json()["quarantine"][0]["id"].clone();
+    let refused = gateway.admin_post(&format!("/api/v1/quarantine/{id}/accept"));
+    assert_eq!(refused.status, 409, "{}", refused.text());
+    assert_eq!(
+        gateway.admin_get("/api/v1/set").json()["set"]["message_id"]["extension"],
+        "NEWER"
+    );
 }
