@@ -1,0 +1,449 @@
+//! Load and memory measurements of the receiver, against the real binary
+//! (`target/release/lotgate run`) started on loopback with its own temporary directory.
+//!
+//! ```text
+//! cargo build --release
+//! cargo run --release --example receiver_load -- lookups [--seconds 5] [--connections 8]
+//! cargo run --release --example receiver_load -- memory [--lots 100000] [--deliveries 1]
+//! ```
+//!
+//! `lookups` posts a 10,000-lot set, then keeps `--connections` keep-alive connections
+//! busy with `GET /api/v1/lots/{lot}?vaccine=..` for `--seconds`, posts a 10,000-lot
+//! replacement halfway, and prints requests per second, latency percentiles, errors and
+//! the set versions the answers named. `memory` posts `--lots` lots (`--deliveries` times)
+//! and prints the receiver's resident memory (VmRSS) and its peak (VmHWM) before, after
+//! the apply and after some lookups.
+//!
+//! The load is bounded: at most 60 s, 64 connections and 5,000,000 requests; it only
+//! talks to the process it started, on 127.0.0.1, and stops that process at the end.
+
+#[path = "../benches/support/mod.rs"]
+mod support;
+
+use lotgate::sample;
+use lotgate::vaccine::W0422;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::sync::{Arc, Barrier, mpsc};
+use std::time::{Duration, Instant};
+use support::Client;
+
+const MAX_SECONDS: u64 = 60;
+const MAX_CONNECTIONS: usize = 64;
+const MAX_REQUESTS: usize = 5_000_000;
+/// The set size of the lookup run (the set in place and its replacement).
+const LOOKUP_SET: usize = 10_000;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(&args) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(e) => {
+            eprintln!("receiver_load: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Runs the measurement the arguments ask for; `Ok(false)` when it saw errors.
+fn run(args: &[String]) -> Result<bool, String> {
+    let (mode, options) = args
+        .split_first()
+        .ok_or("usage: receiver_load lookups|memory [options]")?;
+    let mut seconds = 5u64;
+    let mut connections = 8usize;
+    let mut lots = 100_000usize;
+    let mut deliveries = 1u32;
+    let mut binary = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release/lotgate");
+    let mut options = options.iter();
+    while let Some(option) = options.next() {
+        let mut value = || {
+            options
+                .next()
+                .ok_or_else(|| format!("{option} needs a value"))
+        };
+        let number = |v: &String| {
+            v.parse::<u64>()
+                .map_err(|_| format!("{option}: not a number: {v}"))
+        };
+        match option.as_str() {
+            "--seconds" => seconds = number(value()?)?.clamp(1, MAX_SECONDS),
+            "--connections" => {
+                connections = (number(value()?)? as usize).clamp(1, MAX_CONNECTIONS);
+            }
+            "--lots" => lots = (number(value()?)? as usize).clamp(1, 200_000),
+            "--deliveries" => deliveries = number(value()?)?.clamp(1, 10) as u32,
+            "--bin" => binary = PathBuf::from(value()?),
+            other => return Err(format!("unknown option {other}")),
+        }
+    }
+    if !binary.exists() {
+        return Err(format!(
+            "{} does not exist: run `cargo build --release` first (or pass --bin)",
+            binary.display()
+        ));
+    }
+    match mode.as_str() {
+        "lookups" => lookups(&binary, seconds, connections),
+        "memory" => memory(&binary, lots, deliveries),
+        other => Err(format!("unknown mode {other}: lookups or memory")),
+    }
+}
+
+/// The receiver process this run started.
+struct Receiver {
+    child: Child,
+    exchange: SocketAddr,
+    admin: SocketAddr,
+    _dir: tempfile::TempDir,
+}
+
+impl Receiver {
+    fn start(binary: &Path) -> Result<Receiver, String> {
+        let dir = tempfile::tempdir().map_err(|e| format!("temp dir: {e}"))?;
+        let config = dir.path().join("config.toml");
+        std::fs::write(&config, support::receiver_config(dir.path()))
+            .map_err(|e| format!("write {}: {e}", config.display()))?;
+        let mut child = Command::new(binary)
+            .arg("run")
+            .arg("--config")
+            .arg(&config)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| format!("start {}: {e}", binary.display()))?;
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        let (lines, received) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if lines.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let (mut exchange, mut admin) = (None, None);
+        while exchange.is_none() || admin.is_none() {
+            let Ok(line) = received.recv_timeout(Duration::from_secs(20)) else {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err("the receiver did not report its addresses".to_owned());
+            };
+            let address = |url: &str| url.split('/').next().and_then(|a| a.parse().ok());
+            if let Some(url) = line.strip_prefix("lotgate: receiver listening on http://") {
+                exchange = address(url);
+            } else if let Some(url) = line.strip_prefix("lotgate: admin listening on http://") {
+                admin = address(url);
+            }
+        }
+        Ok(Receiver {
+            child,
+            exchange: exchange.ok_or("no exchange address")?,
+            admin: admin.ok_or("no admin address")?,
+            _dir: dir,
+        })
+    }
+
+    /// Posts a delivery and checks that it was applied; returns how long it took.
+    fn deliver(&self, message: &[u8]) -> Result<Duration, String> {
+        let mut client = Client::connect(self.exchange).map_err(|e| format!("connect: {e}"))?;
+        let start = Instant::now();
+        let response = client
+            .post_message(message)
+            .map_err(|e| format!("post: {e}"))?;
+        let took = start.elapsed();
+        if response.status != 200 || !support::is_ca(response.body) {
+            return Err(format!(
+                "not applied: HTTP {} {}",
+                response.status,
+                String::from_utf8_lossy(response.body)
+            ));
+        }
+        Ok(took)
+    }
+
+    /// VmRSS and VmHWM of the process, in KiB.
+    fn memory(&self) -> Result<(u64, u64), String> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .map_err(|e| format!("read /proc/{}/status: {e}", self.child.id()))?;
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+                .ok_or_else(|| format!("no {name} in /proc/{}/status", self.child.id()))
+        };
+        Ok((field("VmRSS:")?, field("VmHWM:")?))
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The lookup of lot `i` of the sample set, with its own vaccine type.
+fn lookup_target(target: &mut String, i: usize) {
+    target.clear();
+    let _ = write!(
+        target,
+        "/api/v1/lots/LG{i:06}?vaccine={}",
+        W0422[i % W0422.len()].0
+    );
+}
+
+/// The `set_version` an answer names.
+fn set_version(body: &[u8]) -> Option<u64> {
+    let at = memchr::memmem::find(body, b"\"set_version\":")? + 14;
+    let digits = body[at..].iter().take_while(|b| b.is_ascii_digit()).count();
+    std::str::from_utf8(&body[at..at + digits])
+        .ok()?
+        .parse()
+        .ok()
+}
+
+/// What one connection saw.
+#[derive(Default)]
+struct Seen {
+    /// (start as µs since the run started, latency in µs) of each answered request.
+    samples: Vec<(u32, u32)>,
+    errors: u64,
+    first_error: Option<String>,
+    versions: BTreeMap<u64, u64>,
+    /// Answers naming an older set than an earlier answer on the same connection.
+    backwards: u64,
+}
+
+fn lookups(binary: &Path, seconds: u64, connections: usize) -> Result<bool, String> {
+    let receiver = Receiver::start(binary)?;
+    let set = sample::lot_set(LOOKUP_SET);
+    receiver.deliver(&support::delivery(&set, "LOAD", 1))?;
+    let replacement = support::delivery(&set, "LOAD", 2);
+    let duration = Duration::from_secs(seconds);
+    let per_connection = MAX_REQUESTS / connections;
+    // Everyone starts together: the connections after their warm-up, and the clock.
+    let barrier = Arc::new(Barrier::new(connections + 1));
+    let started = Arc::new(std::sync::OnceLock::<Instant>::new());
+    let workers: Vec<_> = (0..connections)
+        .map(|n| {
+            let (barrier, started, admin) = (barrier.clone(), started.clone(), receiver.admin);
+            std::thread::spawn(move || {
+                let mut seen = Seen::default();
+                let mut connection = Client::connect(admin).map_err(|e| format!("connect: {e}"));
+                let mut target = String::new();
+                let mut state = 0x9E37_79B9_7F4A_7C15u64 ^ (n as u64 + 1);
+                let mut next = || {
+                    // xorshift64: a cheap spread over the set, different per connection.
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    (state % LOOKUP_SET as u64) as usize
+                };
+                if let Ok(client) = connection.as_mut() {
+                    for _ in 0..200 {
+                        lookup_target(&mut target, next());
+                        let _ = client.get(&target);
+                    }
+                }
+                barrier.wait();
+                let start = *started.wait();
+                let deadline = start + duration;
+                let mut last_version = 0;
+                while seen.samples.len() < per_connection {
+                    let client = match connection.as_mut() {
+                        Ok(client) => client,
+                        Err(e) => {
+                            seen.errors += 1;
+                            seen.first_error.get_or_insert_with(|| e.clone());
+                            break;
+                        }
+                    };
+                    lookup_target(&mut target, next());
+                    let sent = Instant::now();
+                    if sent >= deadline {
+                        break;
+                    }
+                    match client.get(&target) {
+                        Ok(response) if response.status == 200 => {
+                            let latency = sent.elapsed();
+                            let version = set_version(response.body).unwrap_or(0);
+                            *seen.versions.entry(version).or_default() += 1;
+                            if version < last_version {
+                                seen.backwards += 1;
+                            }
+                            last_version = last_version.max(version);
+                            seen.samples.push((
+                                (sent - start).as_micros() as u32,
+                                latency.as_micros() as u32,
+                            ));
+                        }
+                        Ok(response) => {
+                            seen.errors += 1;
+                            let text = format!(
+                                "HTTP {} for {target}: {}",
+                                response.status,
+                                String::from_utf8_lossy(response.body)
+                            );
+                            seen.first_error.get_or_insert(text);
+                        }
+                        Err(e) => {
+                            seen.errors += 1;
+                            seen.first_error.get_or_insert_with(|| e.to_string());
+                            // Start over on a fresh connection.
+                            connection =
+                                Client::connect(admin).map_err(|e| format!("connect: {e}"));
+                        }
+                    }
+                }
+                seen
+            })
+        })
+        .collect();
+
+    barrier.wait();
+    let start = *started.get_or_init(Instant::now);
+    std::thread::sleep(duration / 2);
+    let replace_at = start.elapsed();
+    let replaced = receiver.deliver(&replacement);
+    let replaced_at = start.elapsed();
+    let mut all = Seen::default();
+    for worker in workers {
+        let seen = worker.join().map_err(|_| "a load thread panicked")?;
+        all.samples.extend(seen.samples);
+        all.errors += seen.errors;
+        all.backwards += seen.backwards;
+        if all.first_error.is_none() {
+            all.first_error = seen.first_error;
+        }
+        for (version, count) in seen.versions {
+            *all.versions.entry(version).or_default() += count;
+        }
+    }
+    let elapsed = duration.as_secs_f64();
+    let replace_took = replaced?;
+
+    let requests = all.samples.len();
+    let rate = requests as f64 / elapsed;
+    let latencies = |window: Option<(Duration, Duration)>| {
+        let mut l: Vec<u32> = all
+            .samples
+            .iter()
+            .filter(|(at, _)| {
+                window.is_none_or(|(from, to)| {
+                    (from.as_micros() as u32..=to.as_micros() as u32).contains(at)
+                })
+            })
+            .map(|(_, latency)| *latency)
+            .collect();
+        l.sort_unstable();
+        l
+    };
+    let all_latencies = latencies(None);
+    let during = latencies(Some((replace_at, replaced_at)));
+    println!(
+        "lookups: {connections} keep-alive connections for {seconds} s on a {LOOKUP_SET}-lot set; \
+         a {LOOKUP_SET}-lot replacement posted at {:.2} s, CA after {:.1} ms",
+        replace_at.as_secs_f64(),
+        replace_took.as_secs_f64() * 1e3
+    );
+    println!("requests: {requests} ({rate:.0}/s), errors: {}", all.errors);
+    println!("latency:        {}", summary(&all_latencies));
+    println!(
+        "during replace: {} ({} requests)",
+        summary(&during),
+        during.len()
+    );
+    let versions: Vec<String> = all
+        .versions
+        .iter()
+        .map(|(version, count)| format!("{version} ({count} answers)"))
+        .collect();
+    println!(
+        "set versions seen: {}; went backwards on a connection: {} times",
+        versions.join(", "),
+        all.backwards
+    );
+    if let Some(error) = &all.first_error {
+        println!("first error: {error}");
+    }
+    let p99 = percentile(&all_latencies, 99.0);
+    println!(
+        "target (>= 20000/s, p99 <= 5 ms): {}",
+        if rate >= 20_000.0 && p99 <= 5_000 {
+            "met"
+        } else {
+            "missed"
+        }
+    );
+    Ok(all.errors == 0 && all.backwards == 0 && all.versions.len() == 2)
+}
+
+fn percentile(sorted: &[u32], p: f64) -> u32 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn summary(sorted: &[u32]) -> String {
+    let ms = |us: u32| f64::from(us) / 1e3;
+    format!(
+        "p50 {:.3} ms, p99 {:.3} ms, p99.9 {:.3} ms, max {:.3} ms",
+        ms(percentile(sorted, 50.0)),
+        ms(percentile(sorted, 99.0)),
+        ms(percentile(sorted, 99.9)),
+        ms(sorted.last().copied().unwrap_or(0))
+    )
+}
+
+fn memory(binary: &Path, lots: usize, deliveries: u32) -> Result<bool, String> {
+    let receiver = Receiver::start(binary)?;
+    let mib = |kib: u64| kib as f64 / 1024.0;
+    let show = |label: &str| -> Result<(), String> {
+        let (rss, hwm) = receiver.memory()?;
+        println!(
+            "{label:<28} VmRSS {:6.1} MiB   VmHWM (peak) {:6.1} MiB",
+            mib(rss),
+            mib(hwm)
+        );
+        Ok(())
+    };
+    show("started, no set")?;
+    let set = sample::lot_set(lots);
+    for sequence in 1..=deliveries {
+        let message = support::delivery(&set, "MEMORY", sequence);
+        let took = receiver.deliver(&message)?;
+        println!(
+            "delivery {sequence}: {lots} lots, {:.1} MiB, CA after {:.0} ms",
+            message.len() as f64 / (1024.0 * 1024.0),
+            took.as_secs_f64() * 1e3
+        );
+        drop(message);
+        show(&format!("after apply {sequence}"))?;
+    }
+    let mut client = Client::connect(receiver.admin).map_err(|e| format!("connect: {e}"))?;
+    let mut target = String::new();
+    let mut found = 0;
+    for i in (0..lots).step_by((lots / 1000).max(1)) {
+        lookup_target(&mut target, i);
+        let response = client.get(&target).map_err(|e| format!("lookup: {e}"))?;
+        found += usize::from(response.status == 200);
+    }
+    println!("lookups: {found} found");
+    show("after the lookups")?;
+    std::thread::sleep(Duration::from_secs(2));
+    show("2 s later")?;
+    let (rss, _) = receiver.memory()?;
+    println!(
+        "target (resident <= 64 MiB with {lots} lots): {}",
+        if mib(rss) <= 64.0 { "met" } else { "missed" }
+    );
+    Ok(found > 0)
+}
