@@ -5,6 +5,7 @@ pub mod http;
 pub mod ids;
 pub mod lot;
 pub mod mail;
+pub mod memory;
 pub mod message;
 pub mod receiver;
 pub mod sample;

@@ -66,7 +66,8 @@ pub async fn handle(receiver: Receiver, request: Request<Incoming>) -> Reply {
             return text(StatusCode::BAD_REQUEST, "the message could not be read");
         }
     };
-    match tokio::task::spawn_blocking({
+    let size = body.len();
+    let reply = match tokio::task::spawn_blocking({
         let receiver = receiver.clone();
         move || validate_and_prepare(&receiver, body)
     })
@@ -74,8 +75,17 @@ pub async fn handle(receiver: Receiver, request: Request<Incoming>) -> Reply {
     {
         Ok(prepared) => commit(receiver, prepared).await,
         Err(_) => server_fault(receiver.inner.gateway.language),
+    };
+    if size >= LARGE_BODY {
+        // The body, its XML tree and the old set are freed by now; give the memory back
+        // (after answering, so the sender does not wait for it).
+        tokio::task::spawn_blocking(crate::memory::release_free_memory);
     }
+    reply
 }
+
+/// From this body size on, freed memory is handed back after the delivery.
+const LARGE_BODY: usize = 1 << 20;
 
 /// What validation found, ready to be decided under the apply lock.
 struct Prepared {
