@@ -158,10 +158,7 @@ fn decide_and_store(receiver: &Receiver, prepared: Prepared) -> Result<(Reply, b
         id: message_id.clone(),
         sha256,
         received_at: now,
-        ack_type: match answer {
-            Answer::Ack(ack) => ack.type_code,
-            Answer::Fault { .. } => AckType::CE,
-        },
+        ack_type: ack_type(answer),
         response: response.to_owned(),
     };
     match decision {
@@ -177,7 +174,6 @@ fn decide_and_store(receiver: &Receiver, prepared: Prepared) -> Result<(Reply, b
             let Some(reply_to) = outcome.reply_to.as_ref().filter(|_| !reused) else {
                 return Ok((reply(StatusCode::OK, XML, response), false));
             };
-            let ack_type = record(&reply_to.message, &answer, "").ack_type;
             let stale = outcome.report.contains(validate::Rule::MessageStale);
             let report = import_report(
                 reply_to.message.clone(),
@@ -185,7 +181,7 @@ fn decide_and_store(receiver: &Receiver, prepared: Prepared) -> Result<(Reply, b
                 if stale {
                     Outcome::Stale
                 } else {
-                    Outcome::Rejected(ack_type)
+                    Outcome::Rejected(ack_type(&answer))
                 },
                 None,
                 None,
@@ -278,6 +274,15 @@ fn decide_and_store(receiver: &Receiver, prepared: Prepared) -> Result<(Reply, b
             receiver.publish(set);
             Ok((reply(StatusCode::OK, XML, response), mails_queued))
         }
+    }
+}
+
+/// The acknowledgement type an answer carries (decisions that are recorded always carry
+/// an acknowledgement; a fault is never recorded).
+fn ack_type(answer: &Answer) -> AckType {
+    match answer {
+        Answer::Ack(ack) => ack.type_code,
+        Answer::Fault { .. } => AckType::CE,
     }
 }
 
