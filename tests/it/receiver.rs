@@ -127,8 +127,9 @@ fn an_older_message_is_not_applied() {
     );
 }
 
-#[test]
-fn a_much_smaller_set_is_quarantined_until_accepted() {
+/// A receiver with the 100-lot set `FULL` in place and the 10-lot set `SMALL` (newer)
+/// held in quarantine.
+fn with_a_quarantined_set() -> Gateway {
     let gateway = spawn_receiver("");
     assert_eq!(
         ack_type(&delivered(&gateway, &envelope(100, "FULL")).1),
@@ -138,6 +139,12 @@ fn a_much_smaller_set_is_quarantined_until_accepted() {
     let (status, body) = delivered(&gateway, &small);
     assert_eq!((status, ack_type(&body)), (200, "CE"));
     assert!(body.contains("[set.quarantined]"), "{body}");
+    gateway
+}
+
+#[test]
+fn a_much_smaller_set_is_quarantined_until_accepted() {
+    let gateway = with_a_quarantined_set();
     assert_eq!(
         gateway.admin_get("/api/v1/set").json()["set"]["lots"],
         100,
@@ -279,13 +286,7 @@ fn the_hostile_corpus_over_http_changes_nothing() {
 
 #[test]
 fn quarantine_verbs_on_the_command_line() {
-    let gateway = spawn_receiver("");
-    assert_eq!(
-        ack_type(&delivered(&gateway, &envelope(100, "FULL")).1),
-        "CA"
-    );
-    let small = envelope(10, "SMALL").replace("20260601020000", "20260602020000");
-    assert_eq!(ack_type(&delivered(&gateway, &small).1), "CE");
+    let gateway = with_a_quarantined_set();
     let list = gateway.cli(&["quarantine", "list"]);
     assert!(
         list.status.success(),
@@ -358,13 +359,7 @@ fn slow_clients_are_cut_off() {
 
 #[test]
 fn a_quarantined_set_older_than_the_set_in_place_cannot_be_accepted() {
-    let gateway = spawn_receiver("");
-    assert_eq!(
-        ack_type(&delivered(&gateway, &envelope(100, "FULL")).1),
-        "CA"
-    );
-    let small = envelope(10, "SMALL").replace("20260601020000", "20260602020000");
-    assert_eq!(ack_type(&delivered(&gateway, &small).1), "CE");
+    let gateway = with_a_quarantined_set();
     let newer = envelope(100, "NEWER").replace("20260601020000", "20260603020000");
     assert_eq!(ack_type(&delivered(&gateway, &newer).1), "CA");
     let id = gateway.admin_get("/api/v1/quarantine").json()["quarantine"][0]["id"].clone();
