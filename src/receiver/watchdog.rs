@@ -13,7 +13,7 @@
 //! Daylight saving time, in the configured zone: an `expect_by` that does not exist on a
 //! day (inside the spring-forward gap) falls on the first instant after the gap; one that
 //! occurs twice (in the autumn fold) falls on its first occurrence. The same rule places
-//! the start of a day.
+//! the start of a day (see [`crate::localtime`]).
 
 mod mails;
 mod task;
@@ -23,8 +23,9 @@ mod tests;
 pub(super) use task::resolution;
 pub use task::run;
 
+use crate::localtime;
 use crate::store::WatchdogState;
-use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 use std::fmt;
 
@@ -115,17 +116,17 @@ impl Watchdog {
 
     /// The local date at `now`.
     pub fn today(&self, now: DateTime<Utc>) -> NaiveDate {
-        now.with_timezone(&self.zone).date_naive()
+        localtime::local_date(self.zone, now)
     }
 
     /// The first instant of local date `date`.
     pub fn start_of(&self, date: NaiveDate) -> DateTime<Utc> {
-        self.instant(date.and_time(NaiveTime::MIN))
+        localtime::instant(self.zone, date, NaiveTime::MIN)
     }
 
     /// The instant `expect_by` falls on, on local date `date`.
     pub fn deadline(&self, date: NaiveDate) -> DateTime<Utc> {
-        self.instant(date.and_time(self.expect_by))
+        localtime::instant(self.zone, date, self.expect_by)
     }
 
     /// When to look again after `now`: today's `expect_by` if it is still ahead,
@@ -206,37 +207,5 @@ impl Watchdog {
                     .last_alert_date
                     .is_none_or(|date| t >= self.start_of(date))
             })
-    }
-
-    /// The instant a local date and time falls on: the first occurrence in a fold, the
-    /// first instant after the gap in a gap.
-    fn instant(&self, local: NaiveDateTime) -> DateTime<Utc> {
-        match self.zone.from_local_datetime(&local) {
-            chrono::LocalResult::Single(t) => t.with_timezone(&Utc),
-            chrono::LocalResult::Ambiguous(a, b) => a.min(b).with_timezone(&Utc),
-            chrono::LocalResult::None => self.end_of_gap(local),
-        }
-    }
-
-    /// The first instant whose local time is at or after `local`, which lies in a gap:
-    /// the moment the clocks jumped. Found by bisection, in whole seconds (zone
-    /// transitions fall on them), over the instants that could show `local` under any
-    /// UTC offset (−12 to +14 hours); around a gap local time only moves forward.
-    fn end_of_gap(&self, local: NaiveDateTime) -> DateTime<Utc> {
-        let at = |seconds: i64| DateTime::from_timestamp(seconds, 0).unwrap_or_default();
-        let at_or_after =
-            |seconds: i64| at(seconds).with_timezone(&self.zone).naive_local() >= local;
-        let as_utc = local.and_utc().timestamp();
-        // Invariant: `before` shows a time before `local`, `after` one at or after it.
-        let (mut before, mut after) = (as_utc - 15 * 3600, as_utc + 13 * 3600);
-        while after - before > 1 {
-            let middle = before + (after - before) / 2;
-            if at_or_after(middle) {
-                after = middle;
-            } else {
-                before = middle;
-            }
-        }
-        at(after)
     }
 }

@@ -8,7 +8,7 @@ use crate::ids::MessageId;
 use crate::mail::Mail;
 use crate::timestamp::Timestamp;
 use crate::validate::Language;
-use chrono::TimeZone;
+use chrono::{NaiveDateTime, TimeZone};
 
 fn amsterdam(expect_by: &str) -> Watchdog {
     Watchdog::new(
