@@ -11,6 +11,7 @@ pub mod message;
 pub mod receiver;
 pub mod sample;
 pub mod schedule;
+pub mod sender;
 pub mod startup;
 pub mod store;
 pub mod strings;

@@ -254,9 +254,11 @@ pub enum SourceLocation {
 /// The encoding of a source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SourceFormat {
-    /// Columns `vaccine_code,lot_number,expiry_date`, with a header line.
+    /// A header line naming the columns `vaccine_code`, `lot_number`, optional
+    /// `expiry_date` and `vaccine_name`, in any order, separated by `,` or `;` (see
+    /// `sender::source`).
     Csv,
-    /// An array of objects with the same three fields.
+    /// `{"lots": [...]}` or a bare array of objects with the same fields.
     Json,
 }
 

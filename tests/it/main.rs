@@ -7,6 +7,7 @@ mod invariants;
 mod mail;
 mod receiver;
 mod roundtrip;
+mod source;
 mod store;
 mod support;
 mod watchdog;
