@@ -5,7 +5,7 @@ use super::decode::{DecodedMessage, Entry, PRODUCT_LIST_PATH, timestamp};
 use super::profile;
 use super::*;
 use crate::ids::is_oid;
-use crate::lot::{Lot, LotNumber, LotNumberError};
+use crate::lot::{Lot, LotNumber};
 use crate::message::Period;
 use crate::timestamp::{Timestamp, parse_date};
 use crate::vaccine::{VACCINE_CODE_SYSTEM, VaccineCode, VaccineType};
@@ -225,22 +225,12 @@ fn read_lot_number(id: Element<'_, '_>, position: usize, report: &mut Report) ->
     match LotNumber::parse(extension) {
         Ok(number) => Some(number),
         Err(e) => {
-            let (rule, nl) = match e {
-                LotNumberError::Blank => (Rule::LotBlank, "partijnummer is leeg".to_owned()),
-                LotNumberError::TooLong(n) => (
-                    Rule::LotTooLong,
-                    format!("partijnummer heeft {n} tekens, hoogstens 50 toegestaan"),
-                ),
-                LotNumberError::ControlCharacter(c) => (
-                    Rule::LotControlChar,
-                    format!("partijnummer bevat stuurteken U+{c:04X}"),
-                ),
-            };
+            let (rule, nl, en) = crate::validate::lot_number_problem(&e);
             report.add(
                 rule,
                 location(),
                 format!("product {position}: {nl}"),
-                format!("product {position}: {e}"),
+                format!("product {position}: {en}"),
             );
             None
         }

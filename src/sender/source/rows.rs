@@ -1,7 +1,7 @@
 //! The rows of a source, whatever its format, and the receiver's content rules for one
 //! row: the lot number, the vaccine code and name, the expiry date.
 
-use crate::lot::{Lot, LotNumber, LotNumberError};
+use crate::lot::{Lot, LotNumber};
 use crate::vaccine::{VaccineCode, VaccineType};
 use crate::validate::{Issue, Language, Report, Rule};
 use chrono::NaiveDate;
@@ -141,20 +141,7 @@ impl RawRow {
 
 /// A lot number, or the rule it breaks with its texts (the receiver's).
 fn lot_number(text: &str) -> Result<LotNumber, (Rule, String, String)> {
-    LotNumber::parse(text).map_err(|e| {
-        let (rule, nl) = match e {
-            LotNumberError::Blank => (Rule::LotBlank, "partijnummer is leeg".to_owned()),
-            LotNumberError::TooLong(n) => (
-                Rule::LotTooLong,
-                format!("partijnummer heeft {n} tekens, hoogstens 50 toegestaan"),
-            ),
-            LotNumberError::ControlCharacter(c) => (
-                Rule::LotControlChar,
-                format!("partijnummer bevat stuurteken U+{c:04X}"),
-            ),
-        };
-        (rule, nl, e.to_string())
-    })
+    LotNumber::parse(text).map_err(|e| crate::validate::lot_number_problem(&e))
 }
 
 /// The vaccine type of a row: W0422's name unless the row gives one (then kept as
