@@ -142,3 +142,72 @@ pub fn text(status: StatusCode, message: &str) -> Reply {
 pub fn json(status: StatusCode, value: &serde_json::Value) -> Reply {
     reply(status, "application/json", value.to_string())
 }
+
+/// Decodes `%XX` escapes of a path segment (lot numbers may hold spaces and other
+/// characters); invalid escapes are kept as written.
+pub fn percent_decode(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && let (Some(h), Some(l)) = (
+                bytes.get(i + 1).and_then(|b| hex(*b)),
+                bytes.get(i + 2).and_then(|b| hex(*b)),
+            )
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Query parameters (`a=1&b=2`), percent-decoded.
+pub struct Query(Vec<(String, String)>);
+
+impl Query {
+    /// Parses a query string (`None`: no query).
+    pub fn parse(query: Option<&str>) -> Self {
+        Query(
+            query
+                .unwrap_or("")
+                .split('&')
+                .filter(|p| !p.is_empty())
+                .map(|p| {
+                    let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                    (percent_decode(k), percent_decode(&v.replace('+', " ")))
+                })
+                .collect(),
+        )
+    }
+
+    /// The first value of `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_paths_and_queries() {
+        assert_eq!(percent_decode("AB%20C%2F1"), "AB C/1");
+        assert_eq!(percent_decode("100%"), "100%");
+        let q = Query::parse(Some("vaccine=08&prefix=AS%20&limit=5"));
+        assert_eq!(
+            (q.get("vaccine"), q.get("prefix"), q.get("limit")),
+            (Some("08"), Some("AS "), Some("5"))
+        );
+        assert_eq!(q.get("nope"), None);
+    }
+}

@@ -136,8 +136,13 @@ fn latest_night(config: &ScheduleConfig, now: DateTime<Utc>) -> Option<NaiveDate
 /// When the night of `date` is escalated if not delivered: the first `escalate_at`
 /// strictly after the night's start.
 pub fn escalation_time(config: &ScheduleConfig, night: NaiveDate) -> DateTime<Utc> {
-    let start = night_start(config, night);
-    let mut date = night;
+    escalation_after(config, night_start(config, night))
+}
+
+/// The first `escalate_at` strictly after `start`: when a delivery that is not a
+/// night's (send-now, start-up) is escalated if not delivered.
+pub fn escalation_after(config: &ScheduleConfig, start: DateTime<Utc>) -> DateTime<Utc> {
+    let mut date = localtime::local_date(config.time_zone, start);
     loop {
         let at = localtime::instant(config.time_zone, date, config.escalate_at);
         if at > start {

@@ -7,6 +7,7 @@ use crate::config::{Config, Role};
 use crate::http::{self, Reply, ServeLimits, json, text};
 use crate::mail::{self, Mail, RetryPolicy, Transport};
 use crate::receiver::{self, Receiver};
+use crate::sender::{self, Clock, Sender, SystemClock};
 use crate::store::{self, StoreError};
 use anyhow::Context;
 use chrono::Utc;
@@ -38,8 +39,13 @@ impl Gateway {
     }
 }
 
-/// Starts the roles enabled in `config`.
+/// Starts the roles enabled in `config`, the sender with the system's clock.
 pub async fn start(config: &Config) -> anyhow::Result<Gateway> {
+    start_with_clock(config, Arc::new(SystemClock)).await
+}
+
+/// Starts the roles enabled in `config`; the sender reads the time from `clock`.
+pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Gateway> {
     let (stop, stopped) = watch::channel(false);
     let until_stopped = move || {
         let mut stopped = stopped.clone();
@@ -48,49 +54,85 @@ pub async fn start(config: &Config) -> anyhow::Result<Gateway> {
         }
     };
     let mut tasks = JoinSet::new();
-    if config.sender.is_some() {
-        tracing::warn!("the sender role is not available in this version yet; it does not run");
-    }
-    let Some(receiver_config) = &config.receiver else {
-        anyhow::bail!(
-            "only the sender role is enabled, and it is not available in this version yet"
-        );
-    };
-    let mail_wake = Arc::new(Notify::new());
-    let receiver =
-        Receiver::open(config, receiver_config, mail_wake.clone()).context("receiver")?;
-    let transport = Transport::from_config(&config.mail).context("mail")?;
-
-    let exchange_listener = TcpListener::bind(receiver_config.listen)
-        .await
-        .with_context(|| {
-            format!(
-                "receiver.listen: cannot listen on {}",
-                receiver_config.listen
+    let transport = Arc::new(Transport::from_config(&config.mail).context("mail")?);
+    let spawn_mail_worker = |tasks: &mut JoinSet<()>, outbox: store::Outbox, wake: Arc<Notify>| {
+        let transport = transport.clone();
+        let from = config.mail.from.clone();
+        let shutdown = until_stopped();
+        tasks.spawn(async move {
+            let outbox = StoreOutbox(outbox);
+            mail::run(
+                &outbox,
+                &transport,
+                &from,
+                RetryPolicy::default(),
+                &wake,
+                shutdown,
             )
-        })?;
-    let exchange = exchange_listener.local_addr()?;
-    let limits = ServeLimits {
-        header_timeout: receiver_config.header_timeout,
-        max_connections: receiver_config.max_connections,
-        shutdown_grace: Duration::from_secs(30),
+            .await;
+        });
     };
-    tasks.spawn({
-        let receiver = receiver.clone();
-        let handler =
-            move |request: Request<Incoming>| receiver::handle_exchange(receiver.clone(), request);
-        http::serve(exchange_listener, limits, handler, until_stopped())
-    });
+
+    // The receiver first: a sender in the same process may deliver to it at once.
+    let mut exchange = None;
+    let receiver = match &config.receiver {
+        None => None,
+        Some(receiver_config) => {
+            let mail_wake = Arc::new(Notify::new());
+            let receiver =
+                Receiver::open(config, receiver_config, mail_wake.clone()).context("receiver")?;
+            let listener = TcpListener::bind(receiver_config.listen)
+                .await
+                .with_context(|| {
+                    format!(
+                        "receiver.listen: cannot listen on {}",
+                        receiver_config.listen
+                    )
+                })?;
+            exchange = Some(listener.local_addr()?);
+            let limits = ServeLimits {
+                header_timeout: receiver_config.header_timeout,
+                max_connections: receiver_config.max_connections,
+                shutdown_grace: Duration::from_secs(30),
+            };
+            tasks.spawn({
+                let receiver = receiver.clone();
+                let handler = move |request: Request<Incoming>| {
+                    receiver::handle_exchange(receiver.clone(), request)
+                };
+                http::serve(listener, limits, handler, until_stopped())
+            });
+            tasks.spawn(receiver::prune_loop(receiver.clone(), until_stopped()));
+            // The watchdog checks at once (a receiver that was down at expect_by alerts
+            // now, and an alert left open with a set applied after it is resolved), then
+            // at each expect_by.
+            tasks.spawn(receiver::watchdog::run(receiver.clone(), until_stopped()));
+            spawn_mail_worker(&mut tasks, receiver.store().outbox().clone(), mail_wake);
+            Some(receiver)
+        }
+    };
+
+    let sender = match &config.sender {
+        None => None,
+        Some(sender_config) => {
+            let mail_wake = Arc::new(Notify::new());
+            let sender =
+                Sender::open(config, sender_config, clock, mail_wake.clone()).context("sender")?;
+            spawn_mail_worker(&mut tasks, sender.store().outbox().clone(), mail_wake);
+            Some(sender)
+        }
+    };
 
     let admin_listener = TcpListener::bind(config.admin.listen)
         .await
         .with_context(|| format!("admin.listen: cannot listen on {}", config.admin.listen))?;
     let admin = admin_listener.local_addr()?;
+    let roles = Arc::new(Roles { receiver, sender });
     tasks.spawn({
-        let receiver = receiver.clone();
+        let roles = roles.clone();
         let handler = move |request: Request<Incoming>| {
-            let receiver = receiver.clone();
-            async move { admin_request(&receiver, &request).await }
+            let roles = roles.clone();
+            async move { admin_request(&roles, &request).await }
         };
         let limits = ServeLimits {
             header_timeout: Duration::from_secs(10),
@@ -100,38 +142,35 @@ pub async fn start(config: &Config) -> anyhow::Result<Gateway> {
         http::serve(admin_listener, limits, handler, until_stopped())
     });
 
-    tasks.spawn(receiver::prune_loop(receiver.clone(), until_stopped()));
-    // The watchdog checks at once (a receiver that was down at expect_by alerts now, and
-    // an alert left open with a set applied after it is resolved), then at each expect_by.
-    tasks.spawn(receiver::watchdog::run(receiver.clone(), until_stopped()));
-
-    tasks.spawn({
-        let outbox = StoreOutbox(receiver.store().outbox().clone());
-        let from = config.mail.from.clone();
-        let shutdown = until_stopped();
-        async move {
-            mail::run(
-                &outbox,
-                &transport,
-                &from,
-                RetryPolicy::default(),
-                &mail_wake,
-                shutdown,
-            )
-            .await;
-        }
-    });
-    tracing::info!(
-        "receiver listening on http://{exchange}{}, admin on http://{admin}, store {}",
-        receiver_config.path,
-        config.gateway.store_dir(Role::Receiver).display()
-    );
+    // The sender last: everything it may deliver to in this process is listening.
+    if let Some(sender) = &roles.sender {
+        tasks.spawn(sender::run(sender.clone(), until_stopped()));
+        tracing::info!(
+            "sender delivering to {} destination(s), store {}",
+            sender.config().destinations.len(),
+            config.gateway.store_dir(Role::Sender).display()
+        );
+    }
+    if let (Some(exchange), Some(receiver_config)) = (exchange, &config.receiver) {
+        tracing::info!(
+            "receiver listening on http://{exchange}{}, store {}",
+            receiver_config.path,
+            config.gateway.store_dir(Role::Receiver).display()
+        );
+    }
+    tracing::info!("admin listening on http://{admin}");
     Ok(Gateway {
-        exchange: Some(exchange),
+        exchange,
         admin,
         stop,
         tasks,
     })
+}
+
+/// The roles running in this process, as the admin listener sees them.
+struct Roles {
+    receiver: Option<Receiver>,
+    sender: Option<Sender>,
 }
 
 /// Runs the gateway until `signal` completes, then shuts it down gracefully.
@@ -140,6 +179,17 @@ pub async fn run(
     signal: impl std::future::Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let gateway = start(config).await?;
+    if let Some(sender) = &config.sender {
+        println!(
+            "lotgate: sender delivering to {}",
+            sender
+                .destinations
+                .iter()
+                .map(|d| format!("{} ({})", d.name, d.url))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     if let Some(exchange) = gateway.exchange {
         let path = config.receiver.as_ref().map_or("", |r| r.path.as_str());
         println!("lotgate: receiver listening on http://{exchange}{path}");
@@ -151,48 +201,87 @@ pub async fn run(
     Ok(())
 }
 
-async fn admin_request(receiver: &Receiver, request: &Request<Incoming>) -> Reply {
+async fn admin_request(roles: &Roles, request: &Request<Incoming>) -> Reply {
     let path = request.uri().path();
     match path {
         "/healthz" => return text(StatusCode::OK, "ok"),
-        "/readyz" => return readiness(receiver),
+        "/readyz" => return readiness(roles),
         _ => {}
     }
-    receiver::api::handle(receiver, request.method(), path, request.uri().query())
-        .await
-        .unwrap_or_else(|| text(StatusCode::NOT_FOUND, "not found"))
+    let (method, query) = (request.method(), request.uri().query());
+    if let Some(receiver) = &roles.receiver
+        && let Some(reply) = receiver::api::handle(receiver, method, path, query).await
+    {
+        return reply;
+    }
+    if let Some(sender) = &roles.sender
+        && let Some(reply) = sender::api::handle(sender, method, path, query).await
+    {
+        return reply;
+    }
+    text(StatusCode::NOT_FOUND, "not found")
 }
 
-/// `/readyz`: ready, or degraded (still HTTP 200: the last good set is served) while the
-/// watchdog finds the set stale; 503 when the store cannot be read.
-fn readiness(receiver: &Receiver) -> Reply {
-    let snapshot = receiver.snapshot();
-    let details = serde_json::json!({
-        "set_version": snapshot.version,
-        "has_set": snapshot.set.is_some(),
-    });
-    match receiver.stale(Utc::now()) {
-        Ok(None) => json(
-            StatusCode::OK,
-            &serde_json::json!({"status": "ready", "stale": false, "receiver": details}),
-        ),
-        Ok(Some(stale)) => json(
-            StatusCode::OK,
-            &serde_json::json!({
-                "status": "degraded",
-                "stale": true,
-                "reason": stale.to_string(),
-                "receiver": details,
-            }),
-        ),
-        Err(e) => {
-            tracing::error!("readiness: {e}");
-            json(
-                StatusCode::SERVICE_UNAVAILABLE,
-                &serde_json::json!({"status": "unavailable", "error": "the store is not available"}),
-            )
+/// `/readyz`: ready, or degraded (still HTTP 200: the receiver serves the last good set,
+/// the sender keeps trying) while the receiver's set is stale or a destination of the
+/// sender has an escalation open; 503 when a store cannot be read.
+fn readiness(roles: &Roles) -> Reply {
+    let mut body = serde_json::Map::new();
+    let mut reasons = Vec::new();
+    if let Some(receiver) = &roles.receiver {
+        let snapshot = receiver.snapshot();
+        body.insert(
+            "receiver".into(),
+            serde_json::json!({"set_version": snapshot.version, "has_set": snapshot.set.is_some()}),
+        );
+        match receiver.stale(Utc::now()) {
+            Ok(None) => {
+                body.insert("stale".into(), false.into());
+            }
+            Ok(Some(stale)) => {
+                body.insert("stale".into(), true.into());
+                reasons.push(stale.to_string());
+            }
+            Err(e) => return unavailable(&e),
         }
     }
+    if let Some(sender) = &roles.sender {
+        match sender.store().deliveries() {
+            Ok(deliveries) => {
+                let open: Vec<&str> = deliveries
+                    .iter()
+                    .filter(|d| d.escalation_open)
+                    .map(|d| d.destination.as_str())
+                    .collect();
+                if !open.is_empty() {
+                    reasons.push(format!(
+                        "not delivered after escalation: {}",
+                        open.join(", ")
+                    ));
+                }
+                body.insert("sender".into(), serde_json::json!({"escalated": open}));
+            }
+            Err(e) => return unavailable(&e),
+        }
+    }
+    let status = if reasons.is_empty() {
+        "ready"
+    } else {
+        "degraded"
+    };
+    body.insert("status".into(), status.into());
+    if !reasons.is_empty() {
+        body.insert("reason".into(), reasons.join("; ").into());
+    }
+    json(StatusCode::OK, &serde_json::Value::Object(body))
+}
+
+fn unavailable(e: &StoreError) -> Reply {
+    tracing::error!("readiness: {e}");
+    json(
+        StatusCode::SERVICE_UNAVAILABLE,
+        &serde_json::json!({"status": "unavailable", "error": "the store is not available"}),
+    )
 }
 
 /// The store's outbox as the mail worker sees it: entries are mails as JSON.

@@ -24,6 +24,7 @@ mod set;
 #[cfg(test)]
 mod tests;
 
+use super::net::{http_reason, read_limited, redact_url, timed_out};
 use crate::config::{SourceConfig, SourceFormat, SourceLocation};
 use crate::lot::LotSet;
 use crate::validate::{Language, Level, Report};
@@ -268,13 +269,6 @@ fn not_utf8(bytes: &[u8], e: &std::str::Utf8Error) -> String {
     )
 }
 
-fn timed_out(timeout: Duration) -> String {
-    format!(
-        "no complete answer within {}",
-        humantime::format_duration(timeout)
-    )
-}
-
 fn too_large() -> String {
     format!(
         "it is larger than {} MiB, the most a source may be",
@@ -326,62 +320,7 @@ async fn fetch_url(url: &str, timeout: Duration) -> Result<Vec<u8>, String> {
     if !status.is_success() {
         return Err(format!("the server answered HTTP {status}"));
     }
-    if response
-        .content_length()
-        .is_some_and(|n| n > MAX_SOURCE_BYTES)
-    {
-        return Err(too_large());
-    }
-    let mut bytes = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
+    read_limited(&mut response, MAX_SOURCE_BYTES, timeout)
         .await
-        .map_err(|e| http_reason(e, timeout))?
-    {
-        if (bytes.len() + chunk.len()) as u64 > MAX_SOURCE_BYTES {
-            return Err(too_large());
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    Ok(bytes)
-}
-
-/// A reqwest error as a reason: without the URL (which may hold a token), with the
-/// underlying cause ("Connection refused"), which reqwest's own text leaves out.
-fn http_reason(e: reqwest::Error, timeout: Duration) -> String {
-    if e.is_timeout() {
-        return timed_out(timeout);
-    }
-    let e = e.without_url();
-    let mut causes = Vec::new();
-    let mut source = std::error::Error::source(&e);
-    while let Some(cause) = source {
-        causes.push(cause.to_string());
-        source = cause.source();
-    }
-    let innermost = causes.last().cloned().unwrap_or_else(|| e.to_string());
-    if e.is_connect() {
-        format!("cannot connect: {innermost}")
-    } else {
-        format!("{e}: {innermost}")
-    }
-}
-
-/// The URL without user info (`user:password@`), query and fragment, for texts.
-fn redact_url(url: &str) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
-    let end = rest.find(['?', '#']).unwrap_or(rest.len());
-    let hidden = end < rest.len();
-    let rest = &rest[..end];
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(authority_end);
-    let host = authority
-        .rsplit_once('@')
-        .map_or(authority, |(_, host)| host);
-    let scheme = if scheme.is_empty() {
-        String::new()
-    } else {
-        format!("{scheme}://")
-    };
-    format!("{scheme}{host}{path}{}", if hidden { "?…" } else { "" })
+        .map_err(|e| e.unwrap_or_else(too_large))
 }

@@ -18,6 +18,16 @@
 //! | `outbox` | insertion number from `generate_id` (u64, big-endian) | a pending mail: its id and opaque payload |
 //! | `dead_letters` | the number it had in `outbox` | a mail given up on: id, reason, payload |
 //!
+//! # Layout of the sender's database
+//!
+//! | tree | key | value |
+//! |---|---|---|
+//! | `deliveries` | destination name | the current delivery: trigger, night, start, escalation time, message facts (id, creation time, SHA-256, size), attempts, state (JSON) |
+//! | `bodies` | destination name, NUL, delivery number (u64, big-endian), piece (u32, big-endian) | 16 KiB pieces of the delivery's exact bytes |
+//! | `nights` | destination name | the local date (`YYYY-MM-DD`) of the last nightly delivery started |
+//! | `meta` | `format` | the layout version, `1` (delivery numbers come from sled's id generator) |
+//! | `outbox`, `dead_letters` | as in the receiver's database | |
+//!
 //! The set is cut into chunks of a few KiB, neither one value per lot nor one value per
 //! set: 10,000 lots are 94 values of about 3 KiB, written in one transaction. sled 0.34
 //! writes a page larger than a quarter of a segment (128 KiB) to a separate blob file,
@@ -34,6 +44,7 @@ mod outbox;
 mod quarantine;
 mod receiver;
 mod records;
+mod sender;
 #[cfg(test)]
 mod tests;
 mod watchdog;
@@ -42,6 +53,10 @@ pub use history::{ImportReport, LotChanges, Outcome, ReportIssue};
 pub use outbox::{DeadLetter, Outbox};
 pub use quarantine::{QuarantineSummary, Quarantined};
 pub use receiver::{MessageRecord, ReceiverStore, StoreOptions, StoredSet};
+pub use sender::{
+    Attempt, AttemptOutcome, BuiltMessage, Delivery, DeliveryState, NewDelivery, SenderStore,
+    Trigger,
+};
 pub use watchdog::WatchdogState;
 
 use crate::ids::MessageId;

@@ -5,6 +5,7 @@ mod codec;
 mod corpus;
 mod invariants;
 mod mail;
+mod proxy;
 mod receiver;
 mod roundtrip;
 mod source;

@@ -2,6 +2,7 @@
 
 pub mod gateway;
 pub mod http;
+pub mod proxy;
 pub mod smtp;
 
 use std::path::{Path, PathBuf};
