@@ -55,6 +55,29 @@ pub enum Command {
         #[command(flatten)]
         config: ConfigArg,
     },
+    /// Show the sender's deliveries: per destination the current delivery, its state,
+    /// attempts with times and outcomes, the next attempt and the escalation (talks to
+    /// the running gateway's admin listener).
+    Status {
+        /// Print the status as JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+    /// Start a new delivery now, to every destination or to one, superseding unfinished
+    /// ones (talks to the running gateway's admin listener).
+    SendNow {
+        /// Only this destination (its `name` in the configuration).
+        #[arg(long)]
+        destination: Option<String>,
+        /// Wait for the outcome of the first attempt of each delivery; exit 0 only when
+        /// every one was delivered.
+        #[arg(long)]
+        wait: bool,
+        #[command(flatten)]
+        config: ConfigArg,
+    },
 }
 
 /// What `lotgate quarantine` does.
@@ -105,6 +128,12 @@ pub fn main() -> ExitCode {
         Command::CheckConfig(arg) => check_config(&arg.config),
         Command::Run(arg) => run(&arg.config),
         Command::Quarantine { action, config } => quarantine(&config.config, &action),
+        Command::Status { json, config } => status(&config.config, json),
+        Command::SendNow {
+            destination,
+            wait,
+            config,
+        } => send_now(&config.config, destination.as_deref(), wait),
     }
 }
 
@@ -178,55 +207,215 @@ fn shutdown_signal() -> impl std::future::Future<Output = ()> {
 }
 
 fn quarantine(path: &Path, action: &QuarantineAction) -> ExitCode {
-    let config = match crate::config::Config::load(path) {
-        Ok(config) => config,
-        Err(e) => {
-            eprintln!("{}: invalid configuration\n{e}", path.display());
-            return ExitCode::from(2);
+    let (method, path_and_query) = match action {
+        QuarantineAction::List => (reqwest::Method::GET, "/api/v1/quarantine".to_owned()),
+        QuarantineAction::Accept { id } => (
+            reqwest::Method::POST,
+            format!("/api/v1/quarantine/{id}/accept"),
+        ),
+        QuarantineAction::Discard { id } => (
+            reqwest::Method::POST,
+            format!("/api/v1/quarantine/{id}/discard"),
+        ),
+    };
+    match Admin::new(path, "quarantine")
+        .and_then(|admin| admin.call(method, &path_and_query).map(|r| (admin, r)))
+    {
+        Ok((_, (status, body))) => print_json(status, &body),
+        Err(code) => code,
+    }
+}
+
+fn status(path: &Path, as_json: bool) -> ExitCode {
+    let (status, body) = match Admin::new(path, "status")
+        .and_then(|admin| admin.call(reqwest::Method::GET, "/api/v1/sender/status"))
+    {
+        Ok(answer) => answer,
+        Err(code) => return code,
+    };
+    match serde_json::from_str::<serde_json::Value>(&body) {
+        Ok(value) if status.is_success() && !as_json => {
+            print!("{}", crate::sender::status::text(&value));
+            ExitCode::SUCCESS
         }
+        _ => print_json(status, &body),
+    }
+}
+
+fn send_now(path: &Path, destination: Option<&str>, wait: bool) -> ExitCode {
+    let admin = match Admin::new(path, "send-now") {
+        Ok(admin) => admin,
+        Err(code) => return code,
     };
-    let base = format!("http://{}/api/v1/quarantine", config.admin.listen);
-    let (method, url) = match action {
-        QuarantineAction::List => (reqwest::Method::GET, base),
-        QuarantineAction::Accept { id } => (reqwest::Method::POST, format!("{base}/{id}/accept")),
-        QuarantineAction::Discard { id } => (reqwest::Method::POST, format!("{base}/{id}/discard")),
+    let query = destination
+        .map(|d| format!("?destination={}", crate::http::percent_encode(d)))
+        .unwrap_or_default();
+    let (status, body) = match admin.call(
+        reqwest::Method::POST,
+        &format!("/api/v1/sender/send-now{query}"),
+    ) {
+        Ok(answer) => answer,
+        Err(code) => return code,
     };
-    let result = tokio::runtime::Runtime::new()
-        .map_err(|e| e.to_string())
-        .and_then(|runtime| {
-            runtime.block_on(async {
+    let started = serde_json::from_str::<serde_json::Value>(&body).ok();
+    let Some(started) = started.filter(|_| status.is_success()) else {
+        return print_json(status, &body);
+    };
+    let deliveries: Vec<(String, u64)> = started["started"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|d| {
+            Some((
+                d["destination"].as_str()?.to_owned(),
+                d["delivery"].as_u64()?,
+            ))
+        })
+        .collect();
+    for (name, id) in &deliveries {
+        println!("delivery {id} to {name} started");
+    }
+    if !wait {
+        return ExitCode::SUCCESS;
+    }
+    // Poll the status until every delivery has the outcome of an attempt.
+    let mut outcomes = std::collections::BTreeMap::new();
+    let deadline = std::time::Instant::now() + SEND_NOW_WAIT;
+    while outcomes.len() < deliveries.len() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let (status, body) = match admin.call(reqwest::Method::GET, "/api/v1/sender/status") {
+            Ok(answer) => answer,
+            Err(code) => return code,
+        };
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(&body) else {
+            return print_json(status, &body);
+        };
+        for (name, id) in &deliveries {
+            let Some(d) = value["destinations"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|d| d["name"] == name.as_str())
+            else {
+                continue;
+            };
+            let delivery = &d["delivery"];
+            if delivery["id"].as_u64() != Some(*id) {
+                outcomes.insert(name.clone(), ("superseded".to_owned(), String::new()));
+                continue;
+            }
+            let last = delivery["attempts"].as_array().and_then(|a| a.last());
+            if let Some(attempt) = last
+                && matches!(
+                    attempt["outcome"].as_str(),
+                    Some("delivered" | "rejected" | "failed")
+                )
+            {
+                outcomes.insert(
+                    name.clone(),
+                    (
+                        attempt["outcome"].as_str().unwrap_or("").to_owned(),
+                        attempt["detail"].as_str().unwrap_or("").to_owned(),
+                    ),
+                );
+            }
+        }
+    }
+    for (name, _) in &deliveries {
+        outcomes
+            .entry(name.clone())
+            .or_insert_with(|| ("no outcome yet".to_owned(), String::new()));
+    }
+    let mut all_delivered = true;
+    for (name, (outcome, detail)) in &outcomes {
+        all_delivered &= outcome == "delivered";
+        println!(
+            "{name}: {outcome}{}",
+            if detail.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", detail.lines().next().unwrap_or(""))
+            }
+        );
+    }
+    if all_delivered {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// How long `send-now --wait` waits for the outcomes.
+const SEND_NOW_WAIT: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// A client of the running gateway's admin listener, for the verbs that talk to it.
+struct Admin {
+    verb: &'static str,
+    listen: std::net::SocketAddr,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Admin {
+    /// Loads the configuration (which says where the admin listener is).
+    fn new(path: &Path, verb: &'static str) -> Result<Self, ExitCode> {
+        let config = crate::config::Config::load(path).map_err(|e| {
+            eprintln!("{}: invalid configuration\n{e}", path.display());
+            ExitCode::from(2)
+        })?;
+        let runtime = tokio::runtime::Runtime::new().map_err(|e| {
+            eprintln!("lotgate {verb}: {e}");
+            ExitCode::from(2)
+        })?;
+        Ok(Self {
+            verb,
+            listen: config.admin.listen,
+            runtime,
+        })
+    }
+
+    /// One request; the status and body of the answer.
+    fn call(
+        &self,
+        method: reqwest::Method,
+        path_and_query: &str,
+    ) -> Result<(reqwest::StatusCode, String), ExitCode> {
+        let url = format!("http://{}{path_and_query}", self.listen);
+        self.runtime
+            .block_on(async {
                 let response = reqwest::Client::new()
                     .request(method, &url)
-                    .timeout(std::time::Duration::from_secs(30))
+                    .timeout(std::time::Duration::from_secs(60))
                     .send()
                     .await
                     .map_err(|e| {
                         format!(
-                            "cannot reach the gateway's admin listener at {}: {e}",
-                            config.admin.listen
+                            "cannot reach the gateway's admin listener at {} (is lotgate run \
+                             running with this configuration?): {e}",
+                            self.listen
                         )
                     })?;
                 let status = response.status();
                 let body = response.text().await.map_err(|e| e.to_string())?;
                 Ok::<_, String>((status, body))
             })
-        });
-    match result {
-        Ok((status, body)) => {
-            let pretty = serde_json::from_str::<serde_json::Value>(&body)
-                .and_then(|v| serde_json::to_string_pretty(&v))
-                .unwrap_or(body);
-            println!("{pretty}");
-            if status.is_success() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            }
-        }
-        Err(e) => {
-            eprintln!("lotgate quarantine: {e}");
-            ExitCode::from(2)
-        }
+            .map_err(|e| {
+                eprintln!("lotgate {}: {e}", self.verb);
+                ExitCode::from(2)
+            })
+    }
+}
+
+/// Prints an answer of the admin listener (pretty when it is JSON); exit 0 on success,
+/// 1 otherwise.
+fn print_json(status: reqwest::StatusCode, body: &str) -> ExitCode {
+    let pretty = serde_json::from_str::<serde_json::Value>(body)
+        .and_then(|v| serde_json::to_string_pretty(&v))
+        .unwrap_or_else(|_| body.to_owned());
+    println!("{pretty}");
+    if status.is_success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     }
 }
 

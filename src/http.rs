@@ -167,6 +167,19 @@ pub fn percent_decode(segment: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Percent-encodes a query value: everything but unreserved characters.
+pub fn percent_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// Query parameters (`a=1&b=2`), percent-decoded.
 pub struct Query(Vec<(String, String)>);
 
@@ -209,5 +222,8 @@ mod tests {
             (Some("08"), Some("AS "), Some("5"))
         );
         assert_eq!(q.get("nope"), None);
+        let odd = "a b/ç&=";
+        let q = Query::parse(Some(&format!("d={}", percent_encode(odd))));
+        assert_eq!(q.get("d"), Some(odd));
     }
 }

@@ -75,6 +75,7 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
 
     // The receiver first: a sender in the same process may deliver to it at once.
     let mut exchange = None;
+    let mut watchdogs = Vec::new();
     let receiver = match &config.receiver {
         None => None,
         Some(receiver_config) => {
@@ -103,10 +104,7 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
                 http::serve(listener, limits, handler, until_stopped())
             });
             tasks.spawn(receiver::prune_loop(receiver.clone(), until_stopped()));
-            // The watchdog checks at once (a receiver that was down at expect_by alerts
-            // now, and an alert left open with a set applied after it is resolved), then
-            // at each expect_by.
-            tasks.spawn(receiver::watchdog::run(receiver.clone(), until_stopped()));
+            watchdogs.push(receiver.clone());
             spawn_mail_worker(&mut tasks, receiver.store().outbox().clone(), mail_wake);
             Some(receiver)
         }
@@ -141,6 +139,30 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
         };
         http::serve(admin_listener, limits, handler, until_stopped())
     });
+
+    // The receiver's watchdog checks at once (a receiver that was down at expect_by
+    // alerts now, and an alert left open with a set applied after it is resolved), then
+    // at each expect_by; with a sender in the same process, after the sender's start-up
+    // round, which may bring the set the check would miss.
+    for receiver in watchdogs {
+        let settled = roles.sender.clone();
+        let shutdown = until_stopped();
+        tasks.spawn(async move {
+            let mut shutdown = std::pin::pin!(shutdown);
+            if let Some(sender) = settled {
+                // Bounded: a sender whose store fails must not silence the watchdog.
+                let limit = sender.config().schedule.attempt_timeout
+                    + sender.config().source.timeout
+                    + Duration::from_secs(10);
+                tokio::select! {
+                    biased;
+                    () = &mut shutdown => return,
+                    _ = tokio::time::timeout(limit, sender.settled()) => {}
+                }
+            }
+            receiver::watchdog::run(receiver, shutdown).await;
+        });
+    }
 
     // The sender last: everything it may deliver to in this process is listening.
     if let Some(sender) = &roles.sender {

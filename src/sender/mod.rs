@@ -93,6 +93,8 @@ struct Inner {
     slots: Arc<Semaphore>,
     /// Serialises every read-change-write of deliveries.
     turn: tokio::sync::Mutex<()>,
+    /// Becomes true once the start-up round and the attempts it began are over.
+    settled: tokio::sync::watch::Sender<bool>,
 }
 
 impl Sender {
@@ -138,8 +140,16 @@ impl Sender {
                 in_flight: Mutex::new(HashSet::new()),
                 slots: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
                 turn: tokio::sync::Mutex::new(()),
+                settled: tokio::sync::watch::Sender::new(false),
             }),
         })
+    }
+
+    /// Completes once the start-up round (missed nights, `send_on_start`) and the
+    /// attempts it began are over, whatever their outcome.
+    pub async fn settled(&self) {
+        let mut settled = self.inner.settled.subscribe();
+        let _ = settled.wait_for(|done| *done).await;
     }
 
     /// The sender's store.

@@ -267,6 +267,7 @@ impl SenderStore {
         i.database
             .db
             .generate_id()
+            .map(|n| n + 1)
             .map_err(|e| i.database.storage(e))
     }
 
