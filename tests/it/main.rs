@@ -8,6 +8,7 @@ mod mail;
 mod proxy;
 mod receiver;
 mod roundtrip;
+mod sender;
 mod source;
 mod store;
 mod support;

@@ -12,6 +12,8 @@ use std::time::Duration;
 /// A running gateway process.
 pub struct Gateway {
     child: Option<Child>,
+    /// The receiver's exchange endpoint (unspecified, `0.0.0.0:0`, in a sender-only
+    /// process).
     pub exchange: SocketAddr,
     pub admin: SocketAddr,
     pub path: String,
@@ -92,8 +94,9 @@ fn launch(dir: &Path, config: &Path) -> Gateway {
             }
         }
     });
+    // The receiver's address (if it runs) is printed before the admin listener's.
     let (mut exchange, mut admin, mut path) = (None, None, String::new());
-    while exchange.is_none() || admin.is_none() {
+    while admin.is_none() {
         let line = received
             .recv_timeout(Duration::from_secs(20))
             .unwrap_or_else(|_| {
@@ -112,8 +115,8 @@ fn launch(dir: &Path, config: &Path) -> Gateway {
     }
     Gateway {
         child: Some(child),
-        exchange: exchange.unwrap(),
-        admin: admin.unwrap(),
+        exchange: exchange.unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0))),
+        admin: admin.expect("read above"),
         path,
         dir: dir.to_path_buf(),
         config: config.to_path_buf(),

@@ -1,0 +1,468 @@
+//! The sender end to end: the real binary delivering to a real receiver (another
+//! process) through the fault-injecting proxy, alert emails through a real SMTP server
+//! or `.eml` files, SIGKILL in the middle of a night.
+//!
+//! The schedule runs on seconds: time zone UTC, the night's send time an hour ago (a
+//! fresh sender delivers the night it missed at start-up, so the first attempt is at
+//! once), attempts 2 s apart with a 3 s pause — planned at +0, 2, 4, 6, 9, 11 and 13 s —
+//! an attempt timeout of 1 s, and the escalation time a number of seconds after start.
+
+use crate::support::gateway::{self, Gateway};
+use crate::support::proxy::{Fault, Proxy};
+use crate::support::smtp::SmtpServer;
+use chrono::{DateTime, TimeDelta, Utc};
+use serde_json::Value;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// The planned attempts, as offsets in seconds from the delivery's start.
+const GRID: [i64; 7] = [0, 2, 4, 6, 9, 11, 13];
+
+/// Lots in the test inventory.
+const LOTS: usize = 25;
+
+/// Writes the test inventory: `LOTS` lots as the inventory's CSV export.
+fn write_inventory(path: &Path) {
+    let mut csv = String::from("vaccine_code,lot_number,expiry_date\n");
+    for i in 0..LOTS {
+        csv.push_str(&format!("{:02},TST{i:05},2030-01-31\n", 1 + i % 30));
+    }
+    std::fs::write(path, csv).expect("write inventory");
+}
+
+/// A sender-only configuration delivering to `destinations` (name, url, receiver id)
+/// with the seconds schedule above; escalation `escalate_in` after now; `mail` is the
+/// `[mail]` body.
+fn sender_config(
+    dir: &Path,
+    destinations: &[(&str, String, &str)],
+    escalate_in: Duration,
+    mail: &str,
+) -> String {
+    let now = Utc::now();
+    let hms = |t: DateTime<Utc>| t.format("%H:%M:%S").to_string();
+    let escalate = now + TimeDelta::from_std(escalate_in).expect("small duration");
+    let inventory = dir.join("inventory.csv");
+    write_inventory(&inventory);
+    let mut config = format!(
+        r#"
+[gateway]
+data_dir = "{data}"
+time_zone = "UTC"
+language = "en"
+log = "warn"
+
+[admin]
+listen = "127.0.0.1:0"
+
+[mail]
+from = "lotgate@example.org"
+{mail}
+
+[sender]
+application_id = "99999001"
+administrators = ["beheer@example.org"]
+send_at = "{send_at}"
+escalate_at = "{escalate_at}"
+retries = 3
+interval = "2s"
+repeats = 1
+pause = "3s"
+attempt_timeout = "1s"
+
+[sender.source]
+file = "{inventory}"
+"#,
+        data = dir.join("data").display(),
+        send_at = hms(now - TimeDelta::hours(1)),
+        escalate_at = hms(escalate),
+        inventory = inventory.display(),
+    );
+    for (name, url, receiver) in destinations {
+        config.push_str(&format!(
+            r#"
+[[sender.destination]]
+name = "{name}"
+url = "{url}"
+application_id = "{receiver}"
+contact = {{ name = "J. Jansen", email = "jgz-{name}@example.org" }}
+"#
+        ));
+    }
+    config
+}
+
+/// The SMTP section for a real server on loopback.
+fn smtp_mail(smtp: &SmtpServer) -> String {
+    format!(
+        "transport = \"smtp\"\n[mail.smtp]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"plain\"\ntimeout = \"5s\"",
+        smtp.port()
+    )
+}
+
+/// A receiver process, a proxy in front of it, and a sender process delivering to the
+/// receiver through the proxy as destination `jgz`.
+struct Exchange {
+    receiver: Gateway,
+    proxy: Proxy,
+    sender: Gateway,
+    _temp: tempfile::TempDir,
+}
+
+impl Exchange {
+    /// Starts the three; `faults` are planned before the sender starts.
+    fn start(faults: Vec<Fault>, then: Fault, escalate_in: Duration, mail: Option<&str>) -> Self {
+        let receiver = gateway::spawn_receiver("");
+        let proxy = Proxy::start(receiver.exchange);
+        proxy.plan(faults, then);
+        let temp = tempfile::tempdir().expect("temp dir");
+        let url = format!("http://{}{}", proxy.addr(), receiver.path);
+        let mail = mail.map_or_else(|| gateway::file_mail(temp.path()), str::to_owned);
+        let config = sender_config(temp.path(), &[("jgz", url, "99999002")], escalate_in, &mail);
+        let sender = gateway::start(temp.path(), &config);
+        Exchange {
+            receiver,
+            proxy,
+            sender,
+            _temp: temp,
+        }
+    }
+
+    /// The sender's status of destination `jgz`.
+    fn status(&self) -> Value {
+        destination(&self.sender, "jgz")
+    }
+
+    /// Waits until the delivery to `jgz` is no longer pending (or `limit` passes).
+    fn wait_finished(&self, limit: Duration) -> Value {
+        wait_for(limit, || {
+            let status = self.status();
+            let state = status["delivery"]["state"].as_str().unwrap_or("");
+            (state == "delivered" || state == "rejected").then_some(status)
+        })
+        .unwrap_or_else(|| panic!("delivery not finished in {limit:?}: {:#}", self.status()))
+    }
+
+    /// The import reports of the receiver whose set was applied.
+    fn applied(&self) -> Vec<Value> {
+        applied(&self.receiver)
+    }
+}
+
+/// The status of one destination of a sender.
+fn destination(sender: &Gateway, name: &str) -> Value {
+    let status = sender.admin_get("/api/v1/sender/status").json();
+    status["destinations"]
+        .as_array()
+        .and_then(|all| all.iter().find(|d| d["name"] == name))
+        .cloned()
+        .unwrap_or_else(|| panic!("no destination {name} in {status:#}"))
+}
+
+/// The import reports of a receiver whose set was applied.
+fn applied(receiver: &Gateway) -> Vec<Value> {
+    let history = receiver.admin_get("/api/v1/history").json();
+    history["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter(|r| r["outcome"] == "applied")
+        .cloned()
+        .collect()
+}
+
+/// Polls `check` every 100 ms until it gives a value or `limit` passes.
+fn wait_for<T>(limit: Duration, mut check: impl FnMut() -> Option<T>) -> Option<T> {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(value) = check() {
+            return Some(value);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn time(value: &Value) -> DateTime<Utc> {
+    value
+        .as_str()
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| panic!("not a time: {value}"))
+}
+
+/// The attempts of a destination's delivery: (time, outcome, detail).
+fn attempts(status: &Value) -> Vec<(DateTime<Utc>, String, String)> {
+    status["delivery"]["attempts"]
+        .as_array()
+        .expect("attempts")
+        .iter()
+        .map(|a| {
+            (
+                time(&a["at"]),
+                a["outcome"].as_str().unwrap_or("").to_owned(),
+                a["detail"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Checks that every attempt lies in its own slot of the grid, in order, and that no
+/// slot between the first and the last attempt was skipped: attempt `i` began at or
+/// after planned time `i` and before planned time `i + 1`. Status times are whole
+/// seconds (rounded down), hence the second of slack before the slot.
+fn assert_on_grid(status: &Value) {
+    let start = time(&status["delivery"]["start"]);
+    for (i, (at, outcome, _)) in attempts(status).iter().enumerate() {
+        let slot = start + TimeDelta::seconds(GRID[i]);
+        let next = GRID.get(i + 1).map_or(slot + TimeDelta::seconds(60), |s| {
+            start + TimeDelta::seconds(*s)
+        });
+        assert!(
+            *at >= slot - TimeDelta::seconds(1) && *at < next,
+            "attempt {i} ({outcome}) at {at} is not in slot {slot}..{next}: {status:#}"
+        );
+    }
+}
+
+#[test]
+fn a_receiver_that_is_down_at_first_gets_the_set_once_it_is_up() {
+    let exchange = Exchange::start(
+        vec![Fault::Refuse, Fault::Refuse],
+        Fault::Pass,
+        Duration::from_secs(600),
+        None,
+    );
+    let status = exchange.wait_finished(Duration::from_secs(20));
+    let attempts = attempts(&status);
+    let outcomes: Vec<&str> = attempts.iter().map(|a| a.1.as_str()).collect();
+    assert_eq!(outcomes, ["failed", "failed", "delivered"], "{status:#}");
+    assert!(attempts[2].2.contains("CA"), "{status:#}");
+    assert_on_grid(&status);
+    assert_eq!(
+        exchange.proxy.log(),
+        [Fault::Refuse, Fault::Refuse, Fault::Pass]
+    );
+    let applied = exchange.applied();
+    assert_eq!(applied.len(), 1, "{applied:#?}");
+    assert_eq!(applied[0]["lots"], LOTS);
+    assert_eq!(
+        applied[0]["message_id"]["extension"],
+        status["delivery"]["message"]["id"]
+            .as_str()
+            .and_then(|id| id.split('/').nth(1))
+            .expect("message id")
+    );
+}
+
+#[test]
+fn http_503_is_transient() {
+    let exchange = Exchange::start(
+        vec![Fault::Status(503)],
+        Fault::Pass,
+        Duration::from_secs(600),
+        None,
+    );
+    let status = exchange.wait_finished(Duration::from_secs(20));
+    let attempts = attempts(&status);
+    assert_eq!(attempts.len(), 2, "{status:#}");
+    assert_eq!(attempts[0].1, "failed");
+    assert!(attempts[0].2.contains("HTTP 503"), "{status:#}");
+    assert_eq!(attempts[1].1, "delivered");
+    assert_on_grid(&status);
+    assert_eq!(exchange.applied().len(), 1);
+}
+
+#[test]
+fn an_answer_later_than_the_attempt_timeout_is_a_failed_attempt() {
+    // The receiver applies the set, but its answer comes after the sender gave up: the
+    // next attempt is answered as a duplicate, and the set is applied once.
+    let exchange = Exchange::start(
+        vec![Fault::DelayResponse(Duration::from_millis(2500))],
+        Fault::Pass,
+        Duration::from_secs(600),
+        None,
+    );
+    let status = exchange.wait_finished(Duration::from_secs(20));
+    let attempts = attempts(&status);
+    assert_eq!(attempts.len(), 2, "{status:#}");
+    assert_eq!(attempts[0].1, "failed");
+    assert!(
+        attempts[0].2.contains("no complete answer within 1s"),
+        "{status:#}"
+    );
+    assert_eq!(attempts[1].1, "delivered");
+    assert_on_grid(&status);
+    assert_eq!(exchange.applied().len(), 1);
+}
+
+#[test]
+fn a_lost_acknowledgement_is_answered_again_and_the_set_applied_once() {
+    let exchange = Exchange::start(
+        vec![Fault::ResetAfterRequest, Fault::TruncateResponse(20)],
+        Fault::Pass,
+        Duration::from_secs(600),
+        None,
+    );
+    let status = exchange.wait_finished(Duration::from_secs(20));
+    let attempts = attempts(&status);
+    let outcomes: Vec<&str> = attempts.iter().map(|a| a.1.as_str()).collect();
+    assert_eq!(outcomes, ["failed", "failed", "delivered"], "{status:#}");
+    assert_on_grid(&status);
+    // All three requests reached the receiver, which applied the set once and answered
+    // the two repeats from its record of the first.
+    let applied = exchange.applied();
+    assert_eq!(applied.len(), 1, "{applied:#?}");
+    let set = exchange.receiver.admin_get("/api/v1/set").json();
+    assert_eq!(set["set"]["lots"], LOTS, "{set:#}");
+}
+
+#[test]
+fn a_rejection_stops_the_attempts_and_sends_one_email() {
+    let mut smtp = SmtpServer::start();
+    let receiver = gateway::spawn_receiver("");
+    // The receiver already has a set created in 2099: every set from the sender is older,
+    // which the receiver answers with CE.
+    let mut message = lotgate::sample::message(3);
+    message.created = lotgate::timestamp::Timestamp::parse("20990101000000").expect("time");
+    let future = lotgate::wire::soap::message_envelope(&message);
+    assert_eq!(receiver.post(future.as_bytes()).status, 200);
+    let proxy = Proxy::start(receiver.exchange);
+    let temp = tempfile::tempdir().expect("temp dir");
+    let url = format!("http://{}{}", proxy.addr(), receiver.path);
+    let config = sender_config(
+        temp.path(),
+        &[("jgz", url, "99999002")],
+        Duration::from_secs(600),
+        &smtp_mail(&smtp),
+    );
+    let sender = gateway::start(temp.path(), &config);
+    let status = wait_for(Duration::from_secs(20), || {
+        let status = destination(&sender, "jgz");
+        (status["delivery"]["state"] == "rejected").then_some(status)
+    })
+    .expect("rejected");
+    let mails = wait_for(Duration::from_secs(20), || {
+        let mails = smtp.messages();
+        (!mails.is_empty()).then_some(mails)
+    })
+    .expect("a rejection email");
+    // Two more slots pass: no attempt, no second email.
+    std::thread::sleep(Duration::from_secs(5));
+    let later = destination(&sender, "jgz");
+    assert_eq!(attempts(&later).len(), 1, "{later:#}");
+    assert_eq!(later["next_attempt"], Value::Null);
+    assert_eq!(proxy.connections(), 1);
+    assert!(attempts(&status)[0].2.contains("CE"), "{status:#}");
+    let all = smtp.messages();
+    assert_eq!(
+        all.len(),
+        1,
+        "{:#?}",
+        all.iter().map(|m| m.subject()).collect::<Vec<_>>()
+    );
+    let mail = &mails[0];
+    let subject = mail.subject().unwrap_or_default();
+    assert!(subject.contains("rejected by jgz"), "{subject}");
+    let body = mail.body();
+    assert!(body.contains("CE"), "{body}");
+    assert_eq!(mail.envelope_recipients(), ["beheer@example.org"]);
+    smtp.stop();
+}
+
+#[test]
+fn when_every_attempt_fails_one_escalation_email_lists_them_at_the_escalation_time() {
+    let smtp = SmtpServer::start();
+    let escalate_in = Duration::from_secs(17);
+    let escalation_at = Utc::now() + TimeDelta::from_std(escalate_in).expect("small");
+    let exchange = Exchange::start(vec![], Fault::Refuse, escalate_in, Some(&smtp_mail(&smtp)));
+    let mails = wait_for(Duration::from_secs(40), || {
+        let mails = smtp.messages();
+        (!mails.is_empty()).then_some(mails)
+    })
+    .expect("an escalation email");
+    let arrived = Utc::now();
+    // Escalation time is a whole second, written as HH:MM:SS: at most a second earlier
+    // than computed here.
+    assert!(
+        arrived >= escalation_at - TimeDelta::seconds(1),
+        "escalated at {arrived}, before {escalation_at}"
+    );
+    let status = exchange.status();
+    let attempts = attempts(&status);
+    assert_eq!(attempts.len(), 7, "{status:#}");
+    assert!(attempts.iter().all(|a| a.1 == "failed"), "{status:#}");
+    assert_on_grid(&status);
+    assert_eq!(status["exhausted"], true);
+    // Only the escalation, once.
+    std::thread::sleep(Duration::from_secs(3));
+    let all = smtp.messages();
+    assert_eq!(
+        all.len(),
+        1,
+        "{:#?}",
+        all.iter().map(|m| m.subject()).collect::<Vec<_>>()
+    );
+    let mail = &mails[0];
+    let subject = mail.subject().unwrap_or_default();
+    assert!(
+        subject.contains("not delivered to 1 destination"),
+        "{subject}"
+    );
+    let body = mail.body();
+    assert!(body.contains("jgz"), "{body}");
+    assert!(body.contains("J. Jansen"), "{body}");
+    for (at, _, _) in &attempts {
+        let shown = at.format("%Y-%m-%d %H:%M:%S").to_string();
+        assert!(
+            body.contains(&shown),
+            "attempt {shown} missing from\n{body}"
+        );
+    }
+    assert!(
+        body.contains(&attempts[6].2),
+        "last error missing from\n{body}"
+    );
+    assert_eq!(exchange.applied().len(), 0);
+    let ready = exchange.sender.admin_get("/readyz").json();
+    assert_eq!(ready["status"], "degraded", "{ready:#}");
+}
+
+#[test]
+fn an_escalation_while_smtp_is_down_arrives_once_when_it_is_back() {
+    let mut smtp = SmtpServer::start();
+    smtp.stop();
+    let exchange = Exchange::start(
+        vec![],
+        Fault::Refuse,
+        Duration::from_secs(15),
+        Some(&smtp_mail(&smtp)),
+    );
+    // Past the escalation time with SMTP down: the email waits in the outbox.
+    let escalated = wait_for(Duration::from_secs(30), || {
+        let status = exchange.status();
+        status["delivery"]["escalated_at"]
+            .as_str()
+            .map(str::to_owned)
+    })
+    .expect("escalated");
+    std::thread::sleep(Duration::from_secs(2));
+    smtp.restart();
+    let mails = wait_for(Duration::from_secs(60), || {
+        let mails = smtp.messages();
+        (!mails.is_empty()).then_some(mails)
+    })
+    .unwrap_or_else(|| panic!("no email after SMTP came back (escalated at {escalated})"));
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(smtp.messages().len(), 1);
+    assert!(
+        mails[0]
+            .subject()
+            .unwrap_or_default()
+            .contains("not delivered"),
+        "{:?}",
+        mails[0].subject()
+    );
+}
