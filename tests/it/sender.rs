@@ -466,3 +466,124 @@ fn an_escalation_while_smtp_is_down_arrives_once_when_it_is_back() {
         mails[0].subject()
     );
 }
+
+/// A small pseudo-random sequence (xorshift), seeded from the clock; the seed is
+/// printed so a failure can be replayed.
+struct Random(u64);
+
+impl Random {
+    fn new() -> Self {
+        let seed = std::env::var("LOTGATE_CRASH_SEED")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| Utc::now().timestamp_nanos_opt().unwrap_or(1) as u64 | 1);
+        eprintln!("crash test seed {seed} (replay with LOTGATE_CRASH_SEED={seed})");
+        Random(seed)
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+#[test]
+fn killing_the_sender_during_a_failing_night_loses_and_doubles_nothing() {
+    const KILLS: usize = 24;
+    let smtp = SmtpServer::start();
+    let mut random = Random::new();
+    // Failing until after the escalation (8 s), then the receiver is reachable.
+    let mut exchange = Exchange::start(
+        vec![],
+        Fault::Refuse,
+        Duration::from_secs(8),
+        Some(&smtp_mail(&smtp)),
+    );
+    let started = Instant::now();
+    let mut kills = 0;
+    let mut passing = false;
+    while kills < KILLS {
+        std::thread::sleep(Duration::from_millis(150 + random.below(650)));
+        if !passing && started.elapsed() >= Duration::from_millis(9500) {
+            exchange.proxy.set(Fault::Pass);
+            passing = true;
+        }
+        exchange.sender.kill();
+        kills += 1;
+        exchange.sender.restart();
+    }
+    if !passing {
+        exchange.proxy.set(Fault::Pass);
+    }
+    let status = exchange.wait_finished(Duration::from_secs(30));
+    assert_eq!(status["delivery"]["state"], "delivered", "{status:#}");
+
+    // The attempts went on on the original grid: one per slot, none skipped, none
+    // doubled; the ones cut off by a kill show as interrupted.
+    assert_on_grid(&status);
+    let attempts = attempts(&status);
+    assert_eq!(attempts.last().map(|a| a.1.as_str()), Some("delivered"));
+    assert!(
+        attempts[..attempts.len() - 1]
+            .iter()
+            .all(|a| a.1 == "failed" || a.1 == "interrupted"),
+        "{status:#}"
+    );
+    // One delivery, applied once: the receiver holds exactly the message the sender
+    // built for the night.
+    assert_eq!(status["delivery"]["trigger"], "missed-night");
+    let applied = exchange.applied();
+    assert_eq!(applied.len(), 1, "{applied:#?}");
+    let sent = status["delivery"]["message"]["id"].as_str().expect("id");
+    assert!(
+        sent.ends_with(&format!(
+            "/{}",
+            applied[0]["message_id"]["extension"].as_str().expect("ext")
+        )),
+        "sender {sent}, receiver {:#}",
+        applied[0]
+    );
+
+    // The escalation (at 8 s, while failing) and its resolution both arrived; a copy
+    // sent again after a kill would carry the same Message-ID.
+    let mails = wait_for(Duration::from_secs(30), || {
+        let mails = smtp.messages();
+        let subjects: Vec<String> = mails.iter().filter_map(|m| m.subject()).collect();
+        (subjects.iter().any(|s| s.contains("not delivered"))
+            && subjects.iter().any(|s| s.contains("after all")))
+        .then_some(mails)
+    })
+    .unwrap_or_else(|| {
+        panic!(
+            "escalation or resolution missing: {:?}\n{status:#}",
+            smtp.messages()
+                .iter()
+                .map(|m| m.subject())
+                .collect::<Vec<_>>()
+        )
+    });
+    for kind in ["not delivered", "after all"] {
+        let ids: std::collections::BTreeSet<String> = mails
+            .iter()
+            .filter(|m| m.subject().is_some_and(|s| s.contains(kind)))
+            .filter_map(|m| m.message_id())
+            .collect();
+        assert_eq!(ids.len(), 1, "{kind}: {ids:?}");
+    }
+    assert!(
+        mails.iter().all(|m| {
+            let s = m.subject().unwrap_or_default();
+            s.contains("not delivered") || s.contains("after all")
+        }),
+        "unexpected emails: {:?}",
+        mails.iter().map(|m| m.subject()).collect::<Vec<_>>()
+    );
+    // Once delivered, a restart starts nothing new.
+    let id = status["delivery"]["id"].clone();
+    exchange.sender.restart();
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(exchange.status()["delivery"]["id"], id);
+    assert_eq!(exchange.applied().len(), 1);
+}
