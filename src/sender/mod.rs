@@ -24,6 +24,8 @@ pub(crate) mod mails;
 mod net;
 pub mod source;
 pub mod status;
+#[cfg(test)]
+mod tests;
 
 use crate::config::{Config, Destination, GatewayConfig, SenderConfig};
 use crate::schedule::{self, Due, Next};
