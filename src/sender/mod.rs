@@ -326,6 +326,16 @@ impl Sender {
     }
 }
 
+/// What [`Sender::prepare`] found.
+enum Prepared {
+    /// The delivery has its message: attempt it.
+    Ready(Delivery),
+    /// The source cannot be read or is invalid: the attempt fails on it.
+    NoSource(Delivery),
+    /// Superseded meanwhile, or its destination is no longer configured.
+    Gone,
+}
+
 /// The source, read at most once per decision round.
 #[derive(Default)]
 struct SourceCache {
@@ -437,6 +447,7 @@ impl Sender {
         // 4. Due attempts.
         let deliveries = self.blocking(SenderStore::deliveries).await?;
         let mut next = schedule::next_night(schedule, now).1;
+        let mut no_source = Vec::new();
         for delivery in deliveries {
             if delivery.state != DeliveryState::Pending {
                 continue;
@@ -448,17 +459,19 @@ impl Sender {
                 continue;
             }
             match schedule::due(schedule, delivery.start, delivery.last_attempt(), now) {
-                Due::Now => {
-                    if let Some(delivery) = self.prepare(delivery, now, &mut source).await? {
-                        self.spawn_attempt(delivery, attempts);
-                    } else {
-                        // The source failed: the attempt is recorded; look again.
-                        next = now;
-                    }
-                }
+                Due::Now => match self.prepare(delivery, now, &mut source).await? {
+                    Prepared::Ready(delivery) => self.spawn_attempt(delivery, attempts),
+                    Prepared::NoSource(delivery) => no_source.push(delivery),
+                    Prepared::Gone => {}
+                },
                 Due::At(at) => next = next.min(at),
                 Due::Exhausted => {}
             }
+        }
+        if !no_source.is_empty() {
+            self.source_failed(no_source, now, &source).await?;
+            // The attempts are recorded: the next ones are planned from them.
+            next = now;
         }
         Ok(next.max(now))
     }
@@ -538,54 +551,78 @@ impl Sender {
     }
 
     /// Makes sure a delivery due for an attempt has its message: builds it from the
-    /// source when it has none yet. When the source cannot be read (or is invalid) the
-    /// attempt is recorded as failed with the reason — and, for invalid content, the
-    /// administrators are told once per delivery — and `None` is returned.
+    /// source when it has none yet.
     async fn prepare(
         &self,
         mut delivery: Delivery,
         now: DateTime<Utc>,
         source: &mut SourceCache,
-    ) -> anyhow::Result<Option<Delivery>> {
+    ) -> anyhow::Result<Prepared> {
         if delivery.message.is_some() {
-            return Ok(Some(delivery));
+            return Ok(Prepared::Ready(delivery));
         }
         let Some(destination) = self.destination(&delivery.destination).cloned() else {
-            return Ok(None);
+            return Ok(Prepared::Gone);
         };
-        match source.get(self, now).await {
-            Ok(snapshot) => {
-                let (message, bytes) = self.build(&destination, snapshot, delivery.id, now);
-                delivery.message = Some(message);
-                let attached = {
-                    let delivery = delivery.clone();
-                    self.blocking(move |store| store.attach(&delivery, &bytes))
-                        .await?
-                };
-                Ok(attached.then_some(delivery))
-            }
-            Err(error) => {
-                let mut mails = Vec::new();
-                if let (Some(report), false) = (error.report(), delivery.source_alerted) {
-                    let _ = report;
-                    mails = self.mail_writer().source_invalid(
-                        &error.origin().describe(self.inner.language),
-                        &error.text(self.inner.language),
-                        &[delivery.destination.as_str()],
-                        delivery.id,
-                        now,
-                    );
-                    delivery.source_alerted = true;
-                }
-                delivery.attempts.push(Attempt {
-                    at: now,
-                    outcome: Some(AttemptOutcome::Transient),
-                    detail: format!("source: {}", error.text(Language::En)),
-                });
-                self.save(vec![delivery], mails).await?;
-                Ok(None)
+        let Ok(snapshot) = source.get(self, now).await else {
+            return Ok(Prepared::NoSource(delivery));
+        };
+        let (message, bytes) = self.build(&destination, snapshot, delivery.id, now);
+        delivery.message = Some(message);
+        let attached = {
+            let delivery = delivery.clone();
+            self.blocking(move |store| store.attach(&delivery, &bytes))
+                .await?
+        };
+        Ok(if attached {
+            Prepared::Ready(delivery)
+        } else {
+            Prepared::Gone
+        })
+    }
+
+    /// Records a failed attempt for every delivery that is due but could not be built
+    /// because the source cannot be read or is invalid, in one transaction. For invalid
+    /// content the administrators get one email for all of them, once per delivery.
+    async fn source_failed(
+        &self,
+        mut deliveries: Vec<Delivery>,
+        now: DateTime<Utc>,
+        source: &SourceCache,
+    ) -> anyhow::Result<()> {
+        let Some(Err(error)) = &source.read else {
+            return Ok(());
+        };
+        let language = self.inner.language;
+        let mut mails = Vec::new();
+        if error.report().is_some() {
+            let unalerted: Vec<&str> = deliveries
+                .iter()
+                .filter(|d| !d.source_alerted)
+                .map(|d| d.destination.as_str())
+                .collect();
+            if let (Some(first), false) =
+                (deliveries.iter().map(|d| d.id).min(), unalerted.is_empty())
+            {
+                mails = self.mail_writer().source_invalid(
+                    &error.origin().describe(language),
+                    &error.text(language),
+                    &unalerted,
+                    first,
+                    now,
+                );
             }
         }
+        for delivery in &mut deliveries {
+            delivery.source_alerted |= error.report().is_some();
+            delivery.attempts.push(Attempt {
+                at: now,
+                outcome: Some(AttemptOutcome::Transient),
+                detail: format!("source: {}", error.text(Language::En)),
+            });
+        }
+        self.save(deliveries, mails).await?;
+        Ok(())
     }
 
     /// Runs one attempt of `delivery` as a task of its own, within the concurrency

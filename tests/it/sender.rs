@@ -197,8 +197,8 @@ fn time(value: &Value) -> DateTime<Utc> {
 fn attempts(status: &Value) -> Vec<(DateTime<Utc>, String, String)> {
     status["delivery"]["attempts"]
         .as_array()
-        .expect("attempts")
-        .iter()
+        .into_iter()
+        .flatten()
         .map(|a| {
             (
                 time(&a["at"]),
@@ -586,4 +586,170 @@ fn killing_the_sender_during_a_failing_night_loses_and_doubles_nothing() {
     std::thread::sleep(Duration::from_millis(500));
     assert_eq!(exchange.status()["delivery"]["id"], id);
     assert_eq!(exchange.applied().len(), 1);
+}
+
+#[test]
+fn destinations_do_not_hold_each_other_up_and_send_now_works_from_the_command_line() {
+    let up = gateway::spawn_receiver("");
+    let down = gateway::spawn_receiver("");
+    let proxy = Proxy::start(down.exchange);
+    proxy.set(Fault::DelayResponse(Duration::from_secs(5)));
+    let temp = tempfile::tempdir().expect("temp dir");
+    let config = sender_config(
+        temp.path(),
+        &[
+            (
+                "slow",
+                format!("http://{}{}", proxy.addr(), down.path),
+                "99999002",
+            ),
+            (
+                "fast",
+                format!("http://{}{}", up.exchange, up.path),
+                "99999002",
+            ),
+        ],
+        Duration::from_secs(600),
+        &gateway::file_mail(temp.path()),
+    );
+    let sender = gateway::start(temp.path(), &config);
+    // The fast destination is delivered while the slow one's attempt hangs.
+    let fast = wait_for(Duration::from_secs(10), || {
+        let fast = destination(&sender, "fast");
+        (fast["delivery"]["state"] == "delivered").then_some(fast)
+    })
+    .expect("fast delivered");
+    let slow = destination(&sender, "slow");
+    assert_eq!(slow["delivery"]["state"], "pending", "{slow:#}");
+    let fast_at = time(&attempts(&fast)[0].0.to_rfc3339().into());
+    assert!(
+        fast_at - time(&fast["delivery"]["start"]) < TimeDelta::seconds(1),
+        "{fast:#}"
+    );
+    assert_eq!(applied(&up).len(), 1);
+
+    // send-now to one destination: a new delivery that supersedes nothing elsewhere.
+    let before = destination(&sender, "slow")["delivery"]["id"].clone();
+    let out = sender.cli(&["send-now", "--destination", "fast", "--wait"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("fast: delivered"), "{stdout}");
+    assert_eq!(destination(&sender, "slow")["delivery"]["id"], before);
+    let fast = destination(&sender, "fast");
+    assert_eq!(fast["delivery"]["trigger"], "send-now");
+    assert_eq!(applied(&up).len(), 2, "the new delivery is a new message");
+
+    // status as text names both destinations and their deliveries.
+    let out = sender.cli(&["status"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("slow (") && text.contains("fast ("), "{text}");
+    assert!(text.contains("(send-now): delivered"), "{text}");
+    assert!(text.contains("missed-night of"), "{text}");
+
+    // An unknown destination is refused, and nothing starts.
+    let out = sender.cli(&["send-now", "--destination", "nope"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("no destination is called"));
+    assert_eq!(applied(&up).len(), 2);
+}
+
+#[test]
+fn an_invalid_source_sends_nothing_and_alerts_once_until_it_is_fixed() {
+    let smtp = SmtpServer::start();
+    let receiver = gateway::spawn_receiver("");
+    let proxy = Proxy::start(receiver.exchange);
+    let temp = tempfile::tempdir().expect("temp dir");
+    let url = format!("http://{}{}", proxy.addr(), receiver.path);
+    let config = sender_config(
+        temp.path(),
+        &[("jgz", url.clone(), "99999002"), ("other", url, "99999002")],
+        Duration::from_secs(600),
+        &smtp_mail(&smtp),
+    );
+    // A lot number listed for two vaccines.
+    let inventory = temp.path().join("inventory.csv");
+    std::fs::write(&inventory, "vaccine_code,lot_number\n08,OK123\n09,OK123\n").expect("write");
+    let sender = gateway::start(temp.path(), &config);
+    let mails = wait_for(Duration::from_secs(15), || {
+        let mails = smtp.messages();
+        (!mails.is_empty()).then_some(mails)
+    })
+    .expect("an email about the source");
+    let subject = mails[0].subject().unwrap_or_default();
+    assert!(
+        subject.contains("source of lot numbers is invalid"),
+        "{subject}"
+    );
+    let body = mails[0].body();
+    assert!(
+        body.contains("lot number OK123 is listed under vaccine type 08"),
+        "{body}"
+    );
+    // Two more attempts fail on the source, without a second email or any message.
+    let status = wait_for(Duration::from_secs(10), || {
+        let status = destination(&sender, "jgz");
+        (attempts(&status).len() >= 3).then_some(status)
+    })
+    .expect("three attempts");
+    assert_eq!(status["delivery"]["message"], Value::Null, "{status:#}");
+    assert!(
+        attempts(&status)
+            .iter()
+            .all(|a| a.1 == "failed" && a.2.starts_with("source:")),
+        "{status:#}"
+    );
+    assert_eq!(smtp.messages().len(), 1);
+    assert_eq!(proxy.connections(), 0, "nothing was sent");
+
+    // Fixed: the next attempt builds the message from the valid source and delivers it.
+    write_inventory(&inventory);
+    let status = wait_for(Duration::from_secs(15), || {
+        let status = destination(&sender, "jgz");
+        (status["delivery"]["state"] == "delivered").then_some(status)
+    })
+    .expect("delivered once the source is valid");
+    assert_on_grid(&status);
+    assert_eq!(status["delivery"]["message"]["lots"], LOTS);
+    assert_eq!(applied(&receiver)[0]["lots"], LOTS);
+}
+
+#[test]
+fn an_unreadable_source_is_a_failed_attempt_with_the_reason() {
+    let receiver = gateway::spawn_receiver("");
+    let temp = tempfile::tempdir().expect("temp dir");
+    let url = format!("http://{}{}", receiver.exchange, receiver.path);
+    let config = sender_config(
+        temp.path(),
+        &[("jgz", url, "99999002")],
+        Duration::from_secs(600),
+        &gateway::file_mail(temp.path()),
+    );
+    let inventory = temp.path().join("inventory.csv");
+    std::fs::remove_file(&inventory).expect("remove");
+    let sender = gateway::start(temp.path(), &config);
+    let status = wait_for(Duration::from_secs(10), || {
+        let status = destination(&sender, "jgz");
+        (!attempts(&status).is_empty()).then_some(status)
+    })
+    .expect("a first attempt");
+    let first = &attempts(&status)[0];
+    assert_eq!(first.1, "failed");
+    assert!(first.2.contains("inventory.csv"), "{status:#}");
+    write_inventory(&inventory);
+    let status = wait_for(Duration::from_secs(10), || {
+        let status = destination(&sender, "jgz");
+        (status["delivery"]["state"] == "delivered").then_some(status)
+    })
+    .expect("delivered once the source is back");
+    assert_on_grid(&status);
+    // An unreadable source is no reason to alert: it is retried like a failed connection.
+    let mails = std::fs::read_dir(temp.path().join("mail"))
+        .map(|dir| dir.count())
+        .unwrap_or(0);
+    assert_eq!(mails, 0);
 }
