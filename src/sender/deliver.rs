@@ -20,8 +20,12 @@ use std::time::Duration;
 /// easily.
 const MAX_ANSWER: u64 = 8 * 1024 * 1024;
 
-/// How much of an unexpected answer is quoted in an attempt's detail.
-const QUOTE: usize = 200;
+/// How much of an unexpected answer is quoted in an attempt's detail, and the most
+/// characters of any one value taken from an answer.
+const QUOTE: usize = 150;
+
+/// The most acknowledgement details recorded for an attempt.
+const MAX_DETAILS: usize = 20;
 
 /// Builds the message of a delivery to `destination`: our ids and author, the
 /// destination's application id, the lots, created `now` (local time in `zone`) and
@@ -127,12 +131,16 @@ pub fn classify(status: u16, body: &[u8], ours: &MessageId) -> Classified {
         Err(_) if body.is_empty() => {
             return Classified::transient(format!("HTTP {status} without an answer"));
         }
-        Err(e) => return unexpected(&format!("the answer is not XML ({e})")),
+        Err(e) => return unexpected(&format!("the answer is not XML ({})", clip(&e.to_string()))),
     };
     let mut report = Report::new();
     let element = match soap::open(&doc, false, &mut report) {
         Some(soap::Body::Fault(fault)) => {
-            let detail = format!("HTTP {status}: {}: {}", fault.raw_code, fault.reason);
+            let detail = format!(
+                "HTTP {status}: {}: {}",
+                clip(&fault.raw_code),
+                clip(&fault.reason)
+            );
             return Classified {
                 outcome: if fault.code == Some(soap::FaultCode::Client) {
                     AttemptOutcome::Rejected
@@ -148,26 +156,33 @@ pub fn classify(status: u16, body: &[u8], ours: &MessageId) -> Classified {
     if !element.is(wire::HL7_NS, wire::ACK_INTERACTION) {
         return unexpected(&format!(
             "the answer is a {}, not an acknowledgement",
-            element.name()
+            clip(element.name())
         ));
     }
     let Some(ack) = wire::decode_acknowledgement(element, &mut report) else {
         let first = report
             .issues()
             .first()
-            .map(|i| format!("{}: {}", i.location, i.text(crate::validate::Language::En)))
+            .map(|i| {
+                clip(&format!(
+                    "{}: {}",
+                    i.location,
+                    i.text(crate::validate::Language::En)
+                ))
+            })
             .unwrap_or_default();
         return unexpected(&format!("the acknowledgement is incomplete ({first})"));
     };
     if &ack.target != ours {
         return Classified::transient(format!(
             "HTTP {status}: the acknowledgement is for message {}, not for {ours}",
-            ack.target
+            clip(&ack.target.to_string())
         ));
     }
     let details: Vec<String> = ack
         .details
         .iter()
+        .take(MAX_DETAILS)
         .map(|d| {
             let mut line = d.code.clone();
             if let Some(text) = &d.text {
@@ -177,7 +192,7 @@ pub fn classify(status: u16, body: &[u8], ours: &MessageId) -> Classified {
             if let Some(location) = &d.location {
                 line.push_str(&format!(" ({location})"));
             }
-            line
+            clip(&line)
         })
         .collect();
     let mut detail = format!("HTTP {status}: {} {}", ack.type_code.as_str(), ack.id);
@@ -185,11 +200,26 @@ pub fn classify(status: u16, body: &[u8], ours: &MessageId) -> Classified {
         detail.push_str("\n  ");
         detail.push_str(line);
     }
+    if ack.details.len() > MAX_DETAILS {
+        detail.push_str(&format!(
+            "\n  … and {} more",
+            ack.details.len() - MAX_DETAILS
+        ));
+    }
     let outcome = match ack.type_code {
         AckType::CA => AttemptOutcome::Delivered,
         AckType::CE | AckType::CR => AttemptOutcome::Rejected,
     };
     Classified { outcome, detail }
+}
+
+/// A value from an answer, cut to [`QUOTE`] characters: a receiver's answer must not
+/// blow up the store, the status or an email.
+fn clip(text: &str) -> String {
+    match text.char_indices().nth(QUOTE) {
+        None => text.to_owned(),
+        Some((end, _)) => format!("{}…", &text[..end]),
+    }
 }
 
 /// The start of an unexpected answer, for the attempt's detail.
@@ -205,3 +235,6 @@ fn quote(body: &[u8]) -> String {
     let more = if body.len() > QUOTE { "…" } else { "" };
     format!(": \"{}{more}\"", text.trim())
 }
+
+#[cfg(test)]
+mod tests;

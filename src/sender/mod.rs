@@ -383,6 +383,18 @@ pub async fn run(sender: Sender, shutdown: impl Future<Output = ()>) {
                 sender.now() + RETRY_AFTER
             }
         };
+        if !first
+            && sender
+                .inner
+                .in_flight
+                .lock()
+                .is_ok_and(|set| set.is_empty())
+        {
+            sender
+                .inner
+                .settled
+                .send_if_modified(|done| !std::mem::replace(done, true));
+        }
         let wait = (next - sender.now())
             .to_std()
             .unwrap_or_default()
@@ -449,11 +461,11 @@ impl Sender {
         let mut next = schedule::next_night(schedule, now).1;
         let mut no_source = Vec::new();
         for delivery in deliveries {
+            if delivery.state != DeliveryState::Delivered && delivery.escalated_at.is_none() {
+                next = next.min(delivery.escalate_at);
+            }
             if delivery.state != DeliveryState::Pending {
                 continue;
-            }
-            if delivery.escalated_at.is_none() {
-                next = next.min(delivery.escalate_at);
             }
             if self.is_in_flight(&delivery.destination) {
                 continue;
@@ -596,18 +608,16 @@ impl Sender {
         let language = self.inner.language;
         let mut mails = Vec::new();
         if error.report().is_some() {
-            let unalerted: Vec<&str> = deliveries
-                .iter()
-                .filter(|d| !d.source_alerted)
-                .map(|d| d.destination.as_str())
-                .collect();
-            if let (Some(first), false) =
-                (deliveries.iter().map(|d| d.id).min(), unalerted.is_empty())
-            {
+            // The email's id takes the smallest delivery it is the first email for, so
+            // every email about the source has an id of its own.
+            let unalerted: Vec<&Delivery> =
+                deliveries.iter().filter(|d| !d.source_alerted).collect();
+            if let Some(first) = unalerted.iter().map(|d| d.id).min() {
+                let names: Vec<&str> = unalerted.iter().map(|d| d.destination.as_str()).collect();
                 mails = self.mail_writer().source_invalid(
                     &error.origin().describe(language),
                     &error.text(language),
-                    &unalerted,
+                    &names,
                     first,
                     now,
                 );

@@ -9,7 +9,7 @@
 
 use super::outbox::{Outbox, enqueue_all_in};
 use super::records::{IdRec, from_json, hex, parse_time, time, to_json, unhex};
-use super::{Abort, Database, StoreError};
+use super::{Abort, Database, StoreError, next_counter};
 use crate::ids::MessageId;
 use crate::timestamp::Timestamp;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -23,6 +23,8 @@ use std::sync::Arc;
 /// Size of the pieces a message's bytes are stored in (see the module docs of `store`:
 /// small values stay in sled's checksummed log).
 const BODY_CHUNK: usize = 16 * 1024;
+
+const META_DELIVERY_NEXT: &[u8] = b"delivery.next";
 
 /// Why a delivery was started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -235,6 +237,7 @@ struct Inner {
     deliveries: Tree,
     bodies: Tree,
     nights: Tree,
+    meta: Tree,
     outbox: Outbox,
 }
 
@@ -246,6 +249,7 @@ impl SenderStore {
             deliveries: database.tree("deliveries")?,
             bodies: database.tree("bodies")?,
             nights: database.tree("nights")?,
+            meta: database.tree("meta")?,
             outbox: Outbox::open(&database)?,
             database,
         };
@@ -259,16 +263,14 @@ impl SenderStore {
         &self.inner.outbox
     }
 
-    /// A fresh delivery number: larger than every number handed out before, also
-    /// across restarts (sled's id generator plus one; numbers may be skipped after a
-    /// crash).
+    /// A fresh delivery number, one more than the last one handed out. Made durable
+    /// with the next flush (at the latest by [`Self::begin`], which uses it): a number
+    /// lost in a crash was never used by a stored delivery.
     pub fn next_id(&self) -> Result<u64, StoreError> {
         let i = &self.inner;
-        i.database
-            .db
-            .generate_id()
-            .map(|n| n + 1)
-            .map_err(|e| i.database.storage(e))
+        i.meta
+            .transaction(|meta| next_counter(meta, META_DELIVERY_NEXT))
+            .map_err(|e| i.database.tx_error(e))
     }
 
     /// The current delivery of every destination that has one, by destination name.
@@ -662,3 +664,6 @@ impl DeliveryRec {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;

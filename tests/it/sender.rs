@@ -753,3 +753,82 @@ fn an_unreadable_source_is_a_failed_attempt_with_the_reason() {
         .unwrap_or(0);
     assert_eq!(mails, 0);
 }
+
+/// Both roles in one process, the sender delivering to its own receiver (or to
+/// `destination`, when given); the receiver expected a set an hour ago.
+fn both_roles(dir: &Path, destination: Option<&str>) -> Gateway {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let url = destination.map_or_else(
+        || format!("http://127.0.0.1:{port}/jgz/partijnummers"),
+        str::to_owned,
+    );
+    let mut config = sender_config(
+        dir,
+        &[("self", url, "99999002")],
+        Duration::from_secs(600),
+        &gateway::file_mail(dir),
+    );
+    let expect_by = (Utc::now() - TimeDelta::hours(1)).format("%H:%M:%S");
+    config.push_str(&format!(
+        r#"
+[receiver]
+listen = "127.0.0.1:{port}"
+application_id = "99999002"
+allowed_senders = ["99999001"]
+administrators = ["beheer@example.org"]
+expect_by = "{expect_by}"
+"#
+    ));
+    gateway::start(dir, &config)
+}
+
+fn mail_files(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir.join("mail"))
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[test]
+fn in_one_process_the_watchdog_checks_after_the_senders_start_up_round() {
+    // The start-up delivery brings the set: the watchdog, checking after it, has
+    // nothing to say.
+    let temp = tempfile::tempdir().expect("temp dir");
+    let gateway = both_roles(temp.path(), None);
+    let status = wait_for(Duration::from_secs(10), || {
+        let status = destination(&gateway, "self");
+        (status["delivery"]["state"] == "delivered").then_some(status)
+    })
+    .expect("delivered to itself");
+    assert_eq!(attempts(&status).len(), 1);
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(mail_files(temp.path()), Vec::<String>::new());
+    let ready = gateway.admin_get("/readyz").json();
+    assert_eq!(ready["status"], "ready", "{ready:#}");
+
+    // When the start-up round fails, the watchdog alerts as soon as it is over (not
+    // after its upper bound of attempt timeout + source timeout + 10 s).
+    let temp = tempfile::tempdir().expect("temp dir");
+    let started = Instant::now();
+    let _gateway = both_roles(temp.path(), Some("http://127.0.0.1:1/nobody"));
+    let alert = wait_for(Duration::from_secs(30), || {
+        mail_files(temp.path())
+            .into_iter()
+            .find(|name| name.starts_with("watchdog-alert-"))
+    })
+    .expect("a watchdog alert");
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{alert} only after {:?}",
+        started.elapsed()
+    );
+}

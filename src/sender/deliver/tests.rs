@@ -1,0 +1,976 @@
+//! Tests of building, posting and classifying.
+
+use super::*;
+use crate::config::Config;
+use crate::ids::ApplicationId;
+use crate::message::{AckDetail, Acknowledgement, Author, Organization};
+use crate::sample;
+use crate::validate::{self, Language, Level, Options, Verdict};
+use chrono::TimeZone;
+use sha2::{Digest, Sha256};
+use std::time::Instant;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+const ROOT: &str = "2.16.840.1.113883.2.4.6.6.99999001.7";
+
+/// A sender configuration with two destinations, in Europe/Amsterdam.
+fn config() -> Config {
+    Config::parse(
+        &format!(
+            r#"
+[gateway]
+time_zone = "Europe/Amsterdam"
+
+[mail]
+from = "lotgate@example.org"
+
+[sender]
+application_id = "99999001"
+message_id_root = "{ROOT}"
+uzi_server_id = "900099999"
+organization_ura = "00009999"
+organization_name = "Voorbeeldorganisatie & Co <test>"
+administrators = ["beheer@example.org"]
+
+[sender.source]
+file = "inventory.csv"
+
+[[sender.destination]]
+name = "ggd-a"
+url = "https://dd-jgz.example/jgz/partijnummers"
+application_id = "99999002"
+contact = {{ name = "J. Jansen" }}
+
+[[sender.destination]]
+name = "ggd-b"
+url = "https://ggd-b.example/lotgate"
+application_id = "99999003"
+contact = {{ email = "jgz-b@example.org" }}
+"#
+        ),
+        std::path::Path::new("/etc/lotgate"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn app(id: &str) -> ApplicationId {
+    ApplicationId::parse(id).unwrap()
+}
+
+/// What the receiver `destination` checks.
+fn receiver_options(destination: &Destination) -> Options {
+    Options {
+        receiver: Some(destination.application_id.clone()),
+        allowed_senders: vec![app("99999001")],
+        ..Options::default()
+    }
+}
+
+fn ours() -> MessageId {
+    MessageId::parse(ROOT, "20260601020000-42").unwrap()
+}
+
+fn ack(type_code: AckType, target: MessageId, details: Vec<AckDetail>) -> Vec<u8> {
+    soap::acknowledgement_envelope(&Acknowledgement {
+        id: MessageId::parse("2.16.840.1.113883.2.4.6.6.99999002.1", "ACK-1").unwrap(),
+        created: Timestamp::parse("20260601020001").unwrap(),
+        type_code,
+        details,
+        target,
+        receiver: app("99999001"),
+        sender: app("99999002"),
+    })
+    .into_bytes()
+}
+
+fn detail(code: &str, text: &str, location: &str) -> AckDetail {
+    AckDetail {
+        code: code.into(),
+        code_system: validate::ACK_DETAIL_CODE_SYSTEM.into(),
+        display_name: Some("Syntax error".into()),
+        text: Some(text.into()),
+        location: Some(location.into()),
+    }
+}
+
+/// What a receiver answers to `bytes`, as `validate::answer` makes it.
+fn receiver_answer(bytes: &[u8], options: &Options) -> String {
+    let outcome = validate::check(bytes, options);
+    validate::answer(
+        &outcome,
+        MessageId::parse("2.16.840.1.113883.2.4.6.6.99999002.1", "ACK-9").unwrap(),
+        Timestamp::parse("20260601020005").unwrap(),
+        options.receiver.as_ref(),
+        Language::En,
+    )
+    .to_xml()
+}
+
+/// `len` random-looking bytes (xorshift).
+fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 24) as u8
+        })
+        .collect()
+}
+
+/// A transient outcome whose detail starts with the status and stays short.
+fn assert_transient_and_short(c: &Classified, status: u16) {
+    assert_eq!(c.outcome, AttemptOutcome::Transient, "{c:?}");
+    let prefix = format!("HTTP {status}");
+    assert!(c.detail.starts_with(&prefix), "{c:?}");
+    assert!(
+        c.detail.chars().count() <= 400,
+        "detail of {} characters: {:?}…",
+        c.detail.chars().count(),
+        c.detail.chars().take(300).collect::<String>()
+    );
+}
+
+// ---- build ----
+
+#[test]
+fn build_makes_a_message_the_destination_accepts() {
+    let config = config();
+    let sender = config.sender.as_ref().unwrap();
+    let destination = &sender.destinations[0];
+    let zone = config.gateway.time_zone;
+    let lots = sample::lot_set(25);
+    let now = Utc.with_ymd_and_hms(2026, 6, 1, 0, 30, 0).unwrap();
+    let (built, bytes) = build(sender, destination, zone, lots.clone(), 42, now);
+
+    let outcome = validate::check(&bytes, &receiver_options(destination));
+    assert!(
+        !outcome.report.has(Level::Error),
+        "{:#?}",
+        outcome.report.issues()
+    );
+    assert_eq!(outcome.verdict(), Verdict::Accept);
+    let message = outcome.message.expect("a valid message");
+
+    let id = MessageId::parse(ROOT, "20260601023000-42").unwrap();
+    let ts = |s: &str| Timestamp::parse(s).unwrap();
+    assert_eq!(
+        message,
+        LotMessage {
+            id: id.clone(),
+            created: ts("20260601023000"),
+            sender: app("99999001"),
+            receiver: app("99999002"),
+            author: Author {
+                uzi: Some("900099999".into()),
+                organization: Some(Organization {
+                    ura: "00009999".into(),
+                    name: Some("Voorbeeldorganisatie & Co <test>".into()),
+                }),
+            },
+            period: Period {
+                low: ts("20260601000000"),
+                high: ts("20260601235959"),
+            },
+            lots,
+        }
+    );
+
+    let sha256: [u8; 32] = Sha256::digest(&bytes).into();
+    assert_eq!(
+        built,
+        BuiltMessage {
+            id,
+            created: ts("20260601023000"),
+            sha256,
+            size: bytes.len(),
+            lots: 25,
+        }
+    );
+}
+
+#[test]
+fn build_addresses_each_destination_and_uses_the_local_date() {
+    let config = config();
+    let sender = config.sender.as_ref().unwrap();
+    let [a, b] = &sender.destinations[..] else {
+        panic!("two destinations")
+    };
+    // 23:30 UTC in winter is 00:30 the next day in Amsterdam.
+    let now = Utc.with_ymd_and_hms(2026, 1, 15, 23, 30, 0).unwrap();
+    let (built, bytes) = build(
+        sender,
+        b,
+        chrono_tz::Europe::Amsterdam,
+        sample::lot_set(3),
+        7,
+        now,
+    );
+    assert_eq!(
+        built.id,
+        MessageId::parse(ROOT, "20260116003000-7").unwrap()
+    );
+    assert_eq!(built.created.as_str(), "20260116003000");
+    assert_eq!(built.lots, 3);
+    assert_eq!(built.size, bytes.len());
+    assert_eq!(built.sha256, <[u8; 32]>::from(Sha256::digest(&bytes)));
+
+    let outcome = validate::check(&bytes, &receiver_options(b));
+    assert_eq!(outcome.verdict(), Verdict::Accept, "{:#?}", outcome.report);
+    let message = outcome.message.unwrap();
+    assert_eq!(message.receiver, app("99999003"));
+    assert_eq!(message.period.low.as_str(), "20260116000000");
+    assert_eq!(message.period.high.as_str(), "20260116235959");
+
+    // Destination a would refuse what was built for b: addressed to someone else.
+    let elsewhere = validate::check(&bytes, &receiver_options(a));
+    assert_eq!(elsewhere.verdict(), Verdict::Reject);
+    assert!(elsewhere.report.contains(validate::Rule::WrapperReceiver));
+
+    // The same input builds the same bytes; another delivery number another id.
+    let (again, same) = build(
+        sender,
+        b,
+        chrono_tz::Europe::Amsterdam,
+        sample::lot_set(3),
+        7,
+        now,
+    );
+    assert_eq!((again, same), (built.clone(), bytes.clone()));
+    let (other, _) = build(
+        sender,
+        b,
+        chrono_tz::Europe::Amsterdam,
+        sample::lot_set(3),
+        8,
+        now,
+    );
+    assert_eq!(other.id.extension(), "20260116003000-8");
+}
+
+#[test]
+fn build_with_a_large_delivery_number_and_sub_second_time() {
+    let config = config();
+    let sender = config.sender.as_ref().unwrap();
+    let destination = &sender.destinations[0];
+    let now =
+        Utc.with_ymd_and_hms(2026, 7, 1, 12, 0, 5).unwrap() + chrono::Duration::milliseconds(999);
+    let (built, bytes) = build(
+        sender,
+        destination,
+        chrono_tz::Europe::Amsterdam,
+        sample::lot_set(1),
+        u64::MAX,
+        now,
+    );
+    assert_eq!(built.id.extension(), format!("20260701140005-{}", u64::MAX));
+    let outcome = validate::check(&bytes, &receiver_options(destination));
+    assert_eq!(outcome.verdict(), Verdict::Accept, "{:#?}", outcome.report);
+}
+
+// ---- classify ----
+
+#[test]
+fn a_ca_for_our_message_is_delivered() {
+    let c = classify(200, &ack(AckType::CA, ours(), vec![]), &ours());
+    assert_eq!(c.outcome, AttemptOutcome::Delivered, "{c:?}");
+    assert!(c.detail.starts_with("HTTP 200: CA "), "{c:?}");
+    assert!(c.detail.contains("ACK-1"), "{c:?}");
+}
+
+#[test]
+fn a_receivers_real_answer_to_a_built_message() {
+    let config = config();
+    let sender = config.sender.as_ref().unwrap();
+    let destination = &sender.destinations[0];
+    let now = Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap();
+    let (built, bytes) = build(
+        sender,
+        destination,
+        config.gateway.time_zone,
+        sample::lot_set(4),
+        3,
+        now,
+    );
+    // Accepted.
+    let answer = receiver_answer(&bytes, &receiver_options(destination));
+    let c = classify(200, answer.as_bytes(), &built.id);
+    assert_eq!(c.outcome, AttemptOutcome::Delivered, "{c:?}\n{answer}");
+
+    // Sent to the wrong receiver: CR with the addressee's detail.
+    let answer = receiver_answer(&bytes, &receiver_options(&sender.destinations[1]));
+    let c = classify(200, answer.as_bytes(), &built.id);
+    assert_eq!(c.outcome, AttemptOutcome::Rejected, "{c:?}\n{answer}");
+    assert!(c.detail.starts_with("HTTP 200: CR "), "{c:?}");
+    assert!(c.detail.contains("RTUDEST"), "{c:?}");
+    assert!(c.detail.contains("wrapper.receiver"), "{c:?}");
+
+    // Garbage: a soap:Client fault in HTTP 500.
+    let answer = receiver_answer(b"<a><b></a>", &receiver_options(destination));
+    let c = classify(500, answer.as_bytes(), &built.id);
+    assert_eq!(c.outcome, AttemptOutcome::Rejected, "{c:?}\n{answer}");
+    assert!(c.detail.starts_with("HTTP 500: soap:Client: "), "{c:?}");
+}
+
+#[test]
+fn a_ca_for_another_message_is_transient() {
+    let theirs = MessageId::parse(ROOT, "20260601020000-41").unwrap();
+    let c = classify(200, &ack(AckType::CA, theirs.clone(), vec![]), &ours());
+    assert_eq!(c.outcome, AttemptOutcome::Transient, "{c:?}");
+    assert!(c.detail.starts_with("HTTP 200"), "{c:?}");
+    assert!(c.detail.contains(&theirs.to_string()), "{c:?}");
+    assert!(c.detail.contains(&ours().to_string()), "{c:?}");
+
+    // Same extension under another root is another message too.
+    let other_root =
+        MessageId::parse("2.16.840.1.113883.2.4.6.6.99999009.1", ours().extension()).unwrap();
+    let c = classify(200, &ack(AckType::CA, other_root, vec![]), &ours());
+    assert_eq!(c.outcome, AttemptOutcome::Transient, "{c:?}");
+}
+
+#[test]
+fn a_ce_is_rejected_with_its_details() {
+    let details = vec![
+        detail(
+            "SYN104",
+            "[lot.two-vaccines] lot LG000001 has two vaccine types",
+            "/PRMM_IN010043NL/ControlActProcess/subject/ProductList/entry[2]",
+        ),
+        AckDetail {
+            code: "SYN105".into(),
+            code_system: validate::ACK_DETAIL_CODE_SYSTEM.into(),
+            display_name: None,
+            text: None,
+            location: None,
+        },
+    ];
+    let c = classify(200, &ack(AckType::CE, ours(), details), &ours());
+    assert_eq!(c.outcome, AttemptOutcome::Rejected, "{c:?}");
+    assert!(c.detail.starts_with("HTTP 200: CE "), "{c:?}");
+    for part in [
+        "SYN104",
+        "[lot.two-vaccines] lot LG000001 has two vaccine types",
+        "/PRMM_IN010043NL/ControlActProcess/subject/ProductList/entry[2]",
+        "SYN105",
+    ] {
+        assert!(c.detail.contains(part), "{part:?} not in {c:?}");
+    }
+}
+
+#[test]
+fn a_cr_is_rejected() {
+    let c = classify(
+        200,
+        &ack(
+            AckType::CR,
+            ours(),
+            vec![detail("RTUDEST", "not for us", "/x")],
+        ),
+        &ours(),
+    );
+    assert_eq!(c.outcome, AttemptOutcome::Rejected, "{c:?}");
+    assert!(c.detail.starts_with("HTTP 200: CR "), "{c:?}");
+    assert!(c.detail.contains("RTUDEST: not for us (/x)"), "{c:?}");
+
+    // Also without details, and whatever the HTTP status.
+    let c = classify(500, &ack(AckType::CR, ours(), vec![]), &ours());
+    assert_eq!(c.outcome, AttemptOutcome::Rejected, "{c:?}");
+}
+
+#[test]
+fn soap_faults() {
+    let client = soap::fault_envelope(soap::FaultCode::Client, "[xml.malformed] broken", "en");
+    let c = classify(500, client.as_bytes(), &ours());
+    assert_eq!(
+        c,
+        Classified {
+            outcome: AttemptOutcome::Rejected,
+            detail: "HTTP 500: soap:Client: [xml.malformed] broken".into(),
+        }
+    );
+
+    let server = soap::fault_envelope(soap::FaultCode::Server, "database is down", "en");
+    let c = classify(500, server.as_bytes(), &ours());
+    assert_eq!(
+        c,
+        Classified {
+            outcome: AttemptOutcome::Transient,
+            detail: "HTTP 500: soap:Server: database is down".into(),
+        }
+    );
+
+    // A fault code that is neither: not a rejection.
+    let odd = server.replace("soap:Server", "soap:MustUnderstand");
+    let c = classify(500, odd.as_bytes(), &ours());
+    assert_eq!(c.outcome, AttemptOutcome::Transient, "{c:?}");
+}
+
+#[test]
+fn an_html_error_page_is_transient_and_quoted() {
+    let html = "<html><head><title>503 Service Unavailable</title></head>\
+                <body><h1>Service Unavailable</h1><p>The server is temporarily unable to \
+                service your request due to maintenance downtime or capacity problems. \
+                Please try again later.</p><hr><address>Apache Server at example Port 443\
+                </address></body></html>";
+    assert!(html.len() > 200);
+    let c = classify(503, html.as_bytes(), &ours());
+    assert_transient_and_short(&c, 503);
+    assert!(
+        c.detail
+            .contains("<html><head><title>503 Service Unavailable</title>"),
+        "{c:?}"
+    );
+    assert!(!c.detail.contains("Apache Server"), "only the start: {c:?}");
+
+    let doctype = format!("<!DOCTYPE html>\n{html}");
+    let c = classify(503, doctype.as_bytes(), &ours());
+    assert_transient_and_short(&c, 503);
+    assert!(c.detail.contains("<!DOCTYPE html>"), "{c:?}");
+
+    let plain = "Service Unavailable";
+    let c = classify(503, plain.as_bytes(), &ours());
+    assert_transient_and_short(&c, 503);
+    assert!(c.detail.contains("\"Service Unavailable\""), "{c:?}");
+}
+
+#[test]
+fn an_empty_answer_is_transient() {
+    for status in [200, 202, 500, 502] {
+        let c = classify(status, b"", &ours());
+        assert_transient_and_short(&c, status);
+    }
+}
+
+#[test]
+fn a_doctype_answer_is_transient() {
+    let evil = "<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [<!ENTITY lol \"lol\">\
+                <!ENTITY lol2 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">]>\n\
+                <lolz>&lol2;</lolz>";
+    let c = classify(200, evil.as_bytes(), &ours());
+    assert_transient_and_short(&c, 200);
+
+    // A doctype in front of a real CA does not make it count.
+    let ca = String::from_utf8(ack(AckType::CA, ours(), vec![])).unwrap();
+    let with_doctype = ca.replacen(
+        "?>\n",
+        "?>\n<!DOCTYPE soap:Envelope [<!ENTITY x \"y\">]>\n",
+        1,
+    );
+    assert_ne!(with_doctype, ca);
+    let c = classify(200, with_doctype.as_bytes(), &ours());
+    assert_transient_and_short(&c, 200);
+}
+
+#[test]
+fn a_truncated_acknowledgement_is_transient() {
+    let ca = ack(AckType::CA, ours(), vec![]);
+    // (Cutting only the final line break would leave a complete document.)
+    assert!(ca.ends_with(b"</soap:Envelope>\n"));
+    for cut in [1, ca.len() / 4, ca.len() / 2, ca.len() - 20, ca.len() - 2] {
+        let c = classify(200, &ca[..cut], &ours());
+        assert_transient_and_short(&c, 200);
+    }
+    // Every cut, to be sure nothing panics and nothing counts as delivered.
+    for cut in 0..ca.len() - 1 {
+        let c = classify(200, &ca[..cut], &ours());
+        assert_eq!(c.outcome, AttemptOutcome::Transient, "cut at {cut}: {c:?}");
+    }
+}
+
+#[test]
+fn an_incomplete_acknowledgement_is_transient() {
+    let ca = String::from_utf8(ack(AckType::CA, ours(), vec![])).unwrap();
+    // Without its targetMessage: well-formed, but whose message it answers is unknown.
+    let start = ca.find("<targetMessage").expect("has a targetMessage");
+    let end = ca.find("</targetMessage>").unwrap() + "</targetMessage>".len();
+    let without = format!("{}{}", &ca[..start], &ca[end..]);
+    let c = classify(200, without.as_bytes(), &ours());
+    assert_transient_and_short(&c, 200);
+
+    // An unknown acknowledgement type.
+    let odd = ca.replacen("typeCode=\"CA\"", "typeCode=\"AA\"", 1);
+    assert_ne!(odd, ca);
+    let c = classify(200, odd.as_bytes(), &ours());
+    assert_transient_and_short(&c, 200);
+}
+
+#[test]
+fn a_message_instead_of_an_acknowledgement_is_transient() {
+    // E.g. a misconfigured URL that echoes the request.
+    let mut message = sample::message(5);
+    message.id = ours();
+    let echo = soap::message_envelope(&message);
+    let c = classify(200, echo.as_bytes(), &ours());
+    assert_transient_and_short(&c, 200);
+    assert!(c.detail.contains("PRMM_IN010043NL"), "{c:?}");
+
+    // A bare acknowledgement without envelope is not accepted either.
+    let ca = String::from_utf8(ack(AckType::CA, ours(), vec![])).unwrap();
+    let start = ca.find("<MCCI_IN000002").unwrap();
+    let end = ca.find("</soap:Body>").unwrap();
+    let bare = &ca[start..end];
+    let c = classify(200, bare.as_bytes(), &ours());
+    assert_transient_and_short(&c, 200);
+}
+
+#[test]
+fn garbage_is_transient_without_panicking() {
+    let mib = 1024 * 1024;
+    let inputs: Vec<(&str, Vec<u8>)> = vec![
+        ("random bytes", noise(mib, 11)),
+        ("letters", vec![b'A'; mib]),
+        ("open brackets", vec![b'<'; mib]),
+        ("nested elements", "<a>".repeat(mib / 3).into_bytes()),
+        ("nul bytes", vec![0; mib]),
+        (
+            "text after an envelope",
+            [ack(AckType::CA, ours(), vec![]), vec![b'x'; mib]].concat(),
+        ),
+        (
+            "a huge comment",
+            format!("<!--{}-->", "-x".repeat(mib / 2)).into_bytes(),
+        ),
+        ("invalid utf-8", [b"<a>".to_vec(), vec![0xff; mib]].concat()),
+    ];
+    for (what, body) in inputs {
+        let c = classify(200, &body, &ours());
+        assert_eq!(c.outcome, AttemptOutcome::Transient, "{what}: {c:?}");
+        assert!(c.detail.starts_with("HTTP 200"), "{what}: {c:?}");
+        assert!(
+            c.detail.chars().count() <= 400,
+            "{what}: detail of {} characters",
+            c.detail.chars().count()
+        );
+    }
+}
+
+#[test]
+fn the_quote_is_cut_at_a_character_boundary() {
+    // 199 ASCII bytes, then a multi-byte character straddling byte 200.
+    let mut body = "x".repeat(199);
+    body.push_str("€€€€€ and more");
+    let c = classify(502, body.as_bytes(), &ours());
+    assert_transient_and_short(&c, 502);
+    assert!(c.detail.ends_with("…\""), "{c:?}");
+    // Control characters do not reach the detail.
+    let c = classify(502, b"bad\r\ngateway\x07", &ours());
+    assert_transient_and_short(&c, 502);
+    assert!(!c.detail.chars().any(char::is_control), "{c:?}");
+}
+
+/// Text in an answer goes into the detail only cut short: the detail is stored with the
+/// attempt and sent in emails. Every case is checked before the test fails, and the
+/// failure lists all that came out long.
+#[test]
+fn hostile_answers_do_not_make_a_huge_detail() {
+    let long = "x".repeat(100_000);
+    let ca = String::from_utf8(ack(AckType::CA, ours(), vec![])).unwrap();
+    let long_interaction = ca.replacen(
+        "extension=\"MCCI_IN000002\"",
+        &format!("extension=\"{long}\""),
+        1,
+    );
+    assert_ne!(long_interaction, ca);
+    let inputs = [
+        (
+            "soap:Server fault with a long faultstring",
+            500,
+            soap::fault_envelope(soap::FaultCode::Server, &long, "en"),
+            AttemptOutcome::Transient,
+        ),
+        (
+            "soap:Client fault with a long faultstring",
+            500,
+            soap::fault_envelope(soap::FaultCode::Client, &long, "en"),
+            AttemptOutcome::Rejected,
+        ),
+        (
+            "fault with a long faultcode",
+            500,
+            soap::fault_envelope(soap::FaultCode::Server, "r", "en")
+                .replace("soap:Server", &format!("soap:{long}")),
+            AttemptOutcome::Transient,
+        ),
+        (
+            "envelope around an element with a long name",
+            200,
+            soap::envelope(&format!("<{long} xmlns=\"urn:hl7-org:v3\"/>\n")),
+            AttemptOutcome::Transient,
+        ),
+        (
+            "mismatched end tag with a long name",
+            200,
+            format!("<{long}></{long}y>"),
+            AttemptOutcome::Transient,
+        ),
+        (
+            "undeclared long prefix",
+            200,
+            format!("<{long}:a/>"),
+            AttemptOutcome::Transient,
+        ),
+        (
+            "repeated long attribute",
+            200,
+            format!("<a {long}=\"1\" {long}=\"2\"/>"),
+            AttemptOutcome::Transient,
+        ),
+        (
+            "acknowledgement with a long interactionId extension",
+            200,
+            long_interaction,
+            AttemptOutcome::Transient,
+        ),
+    ];
+    let mut long_details = Vec::new();
+    for (what, status, body, outcome) in inputs {
+        let c = classify(status, body.as_bytes(), &ours());
+        assert_eq!(c.outcome, outcome, "{what}");
+        assert!(c.detail.starts_with(&format!("HTTP {status}")), "{what}");
+        let n = c.detail.chars().count();
+        if n > 400 {
+            long_details.push(format!(
+                "{what}: {n} characters: {}…",
+                c.detail.chars().take(100).collect::<String>()
+            ));
+        }
+    }
+    assert!(long_details.is_empty(), "{long_details:#?}");
+}
+
+// ---- post ----
+
+/// A request as a test server saw it: lower-cased header lines and the body.
+#[derive(Debug)]
+struct Seen {
+    head: String,
+    body: Vec<u8>,
+}
+
+impl Seen {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().skip(1).find_map(|line| {
+            let (n, v) = line.split_once(':')?;
+            n.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+        })
+    }
+}
+
+/// Reads one HTTP/1.1 request with a `Content-Length` body.
+async fn read_request(stream: &mut TcpStream) -> Seen {
+    let mut buffer = Vec::new();
+    let mut chunk = [0u8; 16 * 1024];
+    let head_end = loop {
+        if let Some(i) = buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        let n = stream.read(&mut chunk).await.unwrap();
+        assert!(n > 0, "connection closed inside the request head");
+        buffer.extend_from_slice(&chunk[..n]);
+    };
+    let head = String::from_utf8(buffer[..head_end].to_vec()).unwrap();
+    let mut seen = Seen {
+        head,
+        body: Vec::new(),
+    };
+    let length: usize = seen
+        .header("content-length")
+        .expect("a Content-Length")
+        .parse()
+        .unwrap();
+    let mut body = buffer[head_end..].to_vec();
+    while body.len() < length {
+        let n = stream.read(&mut chunk).await.unwrap();
+        assert!(n > 0, "connection closed inside the request body");
+        body.extend_from_slice(&chunk[..n]);
+    }
+    seen.body = body;
+    seen
+}
+
+fn response(status: &str, body: &[u8]) -> Vec<u8> {
+    let mut out = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: text/xml; charset=utf-8\r\nContent-Length: {}\r\n\
+         Connection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    out.extend_from_slice(body);
+    out
+}
+
+async fn listener() -> (TcpListener, String) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "http://{}/jgz/partijnummers",
+        listener.local_addr().unwrap()
+    );
+    (listener, url)
+}
+
+fn built_message() -> (BuiltMessage, Vec<u8>) {
+    let config = config();
+    let sender = config.sender.as_ref().unwrap();
+    build(
+        sender,
+        &sender.destinations[0],
+        config.gateway.time_zone,
+        sample::lot_set(200),
+        5,
+        Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn post_delivers_the_exact_bytes_and_reads_the_ca() {
+    let (built, bytes) = built_message();
+    let (listener, url) = listener().await;
+    let server = tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        let seen = read_request(&mut stream).await;
+        // Answer as a receiver would: validate what came and acknowledge its id.
+        let options = Options {
+            receiver: Some(app("99999002")),
+            allowed_senders: vec![app("99999001")],
+            ..Options::default()
+        };
+        let answer = receiver_answer(&seen.body, &options);
+        stream
+            .write_all(&response("200 OK", answer.as_bytes()))
+            .await
+            .unwrap();
+        stream.shutdown().await.unwrap();
+        seen
+    });
+    let client = reqwest::Client::new();
+    let c = post(
+        &client,
+        &url,
+        bytes.clone(),
+        &built.id,
+        Duration::from_secs(10),
+    )
+    .await;
+    assert_eq!(c.outcome, AttemptOutcome::Delivered, "{c:?}");
+    assert!(c.detail.starts_with("HTTP 200: CA "), "{c:?}");
+
+    let seen = server.await.unwrap();
+    assert!(
+        seen.head
+            .starts_with("POST /jgz/partijnummers HTTP/1.1\r\n"),
+        "{}",
+        seen.head
+    );
+    assert_eq!(
+        seen.header("content-type"),
+        Some("text/xml; charset=utf-8"),
+        "{}",
+        seen.head
+    );
+    assert_eq!(
+        seen.header("soapaction"),
+        Some("\"urn:hl7-org:v3/PRMM_IN010043NL\""),
+        "{}",
+        seen.head
+    );
+    assert!(seen.body == bytes, "the body differs from the built bytes");
+}
+
+#[tokio::test]
+async fn post_classifies_what_comes_back() {
+    let (built, bytes) = built_message();
+    let (listener, url) = listener().await;
+    let ca_for_other = ack(
+        AckType::CA,
+        MessageId::parse(ROOT, "other").unwrap(),
+        vec![],
+    );
+    let answers = vec![
+        response("503 Service Unavailable", b"<html>busy</html>"),
+        response(
+            "500 Internal Server Error",
+            soap::fault_envelope(soap::FaultCode::Client, "no", "en").as_bytes(),
+        ),
+        response("200 OK", &ca_for_other),
+        response("200 OK", b""),
+    ];
+    let count = answers.len();
+    let server = tokio::spawn(async move {
+        for answer in answers {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            read_request(&mut stream).await;
+            stream.write_all(&answer).await.unwrap();
+            stream.shutdown().await.unwrap();
+        }
+    });
+    let client = reqwest::Client::new();
+    let mut got = Vec::new();
+    for _ in 0..count {
+        got.push(
+            post(
+                &client,
+                &url,
+                bytes.clone(),
+                &built.id,
+                Duration::from_secs(10),
+            )
+            .await,
+        );
+    }
+    server.await.unwrap();
+    assert_eq!(got[0].outcome, AttemptOutcome::Transient, "{:?}", got[0]);
+    assert!(got[0].detail.starts_with("HTTP 503"), "{:?}", got[0]);
+    assert!(got[0].detail.contains("<html>busy</html>"), "{:?}", got[0]);
+    assert_eq!(got[1].outcome, AttemptOutcome::Rejected, "{:?}", got[1]);
+    assert_eq!(got[1].detail, "HTTP 500: soap:Client: no");
+    assert_eq!(got[2].outcome, AttemptOutcome::Transient, "{:?}", got[2]);
+    assert_eq!(got[3].outcome, AttemptOutcome::Transient, "{:?}", got[3]);
+    assert!(got[3].detail.starts_with("HTTP 200"), "{:?}", got[3]);
+}
+
+#[tokio::test]
+async fn post_to_a_closed_port_cannot_connect() {
+    let (built, bytes) = built_message();
+    let (listener, url) = listener().await;
+    drop(listener);
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    let c = post(&client, &url, bytes, &built.id, Duration::from_secs(5)).await;
+    assert_eq!(c.outcome, AttemptOutcome::Transient, "{c:?}");
+    assert!(c.detail.contains("cannot connect"), "{c:?}");
+    assert!(started.elapsed() < Duration::from_secs(5), "{c:?}");
+}
+
+#[tokio::test]
+async fn post_gives_up_on_a_server_that_never_answers() {
+    let (built, bytes) = built_message();
+    let (listener, url) = listener().await;
+    let server = tokio::spawn(async move {
+        let mut held = Vec::new();
+        loop {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            read_request(&mut stream).await;
+            held.push(stream);
+        }
+    });
+    let timeout = Duration::from_millis(300);
+    // A client without a timeout of its own: post's limit must hold by itself.
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    let c = post(&client, &url, bytes.clone(), &built.id, timeout).await;
+    let took = started.elapsed();
+    assert_eq!(c.outcome, AttemptOutcome::Transient, "{c:?}");
+    assert_eq!(c.detail, "no complete answer within 300ms");
+    assert!(took >= Duration::from_millis(290), "{took:?}");
+    assert!(took < Duration::from_secs(2), "{took:?}");
+
+    // Configured like the sender's client (its own timeout equal to the attempt's).
+    let client = reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let c = post(&client, &url, bytes, &built.id, timeout).await;
+    assert_eq!(c.outcome, AttemptOutcome::Transient, "{c:?}");
+    assert!(c.detail.contains("300ms"), "{c:?}");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    server.abort();
+}
+
+#[tokio::test]
+async fn post_gives_up_on_an_answer_that_stops_halfway() {
+    let (built, bytes) = built_message();
+    let (listener, url) = listener().await;
+    let server = tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        read_request(&mut stream).await;
+        stream
+            .write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: 5000\r\n\r\n<soap:",
+            )
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        drop(stream);
+    });
+    let started = Instant::now();
+    let c = post(
+        &reqwest::Client::new(),
+        &url,
+        bytes,
+        &built.id,
+        Duration::from_millis(300),
+    )
+    .await;
+    assert_eq!(c.outcome, AttemptOutcome::Transient, "{c:?}");
+    assert!(c.detail.contains("300ms"), "{c:?}");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    server.abort();
+}
+
+/// Answers one request with a body of `size` bytes, announced with `Content-Length` or
+/// not (then the end is the end of the connection); writes until the client goes away.
+async fn huge_answer(listener: TcpListener, size: usize, announced: bool) -> usize {
+    let (mut stream, _) = listener.accept().await.unwrap();
+    read_request(&mut stream).await;
+    let head = if announced {
+        format!("HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nContent-Length: {size}\r\n\r\n")
+    } else {
+        "HTTP/1.1 200 OK\r\nContent-Type: text/xml\r\nConnection: close\r\n\r\n".to_owned()
+    };
+    if stream.write_all(head.as_bytes()).await.is_err() {
+        return 0;
+    }
+    let chunk = vec![b'x'; 64 * 1024];
+    let mut written = 0;
+    while written < size {
+        if stream.write_all(&chunk).await.is_err() {
+            break;
+        }
+        written += chunk.len();
+    }
+    written
+}
+
+#[tokio::test]
+async fn post_refuses_an_announced_huge_answer() {
+    let (built, bytes) = built_message();
+    let (listener, url) = listener().await;
+    let server = tokio::spawn(huge_answer(listener, 20 * 1024 * 1024, true));
+    let c = post(
+        &reqwest::Client::new(),
+        &url,
+        bytes,
+        &built.id,
+        Duration::from_secs(20),
+    )
+    .await;
+    assert_eq!(c.outcome, AttemptOutcome::Transient, "{c:?}");
+    assert_eq!(c.detail, "HTTP 200 with an answer larger than 8 MiB");
+    server.abort();
+}
+
+#[tokio::test]
+async fn post_stops_reading_an_unannounced_huge_answer() {
+    let (built, bytes) = built_message();
+    let (listener, url) = listener().await;
+    let server = tokio::spawn(huge_answer(listener, 20 * 1024 * 1024, false));
+    let c = post(
+        &reqwest::Client::new(),
+        &url,
+        bytes,
+        &built.id,
+        Duration::from_secs(20),
+    )
+    .await;
+    assert_eq!(c.outcome, AttemptOutcome::Transient, "{c:?}");
+    assert_eq!(c.detail, "HTTP 200 with an answer larger than 8 MiB");
+    let written = server.await.unwrap();
+    assert!(
+        written < 20 * 1024 * 1024,
+        "the client read all {written} bytes"
+    );
+}
