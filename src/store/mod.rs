@@ -23,7 +23,7 @@
 //! | tree | key | value |
 //! |---|---|---|
 //! | `deliveries` | destination name | the current delivery: trigger, night, start, escalation time, message facts (id, creation time, SHA-256, size), attempts, state (JSON) |
-//! | `bodies` | destination name, NUL, delivery number (u64, big-endian), piece (u32, big-endian) | 16 KiB pieces of the delivery's exact bytes |
+//! | `bodies` | destination name, NUL, delivery number (u64, big-endian), piece (u32, big-endian) | 3 KiB pieces of the delivery's exact bytes |
 //! | `nights` | destination name | the local date (`YYYY-MM-DD`) of the last nightly delivery started |
 //! | `meta` | `format`, `delivery.next` | the layout version, `1`; the next delivery number (u64, big-endian) |
 //! | `outbox`, `dead_letters` | as in the receiver's database | |

@@ -20,9 +20,12 @@ use sled::transaction::{ConflictableTransactionError, Transactional, Transaction
 use std::path::Path;
 use std::sync::Arc;
 
-/// Size of the pieces a message's bytes are stored in (see the module docs of `store`:
-/// small values stay in sled's checksummed log).
-const BODY_CHUNK: usize = 16 * 1024;
+/// Size of the pieces a message's bytes are stored in: small, like the set's chunks in
+/// the receiver's database, so that sled keeps them in its checksummed log (see the
+/// module docs of `store`). With 16 KiB pieces sled wrote whole nodes of the tree to
+/// blob files, and the fsync of every blob file before each flush made a delivery to 100
+/// destinations take 7 s instead of 0.9 s.
+const BODY_CHUNK: usize = 3 * 1024;
 
 const META_DELIVERY_NEXT: &[u8] = b"delivery.next";
 
