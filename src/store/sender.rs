@@ -8,12 +8,12 @@
 //! (writing nothing) when one of them has been superseded in the meantime.
 
 use super::outbox::{Outbox, enqueue_all_in};
-use super::records::{IdRec, from_json, hex, parse_time, time, to_json, unhex};
+use super::records::{from_json, to_json};
 use super::{Abort, Database, StoreError, next_counter};
 use crate::ids::MessageId;
 use crate::timestamp::Timestamp;
 use chrono::{DateTime, NaiveDate, Utc};
-use serde::{Deserialize, Serialize};
+use records::DeliveryRec;
 use sha2::{Digest, Sha256};
 use sled::Tree;
 use sled::transaction::{ConflictableTransactionError, Transactional, TransactionalTree};
@@ -540,133 +540,7 @@ fn remove_body_in(bodies: &TransactionalTree, delivery: &Delivery) -> TxResult<(
     Ok(())
 }
 
-// The stored form of a delivery (JSON).
-
-#[derive(Serialize, Deserialize)]
-struct MessageFactsRec {
-    id: IdRec,
-    created: String,
-    sha256: String,
-    size: usize,
-    lots: usize,
-}
-
-#[derive(Serialize, Deserialize)]
-struct AttemptRec {
-    at: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    outcome: Option<String>,
-    #[serde(default)]
-    detail: String,
-}
-
-#[derive(Serialize, Deserialize)]
-struct DeliveryRec {
-    id: u64,
-    trigger: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    night: Option<String>,
-    start: String,
-    escalate_at: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    message: Option<MessageFactsRec>,
-    attempts: Vec<AttemptRec>,
-    state: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    finished_at: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    escalated_at: Option<String>,
-    #[serde(default)]
-    escalation_open: bool,
-    #[serde(default)]
-    source_alerted: bool,
-}
-
-impl DeliveryRec {
-    fn new(d: &Delivery) -> Self {
-        Self {
-            id: d.id,
-            trigger: d.trigger.as_str().to_owned(),
-            night: d.night.map(|n| n.format("%Y-%m-%d").to_string()),
-            start: time(&d.start),
-            escalate_at: time(&d.escalate_at),
-            message: d.message.as_ref().map(|m| MessageFactsRec {
-                id: IdRec::new(&m.id),
-                created: m.created.as_str().to_owned(),
-                sha256: hex(&m.sha256),
-                size: m.size,
-                lots: m.lots,
-            }),
-            attempts: d
-                .attempts
-                .iter()
-                .map(|a| AttemptRec {
-                    at: time(&a.at),
-                    outcome: a.outcome.map(|o| o.as_str().to_owned()),
-                    detail: a.detail.clone(),
-                })
-                .collect(),
-            state: d.state.as_str().to_owned(),
-            finished_at: d.finished_at.as_ref().map(time),
-            escalated_at: d.escalated_at.as_ref().map(time),
-            escalation_open: d.escalation_open,
-            source_alerted: d.source_alerted,
-        }
-    }
-
-    fn delivery(self, destination: &str) -> Result<Delivery, String> {
-        let opt_time = |t: Option<String>| t.as_deref().map(parse_time).transpose();
-        let message = match self.message {
-            None => None,
-            Some(m) => Some(BuiltMessage {
-                id: m.id.id()?,
-                created: Timestamp::parse(&m.created).map_err(|e| e.to_string())?,
-                sha256: unhex(&m.sha256)?,
-                size: m.size,
-                lots: m.lots,
-            }),
-        };
-        let attempts = self
-            .attempts
-            .into_iter()
-            .map(|a| {
-                Ok(Attempt {
-                    at: parse_time(&a.at)?,
-                    outcome: match a.outcome {
-                        None => None,
-                        Some(o) => Some(
-                            AttemptOutcome::parse(&o)
-                                .ok_or_else(|| format!("unknown attempt outcome {o:?}"))?,
-                        ),
-                    },
-                    detail: a.detail,
-                })
-            })
-            .collect::<Result<Vec<_>, String>>()?;
-        Ok(Delivery {
-            id: self.id,
-            destination: destination.to_owned(),
-            trigger: Trigger::parse(&self.trigger)
-                .ok_or_else(|| format!("unknown trigger {:?}", self.trigger))?,
-            night: self
-                .night
-                .map(|n| {
-                    NaiveDate::parse_from_str(&n, "%Y-%m-%d").map_err(|e| format!("night: {e}"))
-                })
-                .transpose()?,
-            start: parse_time(&self.start)?,
-            escalate_at: parse_time(&self.escalate_at)?,
-            message,
-            attempts,
-            state: DeliveryState::parse(&self.state)
-                .ok_or_else(|| format!("unknown state {:?}", self.state))?,
-            finished_at: opt_time(self.finished_at)?,
-            escalated_at: opt_time(self.escalated_at)?,
-            escalation_open: self.escalation_open,
-            source_alerted: self.source_alerted,
-        })
-    }
-}
+mod records;
 
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,149 @@
+//! One attempt of a delivery, as a task of its own: recorded before the request is
+//! sent, posted, and its outcome recorded with the emails it causes.
+
+use super::*;
+
+impl Sender {
+    /// Runs one attempt of `delivery` as a task of its own, within the concurrency
+    /// limit.
+    pub(super) fn spawn_attempt(&self, delivery: Delivery, attempts: &mut JoinSet<()>) {
+        if let Ok(mut set) = self.inner.in_flight.lock() {
+            set.insert(delivery.destination.clone());
+        }
+        let sender = self.clone();
+        attempts.spawn(async move {
+            let name = delivery.destination.clone();
+            if let Err(e) = sender.attempt(delivery).await {
+                tracing::error!("sender: attempt to {name} could not be recorded: {e:#}");
+            }
+            if let Ok(mut set) = sender.inner.in_flight.lock() {
+                set.remove(&name);
+            }
+            sender.inner.wake.notify_one();
+        });
+    }
+
+    /// One attempt: recorded as begun, posted, its outcome recorded with the mails it
+    /// causes.
+    async fn attempt(&self, delivery: Delivery) -> anyhow::Result<()> {
+        let _slot = self.inner.slots.clone().acquire_owned().await?;
+        let Some(destination) = self.destination(&delivery.destination).cloned() else {
+            return Ok(());
+        };
+        // Record the attempt before sending: the time is the one the grid goes on from.
+        let (delivery, at) = {
+            let _turn = self.inner.turn.lock().await;
+            let at = self.now();
+            let name = delivery.destination.clone();
+            let Some(mut current) = self.blocking(move |store| store.delivery(&name)).await? else {
+                return Ok(());
+            };
+            if current.id != delivery.id || current.state != DeliveryState::Pending {
+                return Ok(());
+            }
+            current.attempts.push(Attempt {
+                at,
+                outcome: None,
+                detail: String::new(),
+            });
+            if !self.save(vec![current.clone()], Vec::new()).await? {
+                return Ok(());
+            }
+            (current, at)
+        };
+        let Some(message) = delivery.message.clone() else {
+            return Ok(());
+        };
+        let body = {
+            let delivery = delivery.clone();
+            self.blocking(move |store| store.body(&delivery)).await?
+        };
+        let Some(body) = body else {
+            return Ok(());
+        };
+        tracing::info!(
+            "sender: delivery {} to {}: attempt {} ({} lot numbers, message {})",
+            delivery.id,
+            destination.name,
+            delivery.attempts.len(),
+            message.lots,
+            message.id
+        );
+        let result = deliver::post(
+            &self.inner.client,
+            &destination.url,
+            body,
+            &message.id,
+            self.inner.config.schedule.attempt_timeout,
+        )
+        .await;
+        let outcome = result.outcome;
+        match outcome {
+            AttemptOutcome::Delivered => tracing::info!(
+                "sender: delivery {} to {} delivered",
+                delivery.id,
+                destination.name
+            ),
+            AttemptOutcome::Rejected => tracing::error!(
+                "sender: delivery {} to {} rejected: {}",
+                delivery.id,
+                destination.name,
+                result.detail
+            ),
+            AttemptOutcome::Transient => tracing::warn!(
+                "sender: delivery {} to {}: attempt failed: {}",
+                delivery.id,
+                destination.name,
+                result.detail
+            ),
+        }
+
+        let _turn = self.inner.turn.lock().await;
+        let now = self.now();
+        let name = delivery.destination.clone();
+        let Some(mut current) = self.blocking(move |store| store.delivery(&name)).await? else {
+            return Ok(());
+        };
+        if current.id != delivery.id {
+            tracing::info!(
+                "sender: delivery {} to {} was superseded during its attempt",
+                delivery.id,
+                destination.name
+            );
+            return Ok(());
+        }
+        if let Some(last) = current.attempts.iter_mut().rev().find(|a| a.at == at) {
+            last.outcome = Some(outcome);
+            last.detail = result.detail;
+        }
+        let mut mails = Vec::new();
+        match outcome {
+            AttemptOutcome::Delivered => {
+                current.state = DeliveryState::Delivered;
+                current.finished_at = Some(now);
+                if current.escalation_open {
+                    mails = self.mail_writer().resolved(&current, &destination, now);
+                    current.escalation_open = false;
+                }
+            }
+            AttemptOutcome::Rejected => {
+                current.state = DeliveryState::Rejected;
+                current.finished_at = Some(now);
+                mails = self.mail_writer().rejected(&current, &destination, now);
+            }
+            AttemptOutcome::Transient => {
+                if schedule::next_attempt(&self.inner.config.schedule, current.start, Some(at))
+                    == Next::Exhausted
+                {
+                    tracing::warn!(
+                        "sender: delivery {} to {}: no attempts left",
+                        current.id,
+                        destination.name
+                    );
+                }
+            }
+        }
+        self.save(vec![current], mails).await?;
+        Ok(())
+    }
+}

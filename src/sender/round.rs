@@ -1,0 +1,388 @@
+//! The sender's decisions: the loop ([`run`]) and each round of it — which deliveries
+//! start, which are escalated, which attempts are due — and reading the source at most
+//! once per round.
+
+use super::*;
+use source::{Snapshot, SourceError};
+
+impl Sender {
+    /// Starts deliveries (destination, trigger, night) at `now`, each with its message
+    /// when the source can be read (read at most once, through `source`). Called under
+    /// the turn.
+    pub(super) async fn begin_all(
+        &self,
+        starts: &[(String, Trigger, Option<chrono::NaiveDate>)],
+        now: DateTime<Utc>,
+        source: &mut SourceCache,
+    ) -> anyhow::Result<Vec<Delivery>> {
+        let mut started = Vec::new();
+        for (name, trigger, night) in starts {
+            let Some(destination) = self.destination(name).cloned() else {
+                continue;
+            };
+            let id = self.blocking(SenderStore::next_id).await?;
+            let message = match source.get(self, now).await {
+                Ok(snapshot) => Some(self.build(&destination, snapshot, id, now)),
+                Err(_) => None,
+            };
+            let schedule = &self.inner.config.schedule;
+            let (start, escalate_at) = match (trigger, night) {
+                (Trigger::Nightly, Some(night)) => (
+                    schedule::night_start(schedule, *night),
+                    schedule::escalation_time(schedule, *night),
+                ),
+                (Trigger::Missed, Some(night)) => {
+                    (now, schedule::escalation_time(schedule, *night))
+                }
+                _ => (now, schedule::escalation_after(schedule, now)),
+            };
+            let new = NewDelivery {
+                id,
+                destination: name.clone(),
+                trigger: *trigger,
+                night: *night,
+                start,
+                escalate_at,
+                message,
+            };
+            let delivery = self.blocking(move |store| store.begin(new)).await?;
+            tracing::info!(
+                "sender: delivery {} to {} started ({}{})",
+                delivery.id,
+                delivery.destination,
+                trigger.as_str(),
+                night.map(|n| format!(" of {n}")).unwrap_or_default()
+            );
+            started.push(delivery);
+        }
+        Ok(started)
+    }
+
+    /// Builds a destination's message from the snapshot.
+    pub(super) fn build(
+        &self,
+        destination: &Destination,
+        snapshot: &Snapshot,
+        id: u64,
+        now: DateTime<Utc>,
+    ) -> (crate::store::BuiltMessage, Vec<u8>) {
+        deliver::build(
+            &self.inner.config,
+            destination,
+            self.inner.zone,
+            snapshot.lots.clone(),
+            id,
+            now,
+        )
+    }
+}
+
+/// What [`Sender::prepare`] found.
+enum Prepared {
+    /// The delivery has its message: attempt it.
+    Ready(Delivery),
+    /// The source cannot be read or is invalid: the attempt fails on it.
+    NoSource(Delivery),
+    /// Superseded meanwhile, or its destination is no longer configured.
+    Gone,
+}
+
+/// The source, read at most once per decision round.
+#[derive(Default)]
+pub(super) struct SourceCache {
+    read: Option<Result<Snapshot, SourceError>>,
+}
+
+impl SourceCache {
+    async fn get(&mut self, sender: &Sender, now: DateTime<Utc>) -> &Result<Snapshot, SourceError> {
+        if self.read.is_none() {
+            let today = crate::localtime::local_date(sender.inner.zone, now);
+            let result = source::read(&sender.inner.config.source, today).await;
+            match &result {
+                Ok(snapshot) => tracing::info!(
+                    "sender: source read, {} lot numbers{}",
+                    snapshot.lots.len(),
+                    if snapshot.warnings.issues().is_empty() {
+                        String::new()
+                    } else {
+                        format!(", {} warning(s)", snapshot.warnings.issues().len())
+                    }
+                ),
+                Err(e) => tracing::warn!("sender: {}", e.text(Language::En)),
+            }
+            self.read = Some(result);
+        }
+        self.read.as_ref().expect("read just above")
+    }
+}
+
+/// Runs the sender until `shutdown` completes: decides at start-up and whenever
+/// something is due, then waits for the attempts still running.
+pub async fn run(sender: Sender, shutdown: impl Future<Output = ()>) {
+    let mut shutdown = std::pin::pin!(shutdown);
+    let mut attempts = JoinSet::new();
+    let mut first = true;
+    loop {
+        while attempts.try_join_next().is_some() {}
+        let next = match sender.decide(first, &mut attempts).await {
+            Ok(next) => {
+                first = false;
+                next
+            }
+            Err(e) => {
+                tracing::error!("sender: {e:#}; trying again in {RETRY_AFTER:?}");
+                sender.now() + RETRY_AFTER
+            }
+        };
+        if !first
+            && sender
+                .inner
+                .in_flight
+                .lock()
+                .is_ok_and(|set| set.is_empty())
+        {
+            sender
+                .inner
+                .settled
+                .send_if_modified(|done| !std::mem::replace(done, true));
+        }
+        let wait = (next - sender.now())
+            .to_std()
+            .unwrap_or_default()
+            .min(MAX_SLEEP);
+        tracing::debug!("sender: next decision at {next}");
+        tokio::select! {
+            biased;
+            () = &mut shutdown => break,
+            () = sender.inner.wake.notified() => {}
+            () = tokio::time::sleep(wait) => {}
+        }
+    }
+    // Attempts in flight finish (each within the attempt timeout) and are recorded.
+    while attempts.join_next().await.is_some() {}
+}
+
+impl Sender {
+    /// One decision round at the clock's `now`: starts what is due, escalates what must
+    /// be, spawns due attempts; returns when the next round is needed at the latest.
+    async fn decide(
+        &self,
+        first: bool,
+        attempts: &mut JoinSet<()>,
+    ) -> anyhow::Result<DateTime<Utc>> {
+        let _turn = self.inner.turn.lock().await;
+        let now = self.now();
+        let schedule = &self.inner.config.schedule;
+        if first {
+            self.forget_unconfigured().await?;
+        }
+
+        // 1. Deliveries that start now.
+        let mut starts = Vec::new();
+        for destination in &self.inner.config.destinations {
+            let name = destination.name.clone();
+            let last = self
+                .blocking({
+                    let name = name.clone();
+                    move |store| store.last_night(&name)
+                })
+                .await?;
+            match schedule::missed_night(schedule, last, now) {
+                // A night that started while the gateway was down is delivered now;
+                // one that starts while it runs keeps its own grid.
+                Some(night) if first => starts.push((name, Trigger::Missed, Some(night))),
+                Some(night) => starts.push((name, Trigger::Nightly, Some(night))),
+                None if first && self.inner.config.send_on_start => {
+                    starts.push((name, Trigger::StartUp, None));
+                }
+                None => {}
+            }
+        }
+
+        // 2. Escalation, before anything is superseded.
+        let deliveries = self.blocking(SenderStore::deliveries).await?;
+        self.escalate(&deliveries, &starts, now).await?;
+
+        // 3. Start the new deliveries.
+        let mut source = SourceCache::default();
+        self.begin_all(&starts, now, &mut source).await?;
+
+        // 4. Due attempts.
+        let deliveries = self.blocking(SenderStore::deliveries).await?;
+        let mut next = schedule::next_night(schedule, now).1;
+        let mut no_source = Vec::new();
+        for delivery in deliveries {
+            if delivery.state != DeliveryState::Delivered && delivery.escalated_at.is_none() {
+                next = next.min(delivery.escalate_at);
+            }
+            if delivery.state != DeliveryState::Pending {
+                continue;
+            }
+            if self.is_in_flight(&delivery.destination) {
+                continue;
+            }
+            match schedule::due(schedule, delivery.start, delivery.last_attempt(), now) {
+                Due::Now => match self.prepare(delivery, now, &mut source).await? {
+                    Prepared::Ready(delivery) => self.spawn_attempt(delivery, attempts),
+                    Prepared::NoSource(delivery) => no_source.push(delivery),
+                    Prepared::Gone => {}
+                },
+                Due::At(at) => next = next.min(at),
+                Due::Exhausted => {}
+            }
+        }
+        if !no_source.is_empty() {
+            self.source_failed(no_source, now, &source).await?;
+            // The attempts are recorded: the next ones are planned from them.
+            next = now;
+        }
+        Ok(next.max(now))
+    }
+
+    /// Removes deliveries to destinations that are no longer configured.
+    async fn forget_unconfigured(&self) -> anyhow::Result<()> {
+        for delivery in self.blocking(SenderStore::deliveries).await? {
+            if self.destination(&delivery.destination).is_none() {
+                tracing::info!(
+                    "sender: destination {} is no longer configured; its delivery {} is dropped",
+                    delivery.destination,
+                    delivery.id
+                );
+                let name = delivery.destination.clone();
+                self.blocking(move |store| store.forget(&name)).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends one escalation email listing every delivery not delivered by its
+    /// escalation time. Waits (writing nothing) while any of them has an attempt running
+    /// or due now and not about to be superseded, so that the email lists the outcome of
+    /// the catch-up after an outage and is sent once for all of them.
+    async fn escalate(
+        &self,
+        deliveries: &[Delivery],
+        starts: &[(String, Trigger, Option<chrono::NaiveDate>)],
+        now: DateTime<Utc>,
+    ) -> anyhow::Result<()> {
+        let schedule = &self.inner.config.schedule;
+        let candidates: Vec<&Delivery> = deliveries
+            .iter()
+            .filter(|d| {
+                d.state != DeliveryState::Delivered
+                    && d.escalated_at.is_none()
+                    && d.escalate_at <= now
+                    && self.destination(&d.destination).is_some()
+            })
+            .collect();
+        if candidates.is_empty() {
+            return Ok(());
+        }
+        let waiting = candidates.iter().any(|d| {
+            let superseded = starts.iter().any(|(name, _, _)| name == &d.destination);
+            self.is_in_flight(&d.destination)
+                || (!superseded
+                    && d.state == DeliveryState::Pending
+                    && schedule::due(schedule, d.start, d.last_attempt(), now) == Due::Now)
+        });
+        if waiting {
+            return Ok(());
+        }
+        let listed: Vec<(&Delivery, &Destination)> = candidates
+            .iter()
+            .filter_map(|d| self.destination(&d.destination).map(|dest| (*d, dest)))
+            .collect();
+        let mails = self.mail_writer().escalation(&listed, now);
+        let changed: Vec<Delivery> = candidates
+            .iter()
+            .map(|d| Delivery {
+                escalated_at: Some(now),
+                escalation_open: true,
+                ..(*d).clone()
+            })
+            .collect();
+        tracing::warn!(
+            "sender: not delivered by the escalation time: {}; alerting",
+            changed
+                .iter()
+                .map(|d| d.destination.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        self.save(changed, mails).await?;
+        Ok(())
+    }
+
+    /// Makes sure a delivery due for an attempt has its message: builds it from the
+    /// source when it has none yet.
+    async fn prepare(
+        &self,
+        mut delivery: Delivery,
+        now: DateTime<Utc>,
+        source: &mut SourceCache,
+    ) -> anyhow::Result<Prepared> {
+        if delivery.message.is_some() {
+            return Ok(Prepared::Ready(delivery));
+        }
+        let Some(destination) = self.destination(&delivery.destination).cloned() else {
+            return Ok(Prepared::Gone);
+        };
+        let Ok(snapshot) = source.get(self, now).await else {
+            return Ok(Prepared::NoSource(delivery));
+        };
+        let (message, bytes) = self.build(&destination, snapshot, delivery.id, now);
+        delivery.message = Some(message);
+        let attached = {
+            let delivery = delivery.clone();
+            self.blocking(move |store| store.attach(&delivery, &bytes))
+                .await?
+        };
+        Ok(if attached {
+            Prepared::Ready(delivery)
+        } else {
+            Prepared::Gone
+        })
+    }
+
+    /// Records a failed attempt for every delivery that is due but could not be built
+    /// because the source cannot be read or is invalid, in one transaction. For invalid
+    /// content the administrators get one email for all of them, once per delivery.
+    async fn source_failed(
+        &self,
+        mut deliveries: Vec<Delivery>,
+        now: DateTime<Utc>,
+        source: &SourceCache,
+    ) -> anyhow::Result<()> {
+        let Some(Err(error)) = &source.read else {
+            return Ok(());
+        };
+        let language = self.inner.language;
+        let mut mails = Vec::new();
+        if error.report().is_some() {
+            // The email's id takes the smallest delivery it is the first email for, so
+            // every email about the source has an id of its own.
+            let unalerted: Vec<&Delivery> =
+                deliveries.iter().filter(|d| !d.source_alerted).collect();
+            if let Some(first) = unalerted.iter().map(|d| d.id).min() {
+                let names: Vec<&str> = unalerted.iter().map(|d| d.destination.as_str()).collect();
+                mails = self.mail_writer().source_invalid(
+                    &error.origin().describe(language),
+                    &error.text(language),
+                    &names,
+                    first,
+                    now,
+                );
+            }
+        }
+        for delivery in &mut deliveries {
+            delivery.source_alerted |= error.report().is_some();
+            delivery.attempts.push(Attempt {
+                at: now,
+                outcome: Some(AttemptOutcome::Transient),
+                detail: format!("source: {}", error.text(Language::En)),
+            });
+        }
+        self.save(deliveries, mails).await?;
+        Ok(())
+    }
+}
