@@ -548,16 +548,49 @@ fn garbage_is_transient_without_panicking() {
 
 #[test]
 fn the_quote_is_cut_at_a_character_boundary() {
-    // 199 ASCII bytes, then a multi-byte character straddling byte 200.
-    let mut body = "x".repeat(199);
-    body.push_str("€€€€€ and more");
-    let c = classify(502, body.as_bytes(), &ours());
-    assert_transient_and_short(&c, 502);
-    assert!(c.detail.ends_with("…\""), "{c:?}");
+    // A multi-byte character at every position around where the quote ends.
+    for ascii in 100..260 {
+        let mut body = "x".repeat(ascii);
+        body.push_str(&"€".repeat(100));
+        let c = classify(502, body.as_bytes(), &ours());
+        assert_transient_and_short(&c, 502);
+        assert!(c.detail.ends_with("…\""), "{ascii}: {c:?}");
+        assert!(c.detail.contains(": \"xxxxxxxxxx"), "{ascii}: {c:?}");
+    }
     // Control characters do not reach the detail.
     let c = classify(502, b"bad\r\ngateway\x07", &ours());
     assert_transient_and_short(&c, 502);
     assert!(!c.detail.chars().any(char::is_control), "{c:?}");
+    assert!(c.detail.contains("bad  gateway"), "{c:?}");
+}
+
+#[test]
+fn a_ce_with_very_many_details_is_rejected_with_a_bounded_detail() {
+    let details: Vec<AckDetail> = (0..500)
+        .map(|n| {
+            detail(
+                "SYN104",
+                &format!("lot LG{n:06} {}", "is wrong ".repeat(100)),
+                &format!("/PRMM_IN010043NL/entry[{n}]"),
+            )
+        })
+        .collect();
+    let c = classify(200, &ack(AckType::CE, ours(), details), &ours());
+    assert_eq!(c.outcome, AttemptOutcome::Rejected);
+    assert!(c.detail.starts_with("HTTP 200: CE "), "{c:?}");
+    // The first details are named, each with its code and the start of its text.
+    assert!(
+        c.detail.contains("\n  SYN104: lot LG000000 is wrong"),
+        "{c:?}"
+    );
+    assert!(
+        c.detail.contains("\n  SYN104: lot LG000001 is wrong"),
+        "{c:?}"
+    );
+    assert!(!c.detail.contains("LG000499"), "not all of them");
+    assert!(c.detail.contains("more"), "says that there are more: {c:?}");
+    let n = c.detail.chars().count();
+    assert!(n < 10_000, "detail of {n} characters");
 }
 
 /// Text in an answer goes into the detail only cut short: the detail is stored with the
@@ -641,6 +674,21 @@ fn hostile_answers_do_not_make_a_huge_detail() {
 }
 
 // ---- post ----
+
+/// `post`, failing the test (instead of hanging it) when it does not return within its
+/// own timeout plus a margin.
+async fn post_within(
+    client: &reqwest::Client,
+    url: &str,
+    body: Vec<u8>,
+    message: &MessageId,
+    timeout: Duration,
+) -> Classified {
+    let margin = Duration::from_secs(3);
+    tokio::time::timeout(timeout + margin, post(client, url, body, message, timeout))
+        .await
+        .unwrap_or_else(|_| panic!("post did not return within {timeout:?} + {margin:?}"))
+}
 
 /// A request as a test server saw it: lower-cased header lines and the body.
 #[derive(Debug)]
@@ -745,7 +793,7 @@ async fn post_delivers_the_exact_bytes_and_reads_the_ca() {
         seen
     });
     let client = reqwest::Client::new();
-    let c = post(
+    let c = post_within(
         &client,
         &url,
         bytes.clone(),
@@ -809,7 +857,7 @@ async fn post_classifies_what_comes_back() {
     let mut got = Vec::new();
     for _ in 0..count {
         got.push(
-            post(
+            post_within(
                 &client,
                 &url,
                 bytes.clone(),
@@ -837,7 +885,7 @@ async fn post_to_a_closed_port_cannot_connect() {
     drop(listener);
     let client = reqwest::Client::new();
     let started = Instant::now();
-    let c = post(&client, &url, bytes, &built.id, Duration::from_secs(5)).await;
+    let c = post_within(&client, &url, bytes, &built.id, Duration::from_secs(5)).await;
     assert_eq!(c.outcome, AttemptOutcome::Transient, "{c:?}");
     assert!(c.detail.contains("cannot connect"), "{c:?}");
     assert!(started.elapsed() < Duration::from_secs(5), "{c:?}");
@@ -859,7 +907,7 @@ async fn post_gives_up_on_a_server_that_never_answers() {
     // A client without a timeout of its own: post's limit must hold by itself.
     let client = reqwest::Client::new();
     let started = Instant::now();
-    let c = post(&client, &url, bytes.clone(), &built.id, timeout).await;
+    let c = post_within(&client, &url, bytes.clone(), &built.id, timeout).await;
     let took = started.elapsed();
     assert_eq!(c.outcome, AttemptOutcome::Transient, "{c:?}");
     assert_eq!(c.detail, "no complete answer within 300ms");
@@ -873,7 +921,7 @@ async fn post_gives_up_on_a_server_that_never_answers() {
         .build()
         .unwrap();
     let started = Instant::now();
-    let c = post(&client, &url, bytes, &built.id, timeout).await;
+    let c = post_within(&client, &url, bytes, &built.id, timeout).await;
     assert_eq!(c.outcome, AttemptOutcome::Transient, "{c:?}");
     assert!(c.detail.contains("300ms"), "{c:?}");
     assert!(started.elapsed() < Duration::from_secs(2));
@@ -897,7 +945,7 @@ async fn post_gives_up_on_an_answer_that_stops_halfway() {
         drop(stream);
     });
     let started = Instant::now();
-    let c = post(
+    let c = post_within(
         &reqwest::Client::new(),
         &url,
         bytes,
@@ -940,7 +988,7 @@ async fn post_refuses_an_announced_huge_answer() {
     let (built, bytes) = built_message();
     let (listener, url) = listener().await;
     let server = tokio::spawn(huge_answer(listener, 20 * 1024 * 1024, true));
-    let c = post(
+    let c = post_within(
         &reqwest::Client::new(),
         &url,
         bytes,
@@ -958,7 +1006,7 @@ async fn post_stops_reading_an_unannounced_huge_answer() {
     let (built, bytes) = built_message();
     let (listener, url) = listener().await;
     let server = tokio::spawn(huge_answer(listener, 20 * 1024 * 1024, false));
-    let c = post(
+    let c = post_within(
         &reqwest::Client::new(),
         &url,
         bytes,

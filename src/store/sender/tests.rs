@@ -63,8 +63,6 @@ fn reopen(store: SenderStore, dir: &Path) -> SenderStore {
     SenderStore::open(dir).expect("reopens")
 }
 
-/// Every piece in the `bodies` tree of `destination`: (delivery number, piece number,
-/// length), in key order.
 /// The pieces `len` bytes of delivery `id` are stored in: (delivery, number, size).
 fn expected_pieces(id: u64, len: usize) -> Vec<(u64, u32, usize)> {
     (0..len.div_ceil(BODY_CHUNK))
@@ -72,6 +70,8 @@ fn expected_pieces(id: u64, len: usize) -> Vec<(u64, u32, usize)> {
         .collect()
 }
 
+/// Every piece in the `bodies` tree of `destination`: (delivery number, piece number,
+/// length), in key order.
 fn pieces(store: &SenderStore, destination: &str) -> Vec<(u64, u32, usize)> {
     let mut prefix = destination.as_bytes().to_vec();
     prefix.push(0);
