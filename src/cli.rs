@@ -353,6 +353,8 @@ const SEND_NOW_WAIT: std::time::Duration = std::time::Duration::from_secs(15 * 6
 struct Admin {
     verb: &'static str,
     listen: std::net::SocketAddr,
+    /// The bearer token from `admin.token_file`, sent with every request.
+    token: Option<String>,
     runtime: tokio::runtime::Runtime,
 }
 
@@ -367,9 +369,26 @@ impl Admin {
             eprintln!("lotgate {verb}: {e}");
             ExitCode::from(2)
         })?;
+        let token = match &config.admin.token_file {
+            None => None,
+            Some(path) => Some(
+                crate::secret::read(&crate::config::SecretSource::File(path.clone())).map_err(
+                    |e| {
+                        eprintln!("lotgate {verb}: admin.token_file: {e}");
+                        ExitCode::from(2)
+                    },
+                )?,
+            ),
+        };
+        // A listener on every address is reached on loopback.
+        let mut listen = config.admin.listen;
+        if listen.ip().is_unspecified() {
+            listen.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+        }
         Ok(Self {
             verb,
-            listen: config.admin.listen,
+            listen,
+            token,
             runtime,
         })
     }
@@ -383,18 +402,19 @@ impl Admin {
         let url = format!("http://{}{path_and_query}", self.listen);
         self.runtime
             .block_on(async {
-                let response = reqwest::Client::new()
+                let mut request = reqwest::Client::new()
                     .request(method, &url)
-                    .timeout(std::time::Duration::from_secs(60))
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        format!(
-                            "cannot reach the gateway's admin listener at {} (is lotgate run \
+                    .timeout(std::time::Duration::from_secs(60));
+                if let Some(token) = &self.token {
+                    request = request.bearer_auth(token);
+                }
+                let response = request.send().await.map_err(|e| {
+                    format!(
+                        "cannot reach the gateway's admin listener at {} (is lotgate run \
                              running with this configuration?): {e}",
-                            self.listen
-                        )
-                    })?;
+                        self.listen
+                    )
+                })?;
                 let status = response.status();
                 let body = response.text().await.map_err(|e| e.to_string())?;
                 Ok::<_, String>((status, body))

@@ -167,6 +167,25 @@ pub fn percent_decode(segment: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Whether the request carries `Authorization: Bearer <token>` with exactly this token,
+/// compared in time independent of where the first difference is.
+pub fn bearer_is(headers: &hyper::HeaderMap, token: &str) -> bool {
+    let Some(given) = headers
+        .get(hyper::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    else {
+        return false;
+    };
+    let (given, token) = (given.trim().as_bytes(), token.as_bytes());
+    given.len() == token.len()
+        && given
+            .iter()
+            .zip(token)
+            .fold(0u8, |difference, (a, b)| difference | (a ^ b))
+            == 0
+}
+
 /// Percent-encodes a query value: everything but unreserved characters.
 pub fn percent_encode(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
@@ -222,6 +241,20 @@ mod tests {
             (Some("08"), Some("AS "), Some("5"))
         );
         assert_eq!(q.get("nope"), None);
+        let mut headers = hyper::HeaderMap::new();
+        assert!(!bearer_is(&headers, "s3cret"));
+        headers.insert(
+            hyper::header::AUTHORIZATION,
+            "Bearer s3cret".parse().unwrap(),
+        );
+        assert!(bearer_is(&headers, "s3cret"));
+        assert!(!bearer_is(&headers, "s3cre"));
+        assert!(!bearer_is(&headers, "s3creT"));
+        headers.insert(
+            hyper::header::AUTHORIZATION,
+            "Basic s3cret".parse().unwrap(),
+        );
+        assert!(!bearer_is(&headers, "s3cret"));
         let odd = "a b/ç&=";
         let q = Query::parse(Some(&format!("d={}", percent_encode(odd))));
         assert_eq!(q.get("d"), Some(odd));

@@ -11,6 +11,7 @@ pub mod message;
 pub mod receiver;
 pub mod sample;
 pub mod schedule;
+pub mod secret;
 pub mod sender;
 pub mod startup;
 pub mod store;

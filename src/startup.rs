@@ -125,7 +125,21 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
         .await
         .with_context(|| format!("admin.listen: cannot listen on {}", config.admin.listen))?;
     let admin = admin_listener.local_addr()?;
-    let roles = Arc::new(Roles { receiver, sender });
+    let token = match &config.admin.token_file {
+        None => None,
+        Some(path) => {
+            crate::secret::warn_if_readable_by_others(path, "admin.token_file");
+            let token = crate::secret::read(&crate::config::SecretSource::File(path.clone()))
+                .context("admin.token_file")?;
+            Some(token)
+        }
+    };
+    warn_if_insecure(config);
+    let roles = Arc::new(Roles {
+        receiver,
+        sender,
+        token,
+    });
     tasks.spawn({
         let roles = roles.clone();
         let handler = move |request: Request<Incoming>| {
@@ -193,6 +207,9 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
 struct Roles {
     receiver: Option<Receiver>,
     sender: Option<Sender>,
+    /// The bearer token every change (any method but GET and HEAD) must carry, when
+    /// `admin.token_file` is set.
+    token: Option<String>,
 }
 
 /// Runs the gateway until `signal` completes, then shuts it down gracefully.
@@ -231,6 +248,23 @@ async fn admin_request(roles: &Roles, request: &Request<Incoming>) -> Reply {
         _ => {}
     }
     let (method, query) = (request.method(), request.uri().query());
+    if let Some(token) = &roles.token
+        && method != hyper::Method::GET
+        && method != hyper::Method::HEAD
+        && !http::bearer_is(request.headers(), token)
+    {
+        let mut reply = json(
+            StatusCode::UNAUTHORIZED,
+            &serde_json::json!({
+                "error": "this change needs the admin token: Authorization: Bearer <the token in admin.token_file>"
+            }),
+        );
+        reply.headers_mut().insert(
+            hyper::header::WWW_AUTHENTICATE,
+            hyper::header::HeaderValue::from_static("Bearer"),
+        );
+        return reply;
+    }
     if let Some(receiver) = &roles.receiver
         && let Some(reply) = receiver::api::handle(receiver, method, path, query).await
     {
@@ -242,6 +276,26 @@ async fn admin_request(roles: &Roles, request: &Request<Incoming>) -> Reply {
         return reply;
     }
     text(StatusCode::NOT_FOUND, "not found")
+}
+
+/// Says loudly that a listener serves plain HTTP on a non-loopback address (allowed by
+/// `insecure = true`).
+fn warn_if_insecure(config: &Config) {
+    let mut open = Vec::new();
+    if !config.admin.listen.ip().is_loopback() {
+        open.push(format!("admin.listen {}", config.admin.listen));
+    }
+    if let Some(receiver) = &config.receiver
+        && !receiver.listen.ip().is_loopback()
+    {
+        open.push(format!("receiver.listen {}", receiver.listen));
+    }
+    for listener in open {
+        tracing::warn!(
+            "INSECURE: {listener} serves plain HTTP on a non-loopback address (insecure = true): \
+             anyone on the network can read and forge its traffic"
+        );
+    }
 }
 
 /// `/readyz`: ready, or degraded (still HTTP 200: the receiver serves the last good set,

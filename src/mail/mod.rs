@@ -14,13 +14,12 @@
 mod error;
 mod message;
 mod outbox;
-mod secret;
 mod transport;
 mod worker;
 
+pub use crate::secret::SecretError;
 pub use error::{SendError, SendErrorKind};
 pub use message::{InvalidMailId, MESSAGE_ID_DOMAIN, Mail};
 pub use outbox::{DrainReport, Outbox, Stopped, drain_once};
-pub use secret::SecretError;
 pub use transport::{Transport, TransportError};
 pub use worker::{RetryPolicy, run};

@@ -11,7 +11,7 @@
 //! except 530, which asks for a login or TLS and so is about the configuration again.
 //! The whole conversation is bounded by the configured timeout.
 
-use super::{Mail, SendError, secret};
+use super::{Mail, SendError};
 use crate::config::{EmailAddress, MailConfig, MailTransport, SmtpConfig, SmtpSecurity};
 use lettre::Message;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
@@ -47,7 +47,7 @@ struct Smtp {
 pub enum TransportError {
     /// The SMTP password could not be read (the message names the file or variable).
     #[error("mail.smtp: {0}")]
-    Secret(#[from] secret::SecretError),
+    Secret(#[from] crate::secret::SecretError),
     /// TLS towards the SMTP server could not be set up.
     #[error("mail.smtp: TLS towards {host} cannot be set up: {reason}")]
     Tls {
@@ -136,7 +136,7 @@ impl Smtp {
         };
         let credentials = match &config.credentials {
             Some(login) => {
-                let password = secret::read(&login.password)?;
+                let password = crate::secret::read(&login.password)?;
                 Some((
                     login.username.clone(),
                     Credentials::new(login.username.clone(), password),

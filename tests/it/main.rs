@@ -8,6 +8,7 @@ mod mail;
 mod proxy;
 mod receiver;
 mod roundtrip;
+mod security;
 mod sender;
 mod source;
 mod store;

@@ -1,4 +1,5 @@
-//! Reading a secret (the SMTP password) from where the configuration says it is kept.
+//! Reading a secret (the SMTP password, the admin token) from where the configuration
+//! says it is kept.
 //!
 //! Errors name the file or the environment variable, never the secret: not even a
 //! value that is not valid UTF-8 is quoted back.
@@ -33,7 +34,7 @@ pub enum SecretError {
 
 /// Reads the secret: a file's content without its final line break (`\n` or `\r\n`),
 /// or an environment variable's value as it is.
-pub(super) fn read(source: &SecretSource) -> Result<String, SecretError> {
+pub fn read(source: &SecretSource) -> Result<String, SecretError> {
     let (secret, place) = match source {
         SecretSource::File(path) => {
             let place = format!("the file {}", path.display());
@@ -67,6 +68,25 @@ pub(super) fn read(source: &SecretSource) -> Result<String, SecretError> {
         return Err(SecretError::Empty(place));
     }
     Ok(secret)
+}
+
+/// Warns (in the log) when a file holding a secret is open to anyone but its owner
+/// (group or others may read or write it). The path is named, the content never.
+pub fn warn_if_readable_by_others(path: &std::path::Path, what: &str) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(metadata) = std::fs::metadata(path)
+            && metadata.permissions().mode() & 0o077 != 0
+        {
+            tracing::warn!(
+                "{what} {} can be read by others than its owner (mode {:o}); \
+                 restrict it with chmod 600",
+                path.display(),
+                metadata.permissions().mode() & 0o777
+            );
+        }
+    }
 }
 
 #[cfg(test)]
