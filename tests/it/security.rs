@@ -57,7 +57,10 @@ fn changes_on_a_non_loopback_admin_listener_need_the_token() {
         let answer = call(admin, "POST", "/api/v1/quarantine/1/accept", auth);
         assert_eq!(answer.status, 401, "{auth:?}: {}", answer.text());
         assert_eq!(answer.header("www-authenticate"), Some("Bearer"));
-        assert!(!answer.text().contains(TOKEN), "the answer echoes the token");
+        assert!(
+            !answer.text().contains(TOKEN),
+            "the answer echoes the token"
+        );
     }
     // With the token the change is carried out (here: there is no quarantined set 1).
     let answer = call(
