@@ -61,3 +61,17 @@ pub fn message_with(lots: LotSet, extension: &str) -> LotMessage {
 pub fn message(n: usize) -> LotMessage {
     message_with(lot_set(n), &format!("SAMPLE-{n}"))
 }
+
+/// `len` random-looking bytes (xorshift), the same for the same `seed` and different for
+/// every other: bodies for tests of storing exact bytes.
+pub fn noise(len: usize, seed: u64) -> Vec<u8> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 24) as u8
+        })
+        .collect()
+}

@@ -49,6 +49,25 @@ pub struct Mail {
 )]
 pub struct InvalidMailId(String);
 
+/// A mail as an entry for a store's outbox: its id and its stored form (JSON). Empty,
+/// with an error logged, when the mail cannot be built (an invalid id): a state change is
+/// never held up by its email.
+pub fn outbox_entry(
+    id: String,
+    to: Vec<String>,
+    subject: String,
+    body: String,
+    now: DateTime<Utc>,
+) -> Vec<(String, Vec<u8>)> {
+    match Mail::new(&id, to, subject, body, now).map(|mail| serde_json::to_vec(&mail)) {
+        Ok(Ok(payload)) => vec![(id, payload)],
+        _ => {
+            tracing::error!("cannot build the email {id}");
+            Vec::new()
+        }
+    }
+}
+
 impl Mail {
     /// A mail with a stable, unique `id` (see the type's rules), its recipients, a
     /// subject, a plain-text UTF-8 body and its creation time.

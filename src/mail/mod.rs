@@ -19,7 +19,7 @@ mod worker;
 
 pub use crate::secret::SecretError;
 pub use error::{SendError, SendErrorKind};
-pub use message::{InvalidMailId, MESSAGE_ID_DOMAIN, Mail};
+pub use message::{InvalidMailId, MESSAGE_ID_DOMAIN, Mail, outbox_entry};
 pub use outbox::{DrainReport, Outbox, Stopped, drain_once};
 pub use transport::{Transport, TransportError};
 pub use worker::{RetryPolicy, run};

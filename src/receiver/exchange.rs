@@ -8,7 +8,7 @@ use super::report::import_report;
 use super::watchdog;
 use crate::http::{BodyError, Reply, read_body, reply, text};
 use crate::ids::MessageId;
-use crate::mail::Mail;
+use crate::mail::outbox_entry;
 use crate::message::AckType;
 use crate::store::{MessageRecord, Outcome, StoreError, StoredSet};
 use crate::timestamp::Timestamp;
@@ -337,13 +337,7 @@ fn quarantine_mail(
         ),
     };
     let id = format!("quarantine-{hex}");
-    match Mail::new(&id, to, subject, body, now).map(|mail| serde_json::to_vec(&mail)) {
-        Ok(Ok(payload)) => vec![(id, payload)],
-        _ => {
-            tracing::error!("cannot build the quarantine alert {id}");
-            Vec::new()
-        }
-    }
+    outbox_entry(id, to, subject, body, now)
 }
 
 /// The answer when the receiver itself failed (storage unavailable): a `soap:Server`

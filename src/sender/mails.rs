@@ -14,7 +14,7 @@
 //! never emailed: the administrator informs them.
 
 use crate::config::{Destination, SenderConfig};
-use crate::mail::Mail;
+use crate::mail::outbox_entry;
 use crate::store::{AttemptOutcome, Delivery, DeliveryState};
 use crate::validate::Language;
 use chrono::{DateTime, Utc};
@@ -391,13 +391,7 @@ impl Writer<'_> {
             .iter()
             .map(ToString::to_string)
             .collect();
-        match Mail::new(&id, to, subject, body, now).map(|mail| serde_json::to_vec(&mail)) {
-            Ok(Ok(payload)) => vec![(id, payload)],
-            _ => {
-                tracing::error!("cannot build the sender email {id}");
-                Vec::new()
-            }
-        }
+        outbox_entry(id, to, subject, body, now)
     }
 }
 

@@ -46,7 +46,7 @@ pub async fn report(sender: &Sender) -> anyhow::Result<Value> {
         };
         destinations.push(json!({
             "name": destination.name,
-            "url": redact(&destination.url),
+            "url": super::net::redact_url(&destination.url),
             "receiver": destination.application_id.as_str(),
             "last_night": last_night.map(|n| n.to_string()),
             "in_flight": in_flight,
@@ -101,10 +101,6 @@ fn delivery_json(d: &Delivery, in_flight: bool) -> Value {
 
 fn time(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-}
-
-fn redact(url: &str) -> String {
-    super::net::redact_url(url)
 }
 
 /// The status JSON as text for a terminal, one block per destination.

@@ -45,20 +45,7 @@ fn sender_config(
     let inventory = dir.join("inventory.csv");
     write_inventory(&inventory);
     let mut config = format!(
-        r#"
-[gateway]
-data_dir = "{data}"
-time_zone = "UTC"
-language = "en"
-log = "warn"
-
-[admin]
-listen = "127.0.0.1:0"
-
-[mail]
-from = "lotgate@example.org"
-{mail}
-
+        r#"{common}
 [sender]
 application_id = "99999001"
 administrators = ["beheer@example.org"]
@@ -73,7 +60,7 @@ attempt_timeout = "1s"
 [sender.source]
 file = "{inventory}"
 "#,
-        data = dir.join("data").display(),
+        common = gateway::common_config(dir, "time_zone = \"UTC\"", mail),
         send_at = hms(now - TimeDelta::hours(1)),
         escalate_at = hms(escalate),
         inventory = inventory.display(),

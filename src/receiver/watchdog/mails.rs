@@ -6,7 +6,7 @@
 
 use crate::config::ReceiverConfig;
 use crate::ids::MessageId;
-use crate::mail::Mail;
+use crate::mail::outbox_entry;
 use crate::timestamp::Timestamp;
 use crate::validate::Language;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -170,12 +170,6 @@ impl Writer<'_> {
                 to.push(contact);
             }
         }
-        match Mail::new(&id, to, subject, body, now).map(|mail| serde_json::to_vec(&mail)) {
-            Ok(Ok(payload)) => vec![(id, payload)],
-            _ => {
-                tracing::error!("cannot build the watchdog email {id}");
-                Vec::new()
-            }
-        }
+        outbox_entry(id, to, subject, body, now)
     }
 }

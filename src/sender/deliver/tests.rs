@@ -5,6 +5,7 @@ use crate::config::Config;
 use crate::ids::ApplicationId;
 use crate::message::{AckDetail, Acknowledgement, Author, Organization};
 use crate::sample;
+use crate::sample::noise;
 use crate::validate::{self, Language, Level, Options, Verdict};
 use chrono::TimeZone;
 use sha2::{Digest, Sha256};
@@ -105,19 +106,6 @@ fn receiver_answer(bytes: &[u8], options: &Options) -> String {
         Language::En,
     )
     .to_xml()
-}
-
-/// `len` random-looking bytes (xorshift).
-fn noise(len: usize, seed: u64) -> Vec<u8> {
-    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 24) as u8
-        })
-        .collect()
 }
 
 /// A transient outcome whose detail starts with the status and stays short.

@@ -2,6 +2,7 @@
 use super::*;
 use crate::config::Config;
 use crate::ids::MessageId;
+use crate::mail::Mail;
 use crate::store::{Attempt, BuiltMessage, Trigger};
 use crate::timestamp::Timestamp;
 use chrono::NaiveDate;

@@ -1,6 +1,7 @@
 //! Tests of the sender's store.
 
 use super::*;
+use crate::sample::noise;
 use chrono::{Duration, TimeZone};
 
 fn at(minutes: i64) -> DateTime<Utc> {
@@ -17,19 +18,6 @@ fn message_id(n: u64) -> MessageId {
         &format!("20260601020000-{n}"),
     )
     .unwrap()
-}
-
-/// `len` random-looking bytes (xorshift), different for every `seed`.
-fn noise(len: usize, seed: u64) -> Vec<u8> {
-    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 24) as u8
-        })
-        .collect()
 }
 
 /// A message with `lots` lots whose exact bytes are `bytes`.

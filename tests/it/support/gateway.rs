@@ -22,15 +22,17 @@ pub struct Gateway {
     _temp: Option<tempfile::TempDir>,
 }
 
-/// The receiver's part of a test configuration: everything on loopback, port 0, file
-/// mail transport into `<dir>/mail`; `extra` lines go into `[receiver]`.
-pub fn receiver_config(dir: &Path, extra: &str, mail: &str) -> String {
+/// `[gateway]`, `[admin]` and `[mail]` of a test configuration: data under `<dir>/data`,
+/// English, the admin listener on loopback port 0; `gateway` lines go into `[gateway]`,
+/// `mail` into `[mail]` after its sender address.
+pub fn common_config(dir: &Path, gateway: &str, mail: &str) -> String {
     format!(
         r#"
 [gateway]
 data_dir = "{data}"
 language = "en"
 log = "warn"
+{gateway}
 
 [admin]
 listen = "127.0.0.1:0"
@@ -38,7 +40,16 @@ listen = "127.0.0.1:0"
 [mail]
 from = "lotgate@example.org"
 {mail}
+"#,
+        data = dir.join("data").display(),
+    )
+}
 
+/// A receiver's test configuration: everything on loopback, port 0; `mail` is the body of
+/// `[mail]` (see [`file_mail`]); `extra` lines go into `[receiver]`.
+pub fn receiver_config(dir: &Path, extra: &str, mail: &str) -> String {
+    format!(
+        r#"{common}
 [receiver]
 listen = "127.0.0.1:0"
 application_id = "99999002"
@@ -47,7 +58,7 @@ administrators = ["beheer@example.org"]
 jgz_contact = "jgz@example.org"
 {extra}
 "#,
-        data = dir.join("data").display(),
+        common = common_config(dir, "", mail),
     )
 }
 
