@@ -2,6 +2,7 @@
 //! The only place besides the role loops that touches the terminal and the clock.
 
 use crate::ids::{ApplicationId, MessageId};
+use crate::strings::hex;
 use crate::timestamp::Timestamp;
 use crate::validate::{self, Language, Level, Options, Verdict};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -562,8 +563,4 @@ fn text_report(file: &Path, outcome: &validate::Outcome, lang: Language) -> Stri
         out.push_str(&format!("  … {} more not shown\n", report.dropped()));
     }
     out
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

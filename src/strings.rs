@@ -1,4 +1,5 @@
-//! Comparing short strings (names, codes, lot numbers) byte by byte.
+//! Small string helpers: comparing short strings (names, codes, lot numbers) byte by
+//! byte, and bytes as hex.
 //!
 //! The derived comparisons of `str` call the C library's `memcmp`; for strings of a few
 //! bytes the call costs far more than the comparison. Parsing and validating a
@@ -20,6 +21,11 @@ pub fn compare(a: &str, b: &str) -> Ordering {
         .zip(b)
         .find(|(x, y)| x != y)
         .map_or_else(|| a.len().cmp(&b.len()), |(x, y)| x.cmp(y))
+}
+
+/// Bytes as lower-case hex, two digits each (digests in ids, JSON and logs).
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

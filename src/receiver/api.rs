@@ -6,6 +6,7 @@ use super::lookup;
 use super::watchdog;
 use crate::http::{Query, Reply, json, percent_decode, text};
 use crate::store::{ImportReport, Outcome, StoreError, StoredSet};
+use crate::strings::hex;
 use crate::vaccine::VaccineCode;
 use chrono::Utc;
 use hyper::{Method, StatusCode};
@@ -308,8 +309,4 @@ fn store_error(e: &StoreError) -> Reply {
         StatusCode::SERVICE_UNAVAILABLE,
         &json!({"error": "the store is not available"}),
     )
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

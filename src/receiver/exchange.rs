@@ -289,7 +289,7 @@ fn ack_type(answer: &Answer) -> AckType {
 /// The acknowledgement's id: under our application's root, named after the message's
 /// bytes (a duplicate gets the stored answer, so the id is unique per distinct message).
 fn ack_id(us: &str, sha256: &[u8; 32]) -> MessageId {
-    let hex: String = sha256[..10].iter().map(|b| format!("{b:02x}")).collect();
+    let hex = crate::strings::hex(&sha256[..10]);
     MessageId::parse(
         &format!("2.16.840.1.113883.2.4.6.6.{us}.2"),
         &format!("ACK-{hex}"),
@@ -313,7 +313,7 @@ fn quarantine_mail(
         .iter()
         .map(ToString::to_string)
         .collect();
-    let hex: String = sha256[..8].iter().map(|b| format!("{b:02x}")).collect();
+    let hex = crate::strings::hex(&sha256[..8]);
     let (subject, body) = match language {
         Language::Nl => (
             format!("lotgate: partijnummers van bericht {message_id} apart gezet"),

@@ -87,7 +87,7 @@ fn delivery_json(d: &Delivery, in_flight: bool) -> Value {
         "message": d.message.as_ref().map(|m| json!({
             "id": m.id.to_string(),
             "created": m.created.as_str(),
-            "sha256": m.sha256.iter().map(|b| format!("{b:02x}")).collect::<String>(),
+            "sha256": crate::strings::hex(&m.sha256),
             "bytes": m.size,
             "lots": m.lots,
         })),

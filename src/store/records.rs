@@ -11,6 +11,7 @@ use super::watchdog::WatchdogState;
 use crate::ids::MessageId;
 use crate::lot::LotNumber;
 use crate::message::AckType;
+pub(super) use crate::strings::hex;
 use crate::vaccine::VaccineCode;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
@@ -55,10 +56,6 @@ pub(super) fn parse_time(s: &str) -> Result<DateTime<Utc>, Invalid> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
         .map_err(|e| format!("time {s:?}: {e}"))
-}
-
-pub(super) fn hex(bytes: &[u8; 32]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 pub(super) fn unhex(s: &str) -> Result<[u8; 32], Invalid> {
