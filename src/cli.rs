@@ -140,10 +140,19 @@ pub fn main() -> ExitCode {
 
 fn check_config(path: &Path) -> ExitCode {
     match crate::config::Config::load(path) {
-        Ok(config) => {
-            println!("{}: OK\n{}", path.display(), config.summary());
-            ExitCode::SUCCESS
-        }
+        Ok(config) => match crate::tls::check(&config) {
+            Ok(certificates) => {
+                println!("{}: OK\n{}", path.display(), config.summary());
+                for line in certificates {
+                    println!("{line}");
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{}: unusable TLS files\n{e}", path.display());
+                ExitCode::from(2)
+            }
+        },
         Err(e) => {
             eprintln!("{}: invalid configuration\n{e}", path.display());
             ExitCode::from(2)

@@ -1,6 +1,7 @@
-//! Serving HTTP/1.1 on a listener the caller bound, with the limits every listener of
-//! lotgate needs: a header-read timeout, a cap on concurrent connections, and a graceful
-//! shutdown that lets requests in flight finish. The handler decides what a request
+//! Serving HTTP/1.1 (over TLS, when configured) on a listener the caller bound, with the
+//! limits every listener of lotgate needs: a header-read timeout (which also bounds the
+//! TLS handshake), a cap on concurrent connections, and a graceful shutdown that lets
+//! requests in flight finish. The handler decides what a request
 //! means; this module knows nothing of HL7.
 
 use bytes::Bytes;
@@ -11,8 +12,10 @@ use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
+use rustls_pki_types::CertificateDer;
 use std::convert::Infallible;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -32,18 +35,32 @@ pub struct ServeLimits {
     pub shutdown_grace: Duration,
 }
 
-/// Serves `listener` until `shutdown` completes, calling `handler` for each request.
+/// Who is at the other end of a connection.
+#[derive(Debug, Clone)]
+pub struct Peer {
+    /// The client's address.
+    pub addr: SocketAddr,
+    /// The client's certificate (DER), when the connection is TLS with a client
+    /// certificate (the listener's TLS configuration decides whether one is required).
+    pub certificate: Option<CertificateDer<'static>>,
+}
+
+/// Serves `listener` until `shutdown` completes, calling `handler` for each request with
+/// the connection's [`Peer`]. With `tls`, every connection starts with a TLS handshake,
+/// which must be complete within the header timeout.
 pub async fn serve<H, F>(
     listener: TcpListener,
     limits: ServeLimits,
+    tls: Option<Arc<rustls::ServerConfig>>,
     handler: H,
     shutdown: impl Future<Output = ()>,
 ) where
-    H: Fn(Request<Incoming>) -> F + Clone + Send + Sync + 'static,
+    H: Fn(Request<Incoming>, Arc<Peer>) -> F + Clone + Send + Sync + 'static,
     F: Future<Output = Reply> + Send + 'static,
 {
     let graceful = GracefulShutdown::new();
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
     tokio::pin!(shutdown);
     loop {
         let permit = tokio::select! {
@@ -53,7 +70,7 @@ pub async fn serve<H, F>(
             },
             () = &mut shutdown => break,
         };
-        let (stream, peer) = tokio::select! {
+        let (stream, addr) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(e) => {
@@ -66,18 +83,38 @@ pub async fn serve<H, F>(
             () = &mut shutdown => break,
         };
         let handler = handler.clone();
-        let service = service_fn(move |request| {
-            let handler = handler.clone();
-            async move { Ok::<_, Infallible>(handler(request).await) }
-        });
-        let connection = http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(limits.header_timeout)
-            .serve_connection(TokioIo::new(stream), service);
-        let connection = graceful.watch(connection);
+        let watcher = graceful.watcher();
+        let acceptor = acceptor.clone();
         tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::debug!(%peer, "connection ended: {e}");
+            match acceptor {
+                None => {
+                    let peer = Peer {
+                        addr,
+                        certificate: None,
+                    };
+                    serve_connection(stream, peer, limits, handler, watcher).await;
+                }
+                Some(acceptor) => {
+                    let handshake =
+                        tokio::time::timeout(limits.header_timeout, acceptor.accept(stream)).await;
+                    match handshake {
+                        Ok(Ok(stream)) => {
+                            let certificate = stream
+                                .get_ref()
+                                .1
+                                .peer_certificates()
+                                .and_then(|chain| chain.first())
+                                .map(|c| c.clone().into_owned());
+                            let peer = Peer { addr, certificate };
+                            serve_connection(stream, peer, limits, handler, watcher).await;
+                        }
+                        Ok(Err(e)) => tracing::warn!("TLS handshake with {addr} failed: {e}"),
+                        Err(_) => tracing::info!(
+                            "TLS handshake with {addr} not complete within {:?}; disconnected",
+                            limits.header_timeout
+                        ),
+                    }
+                }
             }
             drop(permit);
         });
@@ -91,6 +128,33 @@ pub async fn serve<H, F>(
             "shutdown: requests still in flight after {:?}",
             limits.shutdown_grace
         );
+    }
+}
+
+/// Serves HTTP/1.1 on one connection until it ends or a graceful shutdown closes it.
+async fn serve_connection<S, H, F>(
+    stream: S,
+    peer: Peer,
+    limits: ServeLimits,
+    handler: H,
+    watcher: hyper_util::server::graceful::Watcher,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    H: Fn(Request<Incoming>, Arc<Peer>) -> F + Clone + Send + Sync + 'static,
+    F: Future<Output = Reply> + Send + 'static,
+{
+    let addr = peer.addr;
+    let peer = Arc::new(peer);
+    let service = service_fn(move |request| {
+        let (handler, peer) = (handler.clone(), peer.clone());
+        async move { Ok::<_, Infallible>(handler(request, peer).await) }
+    });
+    let connection = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .serve_connection(TokioIo::new(stream), service);
+    if let Err(e) = watcher.watch(connection).await {
+        tracing::debug!(peer = %addr, "connection ended: {e}");
     }
 }
 

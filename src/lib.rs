@@ -17,6 +17,7 @@ pub mod startup;
 pub mod store;
 pub mod strings;
 pub mod timestamp;
+pub mod tls;
 pub mod vaccine;
 pub mod validate;
 pub mod wire;

@@ -46,6 +46,8 @@ pub async fn start(config: &Config) -> anyhow::Result<Gateway> {
 
 /// Starts the roles enabled in `config`; the sender reads the time from `clock`.
 pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Gateway> {
+    // Every TLS connection of the process, also the mail transport's, uses one provider.
+    crate::tls::provider();
     let (stop, stopped) = watch::channel(false);
     let until_stopped = move || {
         let mut stopped = stopped.clone();
@@ -76,12 +78,28 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
     // The receiver first: a sender in the same process may deliver to it at once.
     let mut exchange = None;
     let mut watchdogs = Vec::new();
+    let mut certificates = Vec::new();
     let receiver = match &config.receiver {
         None => None,
         Some(receiver_config) => {
             let mail_wake = Arc::new(Notify::new());
             let receiver =
                 Receiver::open(config, receiver_config, mail_wake.clone()).context("receiver")?;
+            let tls = match &receiver_config.tls {
+                None => None,
+                Some(tls) => {
+                    let (server, own) = crate::tls::server_config(tls)?;
+                    certificates.push(Watched {
+                        whose: "receiver.tls.certificate",
+                        certificate: own,
+                        warning: tls.expiry_warning,
+                        outbox: receiver.store().outbox().clone(),
+                        administrators: receiver_config.administrators.clone(),
+                        mail_wake: mail_wake.clone(),
+                    });
+                    Some(server)
+                }
+            };
             let listener = TcpListener::bind(receiver_config.listen)
                 .await
                 .with_context(|| {
@@ -98,10 +116,10 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
             };
             tasks.spawn({
                 let receiver = receiver.clone();
-                let handler = move |request: Request<Incoming>| {
-                    receiver::handle_exchange(receiver.clone(), request)
+                let handler = move |request: Request<Incoming>, peer| {
+                    receiver::handle_exchange(receiver.clone(), request, peer)
                 };
-                http::serve(listener, limits, handler, until_stopped())
+                http::serve(listener, limits, tls, handler, until_stopped())
             });
             tasks.spawn(receiver::prune_loop(receiver.clone(), until_stopped()));
             watchdogs.push(receiver.clone());
@@ -116,6 +134,16 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
             let mail_wake = Arc::new(Notify::new());
             let sender =
                 Sender::open(config, sender_config, clock, mail_wake.clone()).context("sender")?;
+            if let (Some(own), Some(tls)) = (sender.certificate(), &sender_config.tls) {
+                certificates.push(Watched {
+                    whose: "sender.tls.certificate",
+                    certificate: own.clone(),
+                    warning: tls.expiry_warning,
+                    outbox: sender.store().outbox().clone(),
+                    administrators: sender_config.administrators.clone(),
+                    mail_wake: mail_wake.clone(),
+                });
+            }
             spawn_mail_worker(&mut tasks, sender.store().outbox().clone(), mail_wake);
             Some(sender)
         }
@@ -135,14 +163,22 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
         }
     };
     warn_if_insecure(config);
+    for watched in &certificates {
+        tasks.spawn(watch_expiry(
+            watched.clone(),
+            config.gateway.language,
+            until_stopped(),
+        ));
+    }
     let roles = Arc::new(Roles {
         receiver,
         sender,
         token,
+        certificates,
     });
     tasks.spawn({
         let roles = roles.clone();
-        let handler = move |request: Request<Incoming>| {
+        let handler = move |request: Request<Incoming>, _peer| {
             let roles = roles.clone();
             async move { admin_request(&roles, &request).await }
         };
@@ -151,7 +187,7 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
             max_connections: 64,
             shutdown_grace: Duration::from_secs(5),
         };
-        http::serve(admin_listener, limits, handler, until_stopped())
+        http::serve(admin_listener, limits, None, handler, until_stopped())
     });
 
     // The receiver's watchdog checks at once (a receiver that was down at expect_by
@@ -189,7 +225,8 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
     }
     if let (Some(exchange), Some(receiver_config)) = (exchange, &config.receiver) {
         tracing::info!(
-            "receiver listening on http://{exchange}{}, store {}",
+            "receiver listening on {}://{exchange}{}, store {}",
+            scheme(receiver_config),
             receiver_config.path,
             config.gateway.store_dir(Role::Receiver).display()
         );
@@ -210,6 +247,65 @@ struct Roles {
     /// The bearer token every change (any method but GET and HEAD) must carry, when
     /// `admin.token_file` is set.
     token: Option<String>,
+    /// Our own certificates, watched for expiry.
+    certificates: Vec<Watched>,
+}
+
+/// One of our certificates and whom to tell when it is about to expire.
+#[derive(Clone)]
+struct Watched {
+    /// The configuration key of the certificate, e.g. `receiver.tls.certificate`.
+    whose: &'static str,
+    certificate: crate::tls::OwnCertificate,
+    warning: Duration,
+    outbox: store::Outbox,
+    administrators: Vec<crate::config::EmailAddress>,
+    mail_wake: Arc<Notify>,
+}
+
+/// How often a certificate's expiry is checked.
+const EXPIRY_CHECK_EVERY: Duration = Duration::from_secs(3600);
+
+/// Checks at start-up and then hourly whether the certificate is within its warning
+/// period; the first time it is, one email goes to the role's administrators (once per
+/// certificate, also across restarts). `/readyz` shows the warning on its own.
+async fn watch_expiry(
+    watched: Watched,
+    language: crate::validate::Language,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let now = Utc::now();
+        if let Some(expiry) = watched.certificate.expiry(now, watched.warning) {
+            tracing::warn!("{}", expiry.reason(watched.whose));
+            let to = watched
+                .administrators
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            for (id, payload) in expiry.mail(watched.whose, to, language, now) {
+                match watched.outbox.enqueue_once(&id, &payload) {
+                    Ok(true) => watched.mail_wake.notify_one(),
+                    Ok(false) => {}
+                    Err(e) => tracing::error!("certificate expiry email not queued: {e}"),
+                }
+            }
+        }
+        tokio::select! {
+            () = &mut shutdown => return,
+            () = tokio::time::sleep(EXPIRY_CHECK_EVERY) => {}
+        }
+    }
+}
+
+/// `https` when the receiver's exchange listener has TLS, else `http`.
+fn scheme(receiver: &crate::config::ReceiverConfig) -> &'static str {
+    if receiver.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    }
 }
 
 /// Runs the gateway until `signal` completes, then shuts it down gracefully.
@@ -231,7 +327,8 @@ pub async fn run(
     }
     if let Some(exchange) = gateway.exchange {
         let path = config.receiver.as_ref().map_or("", |r| r.path.as_str());
-        println!("lotgate: receiver listening on http://{exchange}{path}");
+        let scheme = config.receiver.as_ref().map_or("http", scheme);
+        println!("lotgate: receiver listening on {scheme}://{exchange}{path}");
     }
     println!("lotgate: admin listening on http://{}", gateway.admin);
     signal.await;
@@ -278,14 +375,15 @@ async fn admin_request(roles: &Roles, request: &Request<Incoming>) -> Reply {
     text(StatusCode::NOT_FOUND, "not found")
 }
 
-/// Says loudly that a listener serves plain HTTP on a non-loopback address (allowed by
-/// `insecure = true`).
+/// Says loudly that a listener serves plain HTTP on a non-loopback address, or a
+/// destination is plain HTTP (both allowed by `insecure = true`).
 fn warn_if_insecure(config: &Config) {
     let mut open = Vec::new();
     if !config.admin.listen.ip().is_loopback() {
         open.push(format!("admin.listen {}", config.admin.listen));
     }
     if let Some(receiver) = &config.receiver
+        && receiver.tls.is_none()
         && !receiver.listen.ip().is_loopback()
     {
         open.push(format!("receiver.listen {}", receiver.listen));
@@ -294,6 +392,15 @@ fn warn_if_insecure(config: &Config) {
         tracing::warn!(
             "INSECURE: {listener} serves plain HTTP on a non-loopback address (insecure = true): \
              anyone on the network can read and forge its traffic"
+        );
+    }
+    let plain = config.sender.iter().flat_map(|s| &s.destinations);
+    for destination in plain.filter(|d| d.insecure) {
+        tracing::warn!(
+            "INSECURE: sender.destination {} is plain HTTP ({}) to a host that may not be \
+             loopback (insecure = true): anyone on the network can read and forge the lot numbers",
+            destination.name,
+            crate::sender::redact_url(&destination.url)
         );
     }
 }
@@ -339,6 +446,23 @@ fn readiness(roles: &Roles) -> Reply {
             }
             Err(e) => return unavailable(&e),
         }
+    }
+    let now = Utc::now();
+    let mut certificates = Vec::new();
+    for watched in &roles.certificates {
+        let expiry = watched.certificate.expiry(now, watched.warning);
+        if let Some(expiry) = &expiry {
+            reasons.push(expiry.reason(watched.whose));
+        }
+        certificates.push(serde_json::json!({
+            "name": watched.whose,
+            "subject": watched.certificate.subject,
+            "not_after": watched.certificate.not_after.to_rfc3339(),
+            "expiring": expiry.is_some(),
+        }));
+    }
+    if !certificates.is_empty() {
+        body.insert("certificates".into(), certificates.into());
     }
     let status = if reasons.is_empty() {
         "ready"

@@ -8,6 +8,7 @@
 
 mod checker;
 mod roles;
+mod tls;
 
 use checker::Checker;
 
@@ -15,8 +16,8 @@ use super::error::Problem;
 use super::raw::{RawAdmin, RawConfig, RawGateway, RawMail, RawSmtp};
 use super::values;
 use super::{
-    AdminConfig, Config, GatewayConfig, MailConfig, MailTransport, SecretSource, SmtpConfig,
-    SmtpCredentials, SmtpSecurity,
+    AdminConfig, Config, GatewayConfig, MailConfig, MailTransport, SmtpConfig, SmtpCredentials,
+    SmtpSecurity,
 };
 use crate::validate::Language;
 use std::net::SocketAddr;
@@ -52,6 +53,7 @@ pub(super) fn build(raw: &RawConfig, base_dir: &Path) -> Result<Config, Vec<Prob
             "receiver",
             r.listen.as_deref(),
             DEFAULT_RECEIVER_LISTEN,
+            r.tls.is_some(),
             insecure,
         )
     });
@@ -143,6 +145,7 @@ fn admin(c: &mut Checker, raw: &RawAdmin) -> AdminConfig {
         "admin",
         raw.listen.as_deref(),
         DEFAULT_ADMIN_LISTEN,
+        false,
         insecure,
     );
     let token_file = raw
@@ -272,27 +275,12 @@ fn smtp(c: &mut Checker, raw: &RawSmtp) -> Option<SmtpConfig> {
         DEFAULT_SMTP_TIMEOUT,
         1,
     );
-    let password = match (raw.password_file.as_deref(), raw.password_env.as_deref()) {
-        (Some(_), Some(_)) => {
-            c.err(
-                "mail.smtp.password_env",
-                "give either password_file or password_env, not both",
-            );
-            None
-        }
-        (Some(f), None) => c
-            .path("mail.smtp.password_file", Some(f))
-            .map(SecretSource::File),
-        (None, Some(v)) if v.is_empty() || v.contains(['=', '\0']) => {
-            c.err(
-                "mail.smtp.password_env",
-                format!("{v:?} is not an environment variable name"),
-            );
-            None
-        }
-        (None, Some(v)) => Some(SecretSource::Env(v.to_owned())),
-        (None, None) => None,
-    };
+    let password = c.secret(
+        "mail.smtp",
+        "password",
+        raw.password_file.as_deref(),
+        raw.password_env.as_deref(),
+    );
     let credentials = match (raw.username.as_deref(), password) {
         (Some(u), Some(password)) if !u.is_empty() => Some(SmtpCredentials {
             username: u.to_owned(),
@@ -324,5 +312,6 @@ fn smtp(c: &mut Checker, raw: &RawSmtp) -> Option<SmtpConfig> {
         security,
         credentials,
         timeout,
+        roots: c.paths("mail.smtp.roots", raw.roots.as_deref(), None),
     })
 }

@@ -296,6 +296,12 @@ fn shape_message(key: &str, message: &str) -> String {
                     variable and set `password_env`"
                 .to_owned();
         }
+        if name == "private_key" || name == "key" {
+            return "a private key must not be written in the configuration file: put it in a \
+                    file readable only by lotgate and set `private_key_file`, or in an \
+                    environment variable and set `private_key_env`"
+                .to_owned();
+        }
         if name == "token" {
             return "a token must not be written in the configuration file: put it in a file \
                     and set `token_file`"

@@ -134,6 +134,9 @@ pub struct SmtpConfig {
     pub credentials: Option<SmtpCredentials>,
     /// Timeout of one SMTP conversation.
     pub timeout: Duration,
+    /// PEM files with the CA certificates the SMTP server's certificate must chain to;
+    /// empty: the system's roots.
+    pub roots: Vec<PathBuf>,
 }
 
 /// Transport security towards the SMTP server.
@@ -184,6 +187,9 @@ pub struct SenderConfig {
     pub max_in_flight: usize,
     /// Where the current set of lots comes from.
     pub source: SourceConfig,
+    /// Our client certificate and the roots receivers are verified against; required
+    /// when a destination uses `https://`.
+    pub tls: Option<SenderTls>,
     /// Where deliveries go; at least one, names unique.
     pub destinations: Vec<Destination>,
 }
@@ -283,12 +289,86 @@ pub struct Destination {
     pub application_id: ApplicationId,
     /// The JGZ organisation's contact person, named in escalation emails.
     pub contact: Contact,
+    /// Whether plain `http://` to a host that is not loopback was explicitly allowed.
+    pub insecure: bool,
+}
+
+/// `[sender.tls]`: the certificate we present to receivers and whom we trust.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SenderTls {
+    /// Our certificate (PEM), followed by any intermediates.
+    pub certificate: PathBuf,
+    /// Where our private key (PEM) is kept.
+    pub private_key: SecretSource,
+    /// PEM files with the CA certificates a receiver's certificate must chain to; never
+    /// empty. The receiver's name is checked against the destination's host.
+    pub roots: Vec<PathBuf>,
+    /// How long before our certificate expires `/readyz` and an email warn.
+    pub expiry_warning: Duration,
+}
+
+/// `[receiver.tls]`: two-way TLS on the exchange listener.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceiverTls {
+    /// Our server certificate (PEM), followed by any intermediates.
+    pub certificate: PathBuf,
+    /// Where our private key (PEM) is kept.
+    pub private_key: SecretSource,
+    /// PEM files with the CA certificates a client certificate must chain to; never empty.
+    pub client_ca: Vec<PathBuf>,
+    /// Which certificate identities may deliver, and as which sender application ids;
+    /// never empty.
+    pub clients: Vec<TlsClient>,
+    /// How long before our certificate expires `/readyz` and an email warn.
+    pub expiry_warning: Duration,
+}
+
+/// One `[[receiver.tls.client]]`: a client certificate identity and the sender
+/// application ids (all in `allowed_senders`) a message over it may carry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsClient {
+    /// How the certificate is recognised.
+    pub identity: CertificateIdentity,
+    /// The sender application ids it may use; never empty.
+    pub application_ids: Vec<ApplicationId>,
+}
+
+/// A field of a client certificate that identifies its holder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CertificateIdentity {
+    /// The subject's serialNumber (2.5.4.5): the OIN or UZI number; compared exactly.
+    SerialNumber(String),
+    /// The subject's common name (CN); compared exactly.
+    CommonName(String),
+    /// A DNS name in the subject alternative names; compared without regard to case.
+    DnsName(String),
+}
+
+impl CertificateIdentity {
+    /// The value the certificate must carry.
+    pub fn value(&self) -> &str {
+        match self {
+            CertificateIdentity::SerialNumber(s)
+            | CertificateIdentity::CommonName(s)
+            | CertificateIdentity::DnsName(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for CertificateIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CertificateIdentity::SerialNumber(s) => write!(f, "serialNumber={s}"),
+            CertificateIdentity::CommonName(s) => write!(f, "CN={s}"),
+            CertificateIdentity::DnsName(s) => write!(f, "DNS:{s}"),
+        }
+    }
 }
 
 /// `[receiver]`: the role that accepts deliveries.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReceiverConfig {
-    /// Address to listen on. Not loopback only with `insecure`.
+    /// Address to listen on. Not loopback only with `tls` or `insecure`.
     pub listen: SocketAddr,
     /// Whether plain HTTP on a non-loopback address was explicitly allowed.
     pub insecure: bool,
@@ -320,6 +400,9 @@ pub struct ReceiverConfig {
     pub duplicate_retention: Duration,
     /// How many deliveries the history (import reports) keeps (1-100000).
     pub history_limit: usize,
+    /// Two-way TLS on the exchange listener; without it the listener serves plain HTTP
+    /// (loopback, or `insecure`).
+    pub tls: Option<ReceiverTls>,
 }
 
 /// The shrink guard: a new set with fewer than `fraction` × the current number of lots

@@ -17,8 +17,11 @@ pub(super) const SECTIONS: &[(&str, bool)] = &[
     ("mail.smtp", false),
     ("sender", false),
     ("sender.source", false),
+    ("sender.tls", false),
     ("sender.destination", true),
     ("receiver", false),
+    ("receiver.tls", false),
+    ("receiver.tls.client", true),
 ];
 
 /// The whole file.
@@ -72,6 +75,7 @@ pub(super) struct RawSmtp {
     pub password_file: Option<String>,
     pub password_env: Option<String>,
     pub timeout: Option<String>,
+    pub roots: Option<Vec<String>>,
 }
 
 /// `[sender]`
@@ -95,7 +99,20 @@ pub(super) struct RawSender {
     pub attempt_timeout: Option<String>,
     pub max_in_flight: Option<i64>,
     pub source: Option<RawSource>,
+    pub tls: Option<RawSenderTls>,
     pub destination: Option<Vec<RawDestination>>,
+}
+
+/// `[sender.tls]`. There is deliberately no `private_key` key: keys live in files or
+/// environment variables.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSenderTls {
+    pub certificate: Option<String>,
+    pub private_key_file: Option<String>,
+    pub private_key_env: Option<String>,
+    pub roots: Option<Vec<String>>,
+    pub expiry_warning: Option<String>,
 }
 
 /// `[sender.source]`
@@ -116,6 +133,7 @@ pub(super) struct RawDestination {
     pub url: Option<String>,
     pub application_id: Option<String>,
     pub contact: Option<RawContact>,
+    pub insecure: Option<bool>,
 }
 
 /// `contact = { name = "…", email = "…" }` of a destination.
@@ -149,4 +167,28 @@ pub(super) struct RawReceiver {
     pub shrink_guard_min_lots: Option<i64>,
     pub duplicate_retention: Option<String>,
     pub history_limit: Option<i64>,
+    pub tls: Option<RawReceiverTls>,
+}
+
+/// `[receiver.tls]`
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawReceiverTls {
+    pub certificate: Option<String>,
+    pub private_key_file: Option<String>,
+    pub private_key_env: Option<String>,
+    pub client_ca: Option<Vec<String>>,
+    pub expiry_warning: Option<String>,
+    pub client: Option<Vec<RawTlsClient>>,
+}
+
+/// One `[[receiver.tls.client]]`: a certificate identity and the sender application
+/// ids it may use.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawTlsClient {
+    pub serial_number: Option<String>,
+    pub common_name: Option<String>,
+    pub dns_name: Option<String>,
+    pub application_ids: Option<Vec<String>>,
 }

@@ -102,19 +102,36 @@ pub(super) fn summary(config: &Config) -> String {
         for d in &s.destinations {
             let _ = writeln!(
                 out,
-                "    {}: {} (application {}), contact {}",
-                d.name, d.url, d.application_id, d.contact
+                "    {}: {} (application {}), contact {}{}",
+                d.name,
+                d.url,
+                d.application_id,
+                d.contact,
+                if d.insecure {
+                    " INSECURE: plain HTTP on the network"
+                } else {
+                    ""
+                }
+            );
+        }
+        if let Some(tls) = &s.tls {
+            let _ = writeln!(
+                out,
+                "  two-way TLS: certificate {}, receivers verified against {} root file(s)",
+                tls.certificate.display(),
+                tls.roots.len()
             );
         }
     }
     if let Some(r) = &config.receiver {
         let _ = writeln!(
             out,
-            "receiver: http://{}{} (application id {}){}",
+            "receiver: {}://{}{} (application id {}){}",
+            if r.tls.is_some() { "https" } else { "http" },
             r.listen,
             r.path,
             r.application_id,
-            if r.insecure && !r.listen.ip().is_loopback() {
+            if r.tls.is_none() && r.insecure && !r.listen.ip().is_loopback() {
                 " INSECURE: plain HTTP on the network"
             } else {
                 ""
@@ -122,6 +139,22 @@ pub(super) fn summary(config: &Config) -> String {
         );
         let senders: Vec<&str> = r.allowed_senders.iter().map(|a| a.as_str()).collect();
         let _ = writeln!(out, "  accepts senders: {}", senders.join(", "));
+        if let Some(tls) = &r.tls {
+            let _ = writeln!(
+                out,
+                "  two-way TLS: client certificates from {} CA file(s)",
+                tls.client_ca.len()
+            );
+            for client in &tls.clients {
+                let ids: Vec<&str> = client.application_ids.iter().map(|a| a.as_str()).collect();
+                let _ = writeln!(
+                    out,
+                    "    {} may send as {}",
+                    client.identity,
+                    ids.join(", ")
+                );
+            }
+        }
         let mut alerts: Vec<String> = r.administrators.iter().map(ToString::to_string).collect();
         if let Some(contact) = &r.jgz_contact {
             alerts.push(format!("{contact} (JGZ contact, watchdog only)"));

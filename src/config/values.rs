@@ -249,19 +249,28 @@ pub(super) fn http_url(s: &str) -> Result<String, String> {
             "{s:?} contains white space or control characters; escape a space as %20"
         ));
     }
-    let host = match authority.rsplit_once(':') {
-        Some((host, port)) if !port.contains(']') => {
-            if !matches!(port.parse::<u16>(), Ok(p) if p != 0) {
-                return Err(format!("{s:?} has an invalid port {port:?}"));
-            }
-            host
-        }
-        _ => authority,
-    };
+    if let Some((_, port)) = authority.rsplit_once(':')
+        && !port.contains(']')
+        && !matches!(port.parse::<u16>(), Ok(p) if p != 0)
+    {
+        return Err(format!("{s:?} has an invalid port {port:?}"));
+    }
+    let host = url_host(s);
     if host.is_empty() || host == "[]" {
         return Err(format!("{s:?} has no host"));
     }
     Ok(s.to_owned())
+}
+
+/// The host of a URL as written (an IPv6 address with its brackets), without port.
+pub(super) fn url_host(url: &str) -> &str {
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = after_scheme.split(['/', '?', '#']).next().unwrap_or("");
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, a)| a);
+    match authority.rsplit_once(':') {
+        Some((host, _)) if !authority.ends_with(']') => host,
+        _ => authority,
+    }
 }
 
 #[cfg(test)]

@@ -15,7 +15,9 @@ use super::{Mail, SendError};
 use crate::config::{EmailAddress, MailConfig, MailTransport, SmtpConfig, SmtpSecurity};
 use lettre::Message;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::client::{
+    AsyncSmtpConnection, Certificate, CertificateStore, TlsParameters,
+};
 use lettre::transport::smtp::extension::ClientId;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -132,7 +134,9 @@ impl Smtp {
     fn new(config: &SmtpConfig) -> Result<Smtp, TransportError> {
         let tls = match config.security {
             SmtpSecurity::Plain => None,
-            SmtpSecurity::StartTls | SmtpSecurity::Tls => Some(tls_parameters(&config.host)?),
+            SmtpSecurity::StartTls | SmtpSecurity::Tls => {
+                Some(tls_parameters(&config.host, &config.roots)?)
+            }
         };
         let credentials = match &config.credentials {
             Some(login) => {
@@ -186,7 +190,9 @@ impl Smtp {
             // lettre refuses when the server does not offer STARTTLS: no downgrade.
             let upgraded = conn.starttls(tls.clone(), &self.hello).await;
             if let Err(e) = upgraded {
-                conn.abort().await;
+                // No `abort` (QUIT) here: after a failed handshake lettre has no stream
+                // left and would panic writing to it; dropping the connection closes it.
+                drop(conn);
                 return Err(Failure::Setup(e));
             }
         }
@@ -252,13 +258,26 @@ impl Failure {
 /// Extension point: custom root certificates for a private mail relay belong here
 /// (`TlsParameters::builder(..).add_root_certificate(..)`), once the configuration has
 /// a key for them.
-fn tls_parameters(host: &str) -> Result<TlsParameters, TransportError> {
-    TlsParameters::builder(host.to_owned())
-        .build_rustls()
-        .map_err(|e| TransportError::Tls {
-            host: host.to_owned(),
-            reason: e.to_string(),
-        })
+/// TLS towards `host`, verified against the CA certificates in `roots` (PEM files), or
+/// the system's roots when there are none.
+fn tls_parameters(host: &str, roots: &[PathBuf]) -> Result<TlsParameters, TransportError> {
+    let fail = |reason: String| TransportError::Tls {
+        host: host.to_owned(),
+        reason,
+    };
+    let mut builder = TlsParameters::builder(host.to_owned());
+    if !roots.is_empty() {
+        builder = builder.certificate_store(CertificateStore::None);
+        for path in roots {
+            let certificates = crate::tls::read_certificates(path, "mail.smtp.roots")
+                .map_err(|e| fail(e.to_string()))?;
+            for der in certificates {
+                let root = Certificate::from_der(der.to_vec()).map_err(|e| fail(e.to_string()))?;
+                builder = builder.add_root_certificate(root);
+            }
+        }
+    }
+    builder.build_rustls().map_err(|e| fail(e.to_string()))
 }
 
 #[cfg(test)]
@@ -282,6 +301,7 @@ mod tests {
                     password,
                 }),
                 timeout: Duration::from_secs(30),
+                roots: Vec::new(),
             }),
         }
     }

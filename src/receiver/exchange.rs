@@ -6,12 +6,13 @@ use super::Receiver;
 use super::decide::{Answering, Decision, Known, decide};
 use super::report::import_report;
 use super::watchdog;
-use crate::http::{BodyError, Reply, read_body, reply, text};
+use crate::http::{BodyError, Peer, Reply, read_body, reply, text};
 use crate::ids::MessageId;
 use crate::mail::outbox_entry;
 use crate::message::AckType;
 use crate::store::{MessageRecord, Outcome, StoreError, StoredSet};
 use crate::timestamp::Timestamp;
+use crate::tls::PeerIdentity;
 use crate::validate::{self, Answer, Language};
 use crate::wire::soap::{self, FaultCode};
 use bytes::Bytes;
@@ -19,11 +20,12 @@ use chrono::Utc;
 use hyper::body::Incoming;
 use hyper::{Method, Request, StatusCode};
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 
 const XML: &str = "text/xml; charset=utf-8";
 
-/// Handles one request to the exchange listener.
-pub async fn handle(receiver: Receiver, request: Request<Incoming>) -> Reply {
+/// Handles one request to the exchange listener from `peer`.
+pub async fn handle(receiver: Receiver, request: Request<Incoming>, peer: Arc<Peer>) -> Reply {
     let config = receiver.config();
     if request.uri().path() != config.path {
         return text(StatusCode::NOT_FOUND, "not found");
@@ -35,6 +37,32 @@ pub async fn handle(receiver: Receiver, request: Request<Incoming>) -> Reply {
             hyper::header::HeaderValue::from_static("POST"),
         );
         return response;
+    }
+    // With TLS, the certificate decides which sender ids the message may carry; a
+    // certificate no [[receiver.tls.client]] names may not deliver at all.
+    let mut options = receiver.inner.options.clone();
+    if let Some(tls) = &config.tls {
+        let identity = peer
+            .certificate
+            .as_ref()
+            .and_then(|certificate| PeerIdentity::of(certificate));
+        let authorised = identity
+            .as_ref()
+            .map(|identity| identity.authorised(&tls.clients))
+            .unwrap_or_default();
+        if authorised.is_empty() {
+            tracing::warn!(
+                "refused a delivery from {}: its certificate ({}) is not listed in \
+                 [[receiver.tls.client]]",
+                peer.addr,
+                identity.map_or_else(|| "unreadable".to_owned(), |i| i.to_string())
+            );
+            return text(
+                StatusCode::FORBIDDEN,
+                "this client certificate is not authorised to deliver lot numbers here",
+            );
+        }
+        options.allowed_senders = authorised;
     }
     let max = usize::try_from(config.max_body).unwrap_or(usize::MAX);
     let declared = request
@@ -67,15 +95,11 @@ pub async fn handle(receiver: Receiver, request: Request<Incoming>) -> Reply {
         }
     };
     let size = body.len();
-    let reply = match tokio::task::spawn_blocking({
-        let receiver = receiver.clone();
-        move || validate_and_prepare(&receiver, body)
-    })
-    .await
-    {
-        Ok(prepared) => commit(receiver, prepared).await,
-        Err(_) => server_fault(receiver.inner.gateway.language),
-    };
+    let reply =
+        match tokio::task::spawn_blocking(move || validate_and_prepare(body, &options)).await {
+            Ok(prepared) => commit(receiver, prepared).await,
+            Err(_) => server_fault(receiver.inner.gateway.language),
+        };
     if size >= LARGE_BODY {
         // The body, its XML tree and the old set are freed by now; give the memory back
         // (after answering, so the sender does not wait for it).
@@ -93,9 +117,9 @@ struct Prepared {
     sha256: [u8; 32],
 }
 
-fn validate_and_prepare(receiver: &Receiver, body: Bytes) -> Prepared {
+fn validate_and_prepare(body: Bytes, options: &validate::Options) -> Prepared {
     let sha256: [u8; 32] = Sha256::digest(&body).into();
-    let outcome = validate::check(&body, &receiver.inner.options);
+    let outcome = validate::check(&body, options);
     Prepared { outcome, sha256 }
 }
 
@@ -170,8 +194,19 @@ fn decide_and_store(receiver: &Receiver, prepared: Prepared) -> Result<(Reply, b
         Decision::Refuse(answer, outcome) => {
             let response = answer.to_xml();
             // The id's record is the first message's: a reused id changes nothing stored.
+            // A sender we do not accept (or not over this certificate) leaves no trace
+            // either: its message ids must not stand in the way of the real sender's.
             let reused = outcome.report.contains(validate::Rule::MessageIdReused);
-            let Some(reply_to) = outcome.reply_to.as_ref().filter(|_| !reused) else {
+            let stranger = outcome.report.contains(validate::Rule::WrapperSender);
+            if stranger && let Some(reply_to) = &outcome.reply_to {
+                tracing::warn!(
+                    "refused message {} from sender {}: not an allowed sender here (or not \
+                     over this client certificate); nothing stored",
+                    reply_to.message,
+                    reply_to.sender
+                );
+            }
+            let Some(reply_to) = outcome.reply_to.as_ref().filter(|_| !reused && !stranger) else {
                 return Ok((reply(StatusCode::OK, XML, response), false));
             };
             let stale = outcome.report.contains(validate::Rule::MessageStale);

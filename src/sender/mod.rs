@@ -27,6 +27,7 @@ mod round;
 pub mod source;
 pub mod status;
 
+pub(crate) use net::redact_url;
 pub use round::run;
 #[cfg(test)]
 mod tests;
@@ -88,6 +89,8 @@ struct Inner {
     store: SenderStore,
     clock: Arc<dyn Clock>,
     client: reqwest::Client,
+    /// Our client certificate, when `[sender.tls]` is configured.
+    certificate: Option<crate::tls::OwnCertificate>,
     /// Notified whenever a mail is queued.
     mail_wake: Arc<Notify>,
     /// Wakes the loop: an attempt ended, or deliveries were started by send-now.
@@ -124,14 +127,20 @@ impl Sender {
         mail_wake: Arc<Notify>,
     ) -> anyhow::Result<Self> {
         let timeout = config.schedule.attempt_timeout;
-        let client = reqwest::Client::builder()
+        let mut client = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
             // Attempts are minutes apart: a pooled connection would only be a stale one.
             .pool_max_idle_per_host(0)
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("lotgate/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+            .user_agent(concat!("lotgate/", env!("CARGO_PKG_VERSION")));
+        let mut certificate = None;
+        if let Some(tls) = &config.tls {
+            let (tls, own) = crate::tls::client_config(tls)?;
+            client = client.tls_backend_preconfigured(tls);
+            certificate = Some(own);
+        }
+        let client = client.build()?;
         Ok(Self {
             inner: Arc::new(Inner {
                 config: config.clone(),
@@ -140,6 +149,7 @@ impl Sender {
                 store,
                 clock,
                 client,
+                certificate,
                 mail_wake,
                 wake: Notify::new(),
                 in_flight: Mutex::new(HashSet::new()),
@@ -160,6 +170,11 @@ impl Sender {
     /// The sender's store.
     pub fn store(&self) -> &SenderStore {
         &self.inner.store
+    }
+
+    /// Our client certificate, when `[sender.tls]` is configured.
+    pub fn certificate(&self) -> Option<&crate::tls::OwnCertificate> {
+        self.inner.certificate.as_ref()
     }
 
     /// The configuration.

@@ -26,6 +26,8 @@ pub struct Outbox {
     database: Database,
     pending: Tree,
     dead: Tree,
+    /// Ids queued through [`Outbox::enqueue_once`], kept for good.
+    once: Tree,
 }
 
 impl Outbox {
@@ -33,6 +35,7 @@ impl Outbox {
         Ok(Self {
             pending: database.tree("outbox")?,
             dead: database.tree("dead_letters")?,
+            once: database.tree("outbox_once")?,
             database: database.clone(),
         })
     }
@@ -49,6 +52,24 @@ impl Outbox {
             .transaction(|tx| enqueue_in(tx, id, payload))
             .map_err(|e| db.tx_error(e))?;
         db.flush()
+    }
+
+    /// Queues a mail unless one with this id was queued through here before, ever (also
+    /// before a restart): for an alert due once per cause, such as a certificate about
+    /// to expire. Flushed. `false` when it had been queued before.
+    pub fn enqueue_once(&self, id: &str, payload: &[u8]) -> Result<bool, StoreError> {
+        let db = &self.database;
+        let queued = (&self.pending, &self.once)
+            .transaction(|(pending, once)| {
+                if once.insert(id.as_bytes(), &[][..])?.is_some() {
+                    return Ok(false);
+                }
+                enqueue_in(pending, id, payload)?;
+                Ok(true)
+            })
+            .map_err(|e| db.tx_error(e))?;
+        db.flush()?;
+        Ok(queued)
     }
 
     /// The mails waiting to be sent, oldest first: (id, payload).

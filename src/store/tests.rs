@@ -336,6 +336,23 @@ fn outbox_order_sent_and_failed() {
 }
 
 #[test]
+fn a_mail_queued_once_is_not_queued_again_even_after_sending_and_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ReceiverStore::open(dir.path()).unwrap();
+    let ids =
+        |o: &Outbox| -> Vec<String> { o.pending().unwrap().into_iter().map(|m| m.0).collect() };
+    assert!(store.outbox().enqueue_once("expiry-1", b"a").unwrap());
+    assert!(!store.outbox().enqueue_once("expiry-1", b"a").unwrap());
+    assert_eq!(ids(store.outbox()), ["expiry-1"]);
+    assert!(store.outbox().sent("expiry-1").unwrap());
+    let store = reopen(store, dir.path());
+    assert!(!store.outbox().enqueue_once("expiry-1", b"a").unwrap());
+    assert!(ids(store.outbox()).is_empty());
+    assert!(store.outbox().enqueue_once("expiry-2", b"b").unwrap());
+    assert_eq!(ids(store.outbox()), ["expiry-2"]);
+}
+
+#[test]
 fn second_open_is_refused_and_says_why() {
     let dir = tempfile::tempdir().unwrap();
     let _store = ReceiverStore::open(dir.path()).unwrap();

@@ -1,6 +1,7 @@
 //! Alert email end to end: the `.eml` file transport, SMTP to a real aiosmtpd, and the
 //! outbox worker while SMTP is down and after it is back.
 
+use crate::support::pki::{Ca, Leaf};
 use crate::support::smtp::{Received, SmtpServer};
 use chrono::{DateTime, Utc};
 use lotgate::config::{
@@ -40,6 +41,17 @@ fn alert(id: &str) -> Mail {
 }
 
 fn smtp(port: u16, security: SmtpSecurity, credentials: Option<SmtpCredentials>) -> Transport {
+    smtp_trusting(port, security, credentials, Vec::new())
+}
+
+/// An SMTP transport to 127.0.0.1 that verifies the server against the CA certificates
+/// in `roots` (the system's roots when empty).
+fn smtp_trusting(
+    port: u16,
+    security: SmtpSecurity,
+    credentials: Option<SmtpCredentials>,
+    roots: Vec<PathBuf>,
+) -> Transport {
     Transport::from_config(&MailConfig {
         from: from(),
         transport: MailTransport::Smtp(SmtpConfig {
@@ -48,6 +60,7 @@ fn smtp(port: u16, security: SmtpSecurity, credentials: Option<SmtpCredentials>)
             security,
             credentials,
             timeout: LIMIT,
+            roots,
         }),
     })
     .expect("an SMTP transport")
@@ -255,6 +268,50 @@ async fn security_and_login_failures_are_transient() {
         assert!(!error.to_string().contains("geheim"), "{error}");
     }
     assert!(server.messages().is_empty());
+}
+
+#[tokio::test]
+async fn starttls_and_tls_are_verified_against_the_configured_roots() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let ca = Ca::new("mail CA");
+    let roots = vec![ca.write(temp.path(), "mail-ca")];
+    let stranger = vec![Ca::new("another CA").write(temp.path(), "other-ca")];
+    let server = ca.issue(&Leaf::server(), temp.path(), "smtp");
+
+    let starttls = SmtpServer::start_with_starttls(&server.certificate, &server.key);
+    let untrusted = smtp_trusting(
+        starttls.port(),
+        SmtpSecurity::StartTls,
+        None,
+        stranger.clone(),
+    );
+    let error = untrusted
+        .send(&alert("m-untrusted"), &from())
+        .await
+        .expect_err("a server certificate from a CA we do not trust");
+    assert!(error.is_transient(), "{error}");
+    assert!(
+        starttls.messages().is_empty(),
+        "nothing sent to an untrusted server"
+    );
+    let trusted = smtp_trusting(starttls.port(), SmtpSecurity::StartTls, None, roots.clone());
+    trusted
+        .send(&alert("m-starttls"), &from())
+        .await
+        .expect("sent over STARTTLS");
+    assert_eq!(message_ids(&starttls), ["<m-starttls@lotgate>"]);
+
+    let smtps = SmtpServer::start_with_smtps(&server.certificate, &server.key);
+    let error = smtp_trusting(smtps.port(), SmtpSecurity::Tls, None, stranger)
+        .send(&alert("m-untrusted"), &from())
+        .await
+        .expect_err("untrusted");
+    assert!(error.is_transient(), "{error}");
+    smtp_trusting(smtps.port(), SmtpSecurity::Tls, None, roots)
+        .send(&alert("m-tls"), &from())
+        .await
+        .expect("sent over TLS");
+    assert_eq!(message_ids(&smtps), ["<m-tls@lotgate>"]);
 }
 
 #[tokio::test]

@@ -13,4 +13,5 @@ mod sender;
 mod source;
 mod store;
 mod support;
+mod tls;
 mod watchdog;

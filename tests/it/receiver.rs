@@ -69,9 +69,11 @@ fn every_verdict_over_http() {
         .iter()
         .map(|r| r["outcome"].as_str().unwrap().to_owned())
         .collect();
+    // Newest first; the unknown sender's CR leaves no trace in the store (its message
+    // ids must not stand in the way of a sender we accept).
     assert_eq!(
         outcomes,
-        ["rejected CR", "rejected CR", "rejected CE", "applied"],
+        ["rejected CR", "rejected CE", "applied"],
         "newest first"
     );
 }

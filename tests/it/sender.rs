@@ -9,6 +9,9 @@
 
 use crate::support::gateway::{self, Gateway};
 use crate::support::proxy::{Fault, Proxy};
+use crate::support::sender::{
+    LOTS, applied, destination, sender_config, wait_for, write_inventory,
+};
 use crate::support::smtp::SmtpServer;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::Value;
@@ -17,67 +20,6 @@ use std::time::{Duration, Instant};
 
 /// The planned attempts, as offsets in seconds from the delivery's start.
 const GRID: [i64; 7] = [0, 2, 4, 6, 9, 11, 13];
-
-/// Lots in the test inventory.
-const LOTS: usize = 25;
-
-/// Writes the test inventory: `LOTS` lots as the inventory's CSV export.
-fn write_inventory(path: &Path) {
-    let mut csv = String::from("vaccine_code,lot_number,expiry_date\n");
-    for i in 0..LOTS {
-        csv.push_str(&format!("{:02},TST{i:05},2030-01-31\n", 1 + i % 30));
-    }
-    std::fs::write(path, csv).expect("write inventory");
-}
-
-/// A sender-only configuration delivering to `destinations` (name, url, receiver id)
-/// with the seconds schedule above; escalation `escalate_in` after now; `mail` is the
-/// `[mail]` body.
-fn sender_config(
-    dir: &Path,
-    destinations: &[(&str, String, &str)],
-    escalate_in: Duration,
-    mail: &str,
-) -> String {
-    let now = Utc::now();
-    let hms = |t: DateTime<Utc>| t.format("%H:%M:%S").to_string();
-    let escalate = now + TimeDelta::from_std(escalate_in).expect("small duration");
-    let inventory = dir.join("inventory.csv");
-    write_inventory(&inventory);
-    let mut config = format!(
-        r#"{common}
-[sender]
-application_id = "99999001"
-administrators = ["beheer@example.org"]
-send_at = "{send_at}"
-escalate_at = "{escalate_at}"
-retries = 3
-interval = "2s"
-repeats = 1
-pause = "3s"
-attempt_timeout = "1s"
-
-[sender.source]
-file = "{inventory}"
-"#,
-        common = gateway::common_config(dir, "time_zone = \"UTC\"", mail),
-        send_at = hms(now - TimeDelta::hours(1)),
-        escalate_at = hms(escalate),
-        inventory = inventory.display(),
-    );
-    for (name, url, receiver) in destinations {
-        config.push_str(&format!(
-            r#"
-[[sender.destination]]
-name = "{name}"
-url = "{url}"
-application_id = "{receiver}"
-contact = {{ name = "J. Jansen", email = "jgz-{name}@example.org" }}
-"#
-        ));
-    }
-    config
-}
 
 /// The SMTP section for a real server on loopback.
 fn smtp_mail(smtp: &SmtpServer) -> String {
@@ -133,42 +75,6 @@ impl Exchange {
     /// The import reports of the receiver whose set was applied.
     fn applied(&self) -> Vec<Value> {
         applied(&self.receiver)
-    }
-}
-
-/// The status of one destination of a sender.
-fn destination(sender: &Gateway, name: &str) -> Value {
-    let status = sender.admin_get("/api/v1/sender/status").json();
-    status["destinations"]
-        .as_array()
-        .and_then(|all| all.iter().find(|d| d["name"] == name))
-        .cloned()
-        .unwrap_or_else(|| panic!("no destination {name} in {status:#}"))
-}
-
-/// The import reports of a receiver whose set was applied.
-fn applied(receiver: &Gateway) -> Vec<Value> {
-    let history = receiver.admin_get("/api/v1/history").json();
-    history["history"]
-        .as_array()
-        .expect("history")
-        .iter()
-        .filter(|r| r["outcome"] == "applied")
-        .cloned()
-        .collect()
-}
-
-/// Polls `check` every 100 ms until it gives a value or `limit` passes.
-fn wait_for<T>(limit: Duration, mut check: impl FnMut() -> Option<T>) -> Option<T> {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(value) = check() {
-            return Some(value);
-        }
-        if Instant::now() >= deadline {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(100));
     }
 }
 

@@ -1,6 +1,7 @@
 //! The problem collector of stage two: parses one value with its key, records what is
 //! wrong and hands back a fallback so that checking can go on.
 
+use crate::config::SecretSource;
 use crate::config::error::Problem;
 use crate::config::values::{self, EmailAddress};
 use crate::ids::ApplicationId;
@@ -175,12 +176,66 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// A listen address; refused when not loopback unless `insecure` (there is no TLS yet).
+    /// Where a secret is kept: the file `<section>.<name>_file` or the environment
+    /// variable `<section>.<name>_env`, not both; `None` when neither is given (or wrong).
+    pub(super) fn secret(
+        &mut self,
+        section: &str,
+        name: &str,
+        file: Option<&str>,
+        env: Option<&str>,
+    ) -> Option<SecretSource> {
+        let env_key = format!("{section}.{name}_env");
+        match (file, env) {
+            (Some(_), Some(_)) => {
+                self.err(
+                    &env_key,
+                    format!("give either {name}_file or {name}_env, not both"),
+                );
+                None
+            }
+            (Some(f), None) => self
+                .path(&format!("{section}.{name}_file"), Some(f))
+                .map(SecretSource::File),
+            (None, Some(v)) if v.is_empty() || v.contains(['=', '\0']) => {
+                self.err(
+                    &env_key,
+                    format!("{v:?} is not an environment variable name"),
+                );
+                None
+            }
+            (None, Some(v)) => Some(SecretSource::Env(v.to_owned())),
+            (None, None) => None,
+        }
+    }
+
+    /// A list of paths (PEM files); `what` describes them when the list is required
+    /// (`Some`) but missing or empty.
+    pub(super) fn paths(
+        &mut self,
+        key: &str,
+        value: Option<&[String]>,
+        required: Option<&str>,
+    ) -> Vec<PathBuf> {
+        let list = value.unwrap_or(&[]);
+        if list.is_empty()
+            && let Some(what) = required
+        {
+            self.err(key, format!("required: {what}"));
+        }
+        list.iter()
+            .enumerate()
+            .filter_map(|(i, p)| self.path(&format!("{key}[{i}]"), Some(p)))
+            .collect()
+    }
+
+    /// A listen address; refused when not loopback unless `tls` or `insecure`.
     pub(super) fn listen(
         &mut self,
         section: &str,
         value: Option<&str>,
         default: &str,
+        tls: bool,
         insecure: bool,
     ) -> SocketAddr {
         let key = format!("{section}.listen");
@@ -194,7 +249,7 @@ impl<'a> Checker<'a> {
                 return fallback;
             }
         };
-        if !addr.ip().is_loopback() && !insecure {
+        if !addr.ip().is_loopback() && !tls && !insecure {
             self.err(
                 &key,
                 format!(

@@ -73,7 +73,8 @@ pub(super) fn sender(c: &mut Checker, raw: &RawSender, time_zone: Tz) -> Option<
             None
         }
     };
-    let destinations = destinations(c, raw.destination.as_deref());
+    let tls = raw.tls.as_ref().and_then(|t| super::tls::sender(c, t));
+    let destinations = destinations(c, raw.destination.as_deref(), raw.tls.is_some());
     Some(SenderConfig {
         application_id: application_id?,
         message_id_root: message_id_root?,
@@ -83,6 +84,7 @@ pub(super) fn sender(c: &mut Checker, raw: &RawSender, time_zone: Tz) -> Option<
         send_on_start: raw.send_on_start.unwrap_or(false),
         max_in_flight: usize::try_from(max_in_flight).ok()?,
         source: source?,
+        tls,
         destinations,
     })
 }
@@ -244,7 +246,8 @@ fn source(c: &mut Checker, raw: &RawSource) -> Option<SourceConfig> {
     })
 }
 
-fn destinations(c: &mut Checker, raw: Option<&[RawDestination]>) -> Vec<Destination> {
+/// The destinations; `tls`: whether `[sender.tls]` is there for `https://` ones.
+fn destinations(c: &mut Checker, raw: Option<&[RawDestination]>, tls: bool) -> Vec<Destination> {
     let Some(raw @ [_, ..]) = raw else {
         c.err(
             "sender.destination",
@@ -302,6 +305,30 @@ fn destinations(c: &mut Checker, raw: Option<&[RawDestination]>) -> Vec<Destinat
             }
             Some(u) => values::http_url(u).map_err(|e| c.err(&key("url"), e)).ok(),
         };
+        let insecure = d.insecure.unwrap_or(false);
+        if let Some(u) = &url {
+            if u.starts_with("https://") && !tls {
+                c.err(
+                    &key("url"),
+                    "an https:// destination needs a [sender.tls] section: our client \
+                     certificate and the roots to verify the receiver against",
+                );
+            }
+            if u.starts_with("http://")
+                && !insecure
+                && !values::is_loopback_host(values::url_host(u))
+            {
+                c.err(
+                    &key("url"),
+                    format!(
+                        "{u:?} is plain HTTP to a host that is not loopback: lot numbers \
+                         would cross the network unencrypted and unauthenticated. Use \
+                         https:// with [sender.tls], or set insecure = true on this \
+                         destination to allow it explicitly"
+                    ),
+                );
+            }
+        }
         let application_id = c.application_id(
             &key("application_id"),
             d.application_id.as_deref(),
@@ -337,6 +364,7 @@ fn destinations(c: &mut Checker, raw: Option<&[RawDestination]>) -> Vec<Destinat
                 url,
                 application_id,
                 contact,
+                insecure,
             });
         }
     }
@@ -441,6 +469,10 @@ pub(super) fn receiver(
         1..=100_000,
     );
     let as_usize = |n: i64| usize::try_from(n).unwrap_or(0);
+    let tls = raw
+        .tls
+        .as_ref()
+        .and_then(|t| super::tls::receiver(c, t, &allowed_senders));
     Some(ReceiverConfig {
         listen,
         insecure,
@@ -476,5 +508,6 @@ pub(super) fn receiver(
             7 * 86_400,
         ),
         history_limit: as_usize(history_limit),
+        tls,
     })
 }

@@ -18,6 +18,11 @@ administrators = ["beheer@example.org"]
 [sender.source]
 file = "inventory.csv"
 
+[sender.tls]
+certificate = "sender.pem"
+private_key_file = "sender-key.pem"
+roots = ["receiver-ca.pem"]
+
 [[sender.destination]]
 name = "ggd-a"
 url = "https://dd-jgz.example/jgz/partijnummers"

@@ -357,3 +357,129 @@ fn an_organization_name_must_be_carriable_in_xml() {
     let p = only_problem(&text, "sender.organization_name");
     assert!(p.message.contains("U+0007"), "{p}");
 }
+
+/// `MINIMAL` with two-way TLS on the receiver, and `extra` appended.
+fn with_receiver_tls(extra: &str) -> String {
+    format!(
+        "{}\n[receiver.tls]\ncertificate = \"receiver.pem\"\nprivate_key_env = \"LOTGATE_KEY\"\n\
+         client_ca = [\"uzi-ca.pem\"]\n{extra}",
+        MINIMAL.replace("[receiver]\n", "[receiver]\nlisten = \"0.0.0.0:8443\"\n")
+    )
+}
+
+#[test]
+fn receiver_tls_allows_a_public_listener_and_maps_identities() {
+    let text = with_receiver_tls(
+        "[[receiver.tls.client]]\nserial_number = \"00000001234567890000\"\n\
+         application_ids = [\"99999001\"]\n\n[[receiver.tls.client]]\ndns_name = \"lotgate.example\"\n\
+         application_ids = [\"99999001\", \"99999001\"]\n",
+    );
+    let config = parse(&text).unwrap_or_else(|e| panic!("{e}"));
+    let receiver = config.receiver.expect("receiver");
+    let tls = receiver.tls.expect("tls");
+    assert_eq!(tls.certificate, PathBuf::from("/etc/lotgate/receiver.pem"));
+    assert_eq!(tls.private_key, SecretSource::Env("LOTGATE_KEY".into()));
+    assert_eq!(tls.client_ca, [PathBuf::from("/etc/lotgate/uzi-ca.pem")]);
+    assert_eq!(tls.expiry_warning, Duration::from_secs(30 * 86_400));
+    assert_eq!(
+        tls.clients[0].identity,
+        CertificateIdentity::SerialNumber("00000001234567890000".into())
+    );
+    assert_eq!(
+        tls.clients[1].application_ids.len(),
+        1,
+        "duplicates dropped"
+    );
+    assert!(!receiver.insecure);
+}
+
+#[test]
+fn receiver_tls_problems_name_their_keys() {
+    let p = only_problem(&with_receiver_tls(""), "receiver.tls.client");
+    assert!(p.message.contains("serial_number"), "{p}");
+    let p = only_problem(
+        &with_receiver_tls(
+            "[[receiver.tls.client]]\nserial_number = \"1\"\ncommon_name = \"x\"\n\
+             application_ids = [\"99999001\"]\n",
+        ),
+        "receiver.tls.client[0].serial_number",
+    );
+    assert!(p.message.contains("one of"), "{p}");
+    let p = only_problem(
+        &with_receiver_tls(
+            "[[receiver.tls.client]]\ncommon_name = \"x\"\napplication_ids = [\"99999077\"]\n",
+        ),
+        "receiver.tls.client[0].application_ids[0]",
+    );
+    assert!(p.message.contains("allowed_senders"), "{p}");
+    only_problem(
+        &with_receiver_tls("[[receiver.tls.client]]\ncommon_name = \"x\"\n"),
+        "receiver.tls.client[0].application_ids",
+    );
+    let text = with_receiver_tls(
+        "expiry_warning = \"2h\"\n[[receiver.tls.client]]\ncommon_name = \"x\"\n\
+         application_ids = [\"99999001\"]\n",
+    )
+    .replace("client_ca = [\"uzi-ca.pem\"]\n", "")
+    .replace("private_key_env = \"LOTGATE_KEY\"\n", "");
+    let keys: Vec<String> = problems(&text).into_iter().map(|p| p.key).collect();
+    assert_eq!(
+        keys,
+        [
+            "receiver.tls.private_key_file",
+            "receiver.tls.client_ca",
+            "receiver.tls.expiry_warning"
+        ]
+    );
+}
+
+#[test]
+fn private_keys_do_not_belong_in_the_file() {
+    let text = with_receiver_tls("private_key = \"-----BEGIN PRIVATE KEY-----\"\n");
+    let found = problems(&text);
+    let p = found
+        .iter()
+        .find(|p| p.key == "receiver.tls.private_key")
+        .unwrap_or_else(|| panic!("{found:#?}"));
+    assert!(p.message.contains("private_key_file"), "{p}");
+    assert!(!p.to_string().contains("BEGIN"), "{p}");
+}
+
+#[test]
+fn destinations_need_tls_or_an_explicit_insecure() {
+    let without_tls = MINIMAL.replace(
+        "[sender.tls]\ncertificate = \"sender.pem\"\nprivate_key_file = \"sender-key.pem\"\nroots = [\"receiver-ca.pem\"]\n",
+        "",
+    );
+    let p = only_problem(&without_tls, "sender.destination[0].url");
+    assert!(p.message.contains("[sender.tls]"), "{p}");
+    let plain = MINIMAL.replace("https://dd-jgz.example", "http://dd-jgz.example");
+    let p = only_problem(&plain, "sender.destination[0].url");
+    assert!(p.message.contains("insecure = true"), "{p}");
+    let allowed = plain.replace(
+        "contact = { name = \"J. Jansen\" }",
+        "contact = { name = \"J. Jansen\" }\ninsecure = true",
+    );
+    assert!(parse(&allowed).unwrap().sender.unwrap().destinations[0].insecure);
+    let local = without_tls.replace("https://dd-jgz.example", "http://localhost:8080");
+    parse(&local).unwrap_or_else(|e| panic!("{e}"));
+    let p = only_problem(
+        &MINIMAL.replace("roots = [\"receiver-ca.pem\"]\n", ""),
+        "sender.tls.roots",
+    );
+    assert!(p.message.contains("CA certificates"), "{p}");
+}
+
+#[test]
+fn smtp_roots_are_resolved_paths() {
+    let text = MINIMAL.replace(
+        "[mail]\nfrom = \"lotgate@example.org\"\n",
+        "[mail]\nfrom = \"lotgate@example.org\"\ntransport = \"smtp\"\n\n[mail.smtp]\n\
+         host = \"smtp.example.org\"\nroots = [\"smtp-ca.pem\"]\n",
+    );
+    let config = parse(&text).unwrap_or_else(|e| panic!("{e}"));
+    let MailTransport::Smtp(smtp) = config.mail.transport else {
+        panic!("smtp expected")
+    };
+    assert_eq!(smtp.roots, [PathBuf::from("/etc/lotgate/smtp-ca.pem")]);
+}

@@ -26,6 +26,11 @@ administrators = ["beheer@example.org", "Jan <jan@example.org>"]
 [sender.source]
 file = "inventory.csv"
 
+[sender.tls]
+certificate = "sender.pem"
+private_key_file = "sender-key.pem"
+roots = ["receiver-ca.pem"]
+
 [[sender.destination]]
 name = "ggd-a"
 url = "https://dd-jgz.example/jgz/partijnummers"

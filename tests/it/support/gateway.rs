@@ -9,6 +9,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
+/// The file in a gateway's directory its log (stderr) goes to.
+const LOG: &str = "lotgate.log";
+
 /// A running gateway process.
 pub struct Gateway {
     child: Option<Child>,
@@ -88,12 +91,18 @@ pub fn start(dir: &Path, config: &str) -> Gateway {
 }
 
 fn launch(dir: &Path, config: &Path) -> Gateway {
+    // The log (stderr) of every run on this directory, appended: see `Gateway::log`.
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join(LOG))
+        .expect("open the log file");
     let mut child = Command::new(env!("CARGO_BIN_EXE_lotgate"))
         .arg("run")
         .arg("--config")
         .arg(config)
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(log)
         .spawn()
         .expect("lotgate runs");
     let stdout = child.stdout.take().expect("stdout");
@@ -112,11 +121,15 @@ fn launch(dir: &Path, config: &Path) -> Gateway {
             .recv_timeout(Duration::from_secs(20))
             .unwrap_or_else(|_| {
                 panic!(
-                    "lotgate did not report its addresses (config {})",
-                    config.display()
+                    "lotgate did not report its addresses (config {}); its log:\n{}",
+                    config.display(),
+                    std::fs::read_to_string(dir.join(LOG)).unwrap_or_default()
                 )
             });
-        if let Some(url) = line.strip_prefix("lotgate: receiver listening on http://") {
+        if let Some(url) = line
+            .strip_prefix("lotgate: receiver listening on http://")
+            .or_else(|| line.strip_prefix("lotgate: receiver listening on https://"))
+        {
             let (addr, rest) = url.split_once('/').expect("url with path");
             exchange = Some(addr.parse().expect("address"));
             path = format!("/{rest}");
@@ -174,6 +187,11 @@ impl Gateway {
             .arg(&copy)
             .output()
             .expect("lotgate runs")
+    }
+
+    /// Everything the process (and its earlier runs on this directory) logged.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join(LOG)).unwrap_or_default()
     }
 
     /// The directory the gateway's data and mail live in.

@@ -3,6 +3,7 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A response: status, headers (lower-case names) and body.
@@ -57,6 +58,44 @@ pub fn try_request(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> O
     parse_response(&mut stream)
 }
 
+/// Sends one POST over two-way TLS with the client configuration `tls`, expecting the
+/// server to be `server_name`; `Err` with rustls' words when the connection or the
+/// handshake fails or no complete response comes back.
+pub fn tls_post(
+    addr: SocketAddr,
+    tls: Arc<rustls::ClientConfig>,
+    server_name: &str,
+    path: &str,
+    body: &[u8],
+) -> Result<Response, String> {
+    let name = rustls_pki_types::ServerName::try_from(server_name.to_owned())
+        .map_err(|e| e.to_string())?;
+    let connection = rustls::ClientConnection::new(tls, name).map_err(|e| e.to_string())?;
+    let stream =
+        TcpStream::connect_timeout(&addr, Duration::from_secs(5)).map_err(|e| e.to_string())?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .map_err(|e| e.to_string())?;
+    let mut tls = rustls::StreamOwned::new(connection, stream);
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {server_name}\r\nContent-Type: text/xml; charset=utf-8\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    tls.write_all(head.as_bytes()).map_err(|e| e.to_string())?;
+    tls.write_all(body).map_err(|e| e.to_string())?;
+    tls.flush().map_err(|e| e.to_string())?;
+    let mut raw = Vec::new();
+    let read = tls.read_to_end(&mut raw);
+    match parse_raw(&raw) {
+        Some(response) => Ok(response),
+        None => Err(match read {
+            Err(e) => e.to_string(),
+            Ok(_) => "the connection closed without a complete response".to_owned(),
+        }),
+    }
+}
+
 /// Reads a response until the server closes the connection.
 pub fn read_response(stream: &mut TcpStream) -> Response {
     parse_response(stream).expect("a complete response")
@@ -67,6 +106,11 @@ pub fn read_response(stream: &mut TcpStream) -> Response {
 fn parse_response(stream: &mut TcpStream) -> Option<Response> {
     let mut raw = Vec::new();
     let _ = stream.read_to_end(&mut raw);
+    parse_raw(&raw)
+}
+
+/// Parses a complete response.
+fn parse_raw(raw: &[u8]) -> Option<Response> {
     let split = raw.windows(4).position(|w| w == b"\r\n\r\n")?;
     let head = String::from_utf8_lossy(&raw[..split]).into_owned();
     let mut lines = head.split("\r\n");

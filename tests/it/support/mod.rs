@@ -2,7 +2,9 @@
 
 pub mod gateway;
 pub mod http;
+pub mod pki;
 pub mod proxy;
+pub mod sender;
 pub mod smtp;
 
 use std::path::{Path, PathBuf};

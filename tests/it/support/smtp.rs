@@ -7,7 +7,7 @@
 //! quoted-printable body.
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -37,6 +37,28 @@ impl SmtpServer {
     /// than `bytes`: a real permanent SMTP error.
     pub fn start_with_size_limit(bytes: usize) -> SmtpServer {
         Self::start_with(vec!["-s".to_owned(), bytes.to_string()])
+    }
+
+    /// Like [`Self::start`], but the server offers STARTTLS with this certificate and
+    /// key (PEM files) and requires it before a mail is accepted.
+    pub fn start_with_starttls(certificate: &Path, key: &Path) -> SmtpServer {
+        Self::start_with(vec![
+            "--tlscert".to_owned(),
+            certificate.display().to_string(),
+            "--tlskey".to_owned(),
+            key.display().to_string(),
+        ])
+    }
+
+    /// Like [`Self::start`], but the server speaks TLS from the first byte (SMTPS) with
+    /// this certificate and key.
+    pub fn start_with_smtps(certificate: &Path, key: &Path) -> SmtpServer {
+        Self::start_with(vec![
+            "--smtpscert".to_owned(),
+            certificate.display().to_string(),
+            "--smtpskey".to_owned(),
+            key.display().to_string(),
+        ])
     }
 
     fn start_with(options: Vec<String>) -> SmtpServer {

@@ -1,0 +1,111 @@
+//! Sender processes for the tests: a sender-only configuration on a schedule in seconds
+//! delivering a test inventory, and reading a sender's and a receiver's state through
+//! their admin listeners.
+//!
+//! The schedule: time zone UTC, the night's send time an hour ago (a fresh sender
+//! delivers the night it missed at start-up, so the first attempt is at once), attempts
+//! 2 s apart with a 3 s pause — planned at +0, 2, 4, 6, 9, 11 and 13 s — an attempt
+//! timeout of 1 s, and the escalation time a number of seconds after start.
+
+use super::gateway::{self, Gateway};
+use chrono::{DateTime, TimeDelta, Utc};
+use serde_json::Value;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// Lots in the test inventory.
+pub const LOTS: usize = 25;
+
+/// Writes the test inventory: `LOTS` lots as the inventory's CSV export.
+pub fn write_inventory(path: &Path) {
+    let mut csv = String::from("vaccine_code,lot_number,expiry_date\n");
+    for i in 0..LOTS {
+        csv.push_str(&format!("{:02},TST{i:05},2030-01-31\n", 1 + i % 30));
+    }
+    std::fs::write(path, csv).expect("write inventory");
+}
+
+/// A sender-only configuration delivering to `destinations` (name, url, receiver id)
+/// with the seconds schedule above; escalation `escalate_in` after now; `mail` is the
+/// `[mail]` body.
+pub fn sender_config(
+    dir: &Path,
+    destinations: &[(&str, String, &str)],
+    escalate_in: Duration,
+    mail: &str,
+) -> String {
+    let now = Utc::now();
+    let hms = |t: DateTime<Utc>| t.format("%H:%M:%S").to_string();
+    let escalate = now + TimeDelta::from_std(escalate_in).expect("small duration");
+    let inventory = dir.join("inventory.csv");
+    write_inventory(&inventory);
+    let mut config = format!(
+        r#"{common}
+[sender]
+application_id = "99999001"
+administrators = ["beheer@example.org"]
+send_at = "{send_at}"
+escalate_at = "{escalate_at}"
+retries = 3
+interval = "2s"
+repeats = 1
+pause = "3s"
+attempt_timeout = "1s"
+
+[sender.source]
+file = "{inventory}"
+"#,
+        common = gateway::common_config(dir, "time_zone = \"UTC\"", mail),
+        send_at = hms(now - TimeDelta::hours(1)),
+        escalate_at = hms(escalate),
+        inventory = inventory.display(),
+    );
+    for (name, url, receiver) in destinations {
+        config.push_str(&format!(
+            r#"
+[[sender.destination]]
+name = "{name}"
+url = "{url}"
+application_id = "{receiver}"
+contact = {{ name = "J. Jansen", email = "jgz-{name}@example.org" }}
+"#
+        ));
+    }
+    config
+}
+
+/// The status of one destination of a sender.
+pub fn destination(sender: &Gateway, name: &str) -> Value {
+    let status = sender.admin_get("/api/v1/sender/status").json();
+    status["destinations"]
+        .as_array()
+        .and_then(|all| all.iter().find(|d| d["name"] == name))
+        .cloned()
+        .unwrap_or_else(|| panic!("no destination {name} in {status:#}"))
+}
+
+/// The import reports of a receiver whose set was applied.
+pub fn applied(receiver: &Gateway) -> Vec<Value> {
+    let history = receiver.admin_get("/api/v1/history").json();
+    history["history"]
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter(|r| r["outcome"] == "applied")
+        .cloned()
+        .collect()
+}
+
+/// Polls `check` every 100 ms until it gives a value or `limit` passes.
+pub fn wait_for<T>(limit: Duration, mut check: impl FnMut() -> Option<T>) -> Option<T> {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(value) = check() {
+            return Some(value);
+        }
+        if Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
