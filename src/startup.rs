@@ -395,7 +395,7 @@ fn warn_if_insecure(config: &Config) {
         );
     }
     let plain = config.sender.iter().flat_map(|s| &s.destinations);
-    for destination in plain.filter(|d| d.insecure) {
+    for destination in plain.filter(|d| d.insecure && d.url.starts_with("http://")) {
         tracing::warn!(
             "INSECURE: sender.destination {} is plain HTTP ({}) to a host that may not be \
              loopback (insecure = true): anyone on the network can read and forge the lot numbers",

@@ -107,7 +107,7 @@ pub(super) fn summary(config: &Config) -> String {
                 d.url,
                 d.application_id,
                 d.contact,
-                if d.insecure {
+                if d.insecure && d.url.starts_with("http://") {
                     " INSECURE: plain HTTP on the network"
                 } else {
                     ""

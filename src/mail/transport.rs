@@ -140,6 +140,9 @@ impl Smtp {
         };
         let credentials = match &config.credentials {
             Some(login) => {
+                if let crate::config::SecretSource::File(path) = &login.password {
+                    crate::secret::warn_if_readable_by_others(path, "mail.smtp.password_file");
+                }
                 let password = crate::secret::read(&login.password)?;
                 Some((
                     login.username.clone(),
