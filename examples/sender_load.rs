@@ -4,9 +4,13 @@
 //!
 //! ```text
 //! cargo run --release --example sender_load -- fanout [--destinations 100] [--lots 1000]
-//!     [--rounds 5] [--max-in-flight 16] [--poll-ms 5]
-//! cargo run --release --example sender_load -- idle [--seconds 10] [--lots 1000]
+//!     [--rounds 5] [--max-in-flight 16] [--poll-ms 5] [--tls]
+//! cargo run --release --example sender_load -- idle [--seconds 10] [--lots 1000] [--tls]
 //! ```
+//!
+//! Both modes take `--tls`: two-way TLS between the sender and the receivers, with a CA,
+//! a server certificate for `localhost` and a client certificate generated at start
+//! (the receivers map the client certificate's serialNumber to the sample sender).
 //!
 //! Both modes take `--sender-tmp DIR` and `--receiver-tmp DIR`: where the sender's and
 //! the receivers' temporary data directories go (default `TMPDIR`). Pointing one at a
@@ -79,6 +83,83 @@ struct Options {
     /// system's temporary directory, `TMPDIR`).
     sender_tmp: Option<PathBuf>,
     receiver_tmp: Option<PathBuf>,
+    /// Two-way TLS between the sender and the receivers.
+    tls: Option<Pki>,
+}
+
+/// The certificates of a `--tls` run, as PEM files in a temporary directory.
+struct Pki {
+    _dir: tempfile::TempDir,
+    ca: PathBuf,
+    server: (PathBuf, PathBuf),
+    client: (PathBuf, PathBuf),
+}
+
+/// The subject serialNumber of the sender's certificate.
+const CLIENT_SERIAL: &str = "00000001234567890000";
+
+impl Pki {
+    /// `[receiver.tls]` with the server certificate, accepting the client certificate
+    /// as the sample sender.
+    fn receiver_sections(&self) -> String {
+        format!(
+            r#"
+[receiver.tls]
+certificate = "{}"
+private_key_file = "{}"
+client_ca = ["{}"]
+
+[[receiver.tls.client]]
+serial_number = "{CLIENT_SERIAL}"
+application_ids = ["{}"]
+"#,
+            self.server.0.display(),
+            self.server.1.display(),
+            self.ca.display(),
+            sample::SENDER,
+        )
+    }
+
+    fn generate() -> Result<Pki, String> {
+        use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
+        let fail = |e: rcgen::Error| format!("certificates: {e}");
+        let dir = temp_dir(None)?;
+        let mut ca = CertificateParams::default();
+        ca.distinguished_name
+            .push(DnType::CommonName, "sender_load CA");
+        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let ca =
+            CertifiedIssuer::self_signed(ca, KeyPair::generate().map_err(fail)?).map_err(fail)?;
+        let write = |name: &str, text: String| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).map_err(|e| format!("write {}: {e}", path.display()))?;
+            Ok::<_, String>(path)
+        };
+        let leaf = |name: &str, params: CertificateParams| {
+            let key = KeyPair::generate().map_err(fail)?;
+            let certificate = params.signed_by(&key, &ca).map_err(fail)?;
+            Ok::<_, String>((
+                write(&format!("{name}.pem"), certificate.pem())?,
+                write(&format!("{name}-key.pem"), key.serialize_pem())?,
+            ))
+        };
+        let server = leaf(
+            "server",
+            CertificateParams::new(vec!["localhost".to_owned()]).map_err(fail)?,
+        )?;
+        let mut client = CertificateParams::default();
+        client
+            .distinguished_name
+            .push(DnType::CustomDnType(vec![2, 5, 4, 5]), CLIENT_SERIAL);
+        let client = leaf("client", client)?;
+        let ca = write("ca.pem", ca.pem())?;
+        Ok(Pki {
+            _dir: dir,
+            ca,
+            server,
+            client,
+        })
+    }
 }
 
 /// Runs the measurement the arguments ask for; `Ok(false)` when a check failed.
@@ -95,6 +176,7 @@ async fn run(args: &[String]) -> Result<bool, String> {
         seconds: 10,
         sender_tmp: None,
         receiver_tmp: None,
+        tls: None,
     };
     let mut rest = rest.iter();
     while let Some(option) = rest.next() {
@@ -116,6 +198,7 @@ async fn run(args: &[String]) -> Result<bool, String> {
             "--seconds" => options.seconds = number(value()?)?.clamp(1, MAX_IDLE_SECONDS),
             "--sender-tmp" => options.sender_tmp = Some(PathBuf::from(value()?)),
             "--receiver-tmp" => options.receiver_tmp = Some(PathBuf::from(value()?)),
+            "--tls" => options.tls = Some(Pki::generate()?),
             other => return Err(format!("unknown option {other}")),
         }
     }
@@ -142,8 +225,9 @@ impl Running {
         Ok(Running { gateway, dir })
     }
 
-    /// A receiver on loopback (port 0 for both listeners) accepting the sample sender.
-    async fn receiver(base: Option<PathBuf>) -> Result<Running, String> {
+    /// A receiver on loopback (port 0 for both listeners) accepting the sample sender,
+    /// with the TLS sections `tls` (empty: plain HTTP).
+    async fn receiver(base: Option<PathBuf>, tls: String) -> Result<Running, String> {
         let dir = temp_dir(base.as_deref())?;
         let text = format!(
             r#"{common}
@@ -158,7 +242,7 @@ max_body = "128MiB"
             receiver = sample::RECEIVER,
             sender = sample::SENDER,
         );
-        Running::start(&text, dir).await
+        Running::start(&format!("{text}{tls}"), dir).await
     }
 
     /// A sender delivering `inventory` to each of `receivers`, the nightly times about
@@ -192,6 +276,19 @@ format = "csv"
             escalate_at = at(11),
             inventory = inventory.display(),
         );
+        if let Some(pki) = &options.tls {
+            let _ = write!(
+                text,
+                "\n[sender.tls]\ncertificate = \"{}\"\nprivate_key_file = \"{}\"\nroots = [\"{}\"]\n",
+                pki.client.0.display(),
+                pki.client.1.display(),
+                pki.ca.display(),
+            );
+        }
+        let origin = |exchange: SocketAddr| match options.tls {
+            Some(_) => format!("https://localhost:{}", exchange.port()),
+            None => format!("http://{exchange}"),
+        };
         for (i, receiver) in receivers.iter().enumerate() {
             let exchange = receiver
                 .gateway
@@ -202,11 +299,12 @@ format = "csv"
                 r#"
 [[sender.destination]]
 name = "{name}"
-url = "http://{exchange}{EXCHANGE_PATH}"
+url = "{origin}{EXCHANGE_PATH}"
 application_id = "{receiver}"
 contact = {{ name = "Load test {i}" }}
 "#,
                 name = destination_name(i),
+                origin = origin(exchange),
                 receiver = sample::RECEIVER,
             );
         }
@@ -392,12 +490,19 @@ async fn wait_delivered(
 }
 
 /// Starts `n` receivers, a few at a time.
-async fn start_receivers(n: usize, base: Option<&Path>) -> Result<Vec<Running>, String> {
+async fn start_receivers(
+    n: usize,
+    base: Option<&Path>,
+    tls: Option<&Pki>,
+) -> Result<Vec<Running>, String> {
+    let sections = tls.map(Pki::receiver_sections).unwrap_or_default();
     let mut receivers = Vec::with_capacity(n);
     while receivers.len() < n {
         let batch = (n - receivers.len()).min(16);
-        let started =
-            futures_join((0..batch).map(|_| Running::receiver(base.map(Path::to_path_buf)))).await;
+        let started = futures_join(
+            (0..batch).map(|_| Running::receiver(base.map(Path::to_path_buf), sections.clone())),
+        )
+        .await;
         for receiver in started {
             receivers.push(receiver?);
         }
@@ -435,7 +540,8 @@ async fn fanout(options: &Options) -> Result<bool, String> {
     let n = options.destinations;
     let lots = options.lots;
     let setup = Instant::now();
-    let receivers = start_receivers(n, options.receiver_tmp.as_deref()).await?;
+    let receivers =
+        start_receivers(n, options.receiver_tmp.as_deref(), options.tls.as_ref()).await?;
     let inventory_dir = temp_dir(None)?;
     let inventory = write_inventory(inventory_dir.path(), lots)?;
     let sender = Running::sender(&receivers, &inventory, options).await?;
@@ -644,7 +750,12 @@ fn threads() -> BTreeMap<u32, Thread> {
 
 async fn idle(options: &Options) -> Result<bool, String> {
     let seconds = options.seconds;
-    let receivers = vec![Running::receiver(options.receiver_tmp.clone()).await?];
+    let sections = options
+        .tls
+        .as_ref()
+        .map(Pki::receiver_sections)
+        .unwrap_or_default();
+    let receivers = vec![Running::receiver(options.receiver_tmp.clone(), sections).await?];
     let inventory_dir = temp_dir(None)?;
     let inventory = write_inventory(inventory_dir.path(), options.lots)?;
     let sender = Running::sender(&receivers, &inventory, options).await?;
