@@ -2,19 +2,8 @@
 //! verdict of the pipeline, duplicates, ordering, the shrink guard and the lookups.
 
 use crate::support::gateway::{Gateway, spawn_receiver};
-use lotgate::sample;
+use crate::support::{ack_type, envelope};
 use lotgate::wire::soap;
-
-fn envelope(lots: usize, extension: &str) -> String {
-    soap::message_envelope(&sample::message_with(sample::lot_set(lots), extension))
-}
-
-fn ack_type(body: &str) -> &str {
-    ["CA", "CE", "CR"]
-        .into_iter()
-        .find(|t| body.contains(&format!("<acknowledgement typeCode=\"{t}\">")))
-        .unwrap_or_else(|| panic!("no acknowledgement in {body}"))
-}
 
 fn delivered(gateway: &Gateway, body: &str) -> (u16, String) {
     let response = gateway.post(body.as_bytes());

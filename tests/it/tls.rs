@@ -9,9 +9,8 @@ use crate::support::http::{self, Response, tls_post};
 use crate::support::pki::{Ca, Files, Leaf};
 use crate::support::sender::{LOTS, applied, destination, sender_config, wait_for};
 use crate::support::smtp::SmtpServer;
+use crate::support::{ack_type, envelope};
 use chrono::{Datelike, TimeDelta, Utc};
-use lotgate::sample;
-use lotgate::wire::soap;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use serde_json::Value;
@@ -28,19 +27,6 @@ const SERIAL_A: &str = "00000001234567890000";
 const SERIAL_C: &str = "00000009876543210000";
 /// A certificate from the right CA that no `[[receiver.tls.client]]` lists.
 const SERIAL_UNLISTED: &str = "99999999999999999999";
-
-/// A delivery of `lots` lots from sender 99999001 to receiver 99999002.
-fn envelope(lots: usize, extension: &str) -> String {
-    soap::message_envelope(&sample::message_with(sample::lot_set(lots), extension))
-}
-
-/// The acknowledgement's type code in a response body.
-fn ack_type(body: &str) -> &str {
-    ["CA", "CE", "CR"]
-        .into_iter()
-        .find(|t| body.contains(&format!("<acknowledgement typeCode=\"{t}\">")))
-        .unwrap_or_else(|| panic!("no acknowledgement in {body}"))
-}
 
 /// `[receiver.tls]` with our certificate `server`, client certificates chaining to
 /// `client_ca`, and one `[[receiver.tls.client]]` per (serial number, application ids).
@@ -62,6 +48,34 @@ fn receiver_tls(server: &Files, client_ca: &Path, clients: &[(&str, &[&str])]) -
 /// A receiver configuration: `lines` in `[receiver]`, then the TLS sections `tls`.
 fn tls_receiver_config(dir: &Path, lines: &str, tls: &str) -> String {
     receiver_config(dir, &format!("{lines}\n{tls}"), &file_mail(dir))
+}
+
+/// A receiver configuration with `lines` in `[receiver]` and TLS with `server`, client
+/// certificates from the CA in `client_ca`, serial A mapped to sender 99999001.
+fn mapped_receiver_config(dir: &Path, lines: &str, server: &Files, client_ca: &Path) -> String {
+    let tls = receiver_tls(server, client_ca, &[(SERIAL_A, &["99999001"])]);
+    tls_receiver_config(dir, lines, &tls)
+}
+
+/// A receiver (in `dir`) with `lines` in `[receiver]`, TLS as in
+/// [`mapped_receiver_config`]; returns the CA's file and a client certificate with
+/// serial A as well.
+fn mapped_receiver(dir: &Path, lines: &str) -> (Gateway, PathBuf, Files) {
+    let ca = Ca::new("lotgate test CA");
+    let ca_path = ca.write(dir, "ca");
+    let server = ca.issue(&Leaf::server(), dir, "receiver");
+    let client = ca.issue(&Leaf::client(SERIAL_A), dir, "sender");
+    let receiver = start(dir, &mapped_receiver_config(dir, lines, &server, &ca_path));
+    (receiver, ca_path, client)
+}
+
+/// Creates the directories `names` in `base`.
+fn subdirs<const N: usize>(base: &Path, names: [&str; N]) -> [PathBuf; N] {
+    names.map(|name| {
+        let dir = base.join(name);
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        dir
+    })
 }
 
 /// `config` (a [`sender_config`]) with `[sender.tls]` holding `body`.
@@ -195,16 +209,13 @@ fn days_from_now(days: i64) -> (i32, u8, u8) {
 #[test]
 fn a_mapped_sender_delivers_end_to_end_over_two_way_tls() {
     let temp = tempfile::tempdir().expect("temp dir");
-    let (receiver_dir, sender_dir) = (temp.path().join("receiver"), temp.path().join("sender"));
-    std::fs::create_dir_all(&receiver_dir).expect("mkdir");
-    std::fs::create_dir_all(&sender_dir).expect("mkdir");
+    let [receiver_dir, sender_dir] = subdirs(temp.path(), ["receiver", "sender"]);
     let ca = Ca::new("lotgate test CA");
     let ca_path = ca.write(temp.path(), "ca");
     let server = ca.issue(&Leaf::server(), temp.path(), "receiver");
     let client = ca.issue(&Leaf::client(SERIAL_A), temp.path(), "sender");
 
-    let tls = receiver_tls(&server, &ca_path, &[(SERIAL_A, &["99999001"])]);
-    let config = tls_receiver_config(&receiver_dir, "", &tls);
+    let config = mapped_receiver_config(&receiver_dir, "", &server, &ca_path);
     let public = config.replace(
         "[receiver]\nlisten = \"127.0.0.1:0\"",
         "[receiver]\nlisten = \"0.0.0.0:0\"",
@@ -286,9 +297,7 @@ fn a_mapped_sender_delivers_end_to_end_over_two_way_tls() {
 #[test]
 fn clients_the_receiver_cannot_authorise_are_refused_and_nothing_is_stored() {
     let temp = tempfile::tempdir().expect("temp dir");
-    let (dir, certs) = (temp.path().join("receiver"), temp.path().join("certs"));
-    std::fs::create_dir_all(&dir).expect("mkdir");
-    std::fs::create_dir_all(&certs).expect("mkdir");
+    let [dir, certs] = subdirs(temp.path(), ["receiver", "certs"]);
     let ca = Ca::new("lotgate test CA");
     let ca_path = ca.write(&certs, "ca");
     let stranger_ca = Ca::new("someone else's CA");
@@ -400,13 +409,7 @@ fn clients_the_receiver_cannot_authorise_are_refused_and_nothing_is_stored() {
 #[test]
 fn a_sender_refuses_a_receiver_with_the_wrong_name_or_an_unknown_ca() {
     let temp = tempfile::tempdir().expect("temp dir");
-    let dirs: Vec<PathBuf> = ["wrong-name", "unknown-ca", "sender", "certs"]
-        .iter()
-        .map(|d| temp.path().join(d))
-        .collect();
-    for dir in &dirs {
-        std::fs::create_dir_all(dir).expect("mkdir");
-    }
+    let dirs = subdirs(temp.path(), ["wrong-name", "unknown-ca", "sender", "certs"]);
     let certs = &dirs[3];
     let ca = Ca::new("lotgate test CA");
     let ca_path = ca.write(certs, "ca");
@@ -426,10 +429,7 @@ fn a_sender_refuses_a_receiver_with_the_wrong_name_or_an_unknown_ca() {
     let receivers: Vec<Gateway> = [&elsewhere, &unknown]
         .into_iter()
         .zip(&dirs)
-        .map(|(server, dir)| {
-            let tls = receiver_tls(server, &ca_path, &[(SERIAL_A, &["99999001"])]);
-            start(dir, &tls_receiver_config(dir, "", &tls))
-        })
+        .map(|(server, dir)| start(dir, &mapped_receiver_config(dir, "", server, &ca_path)))
         .collect();
     let url = |r: &Gateway| format!("https://localhost:{}{}", r.exchange.port(), r.path);
     let sender_dir = &dirs[2];
@@ -481,13 +481,7 @@ fn a_sender_refuses_a_receiver_with_the_wrong_name_or_an_unknown_ca() {
 #[test]
 fn a_slow_tls_client_is_disconnected_within_the_header_timeout() {
     let temp = tempfile::tempdir().expect("temp dir");
-    let ca = Ca::new("lotgate test CA");
-    let ca_path = ca.write(temp.path(), "ca");
-    let server = ca.issue(&Leaf::server(), temp.path(), "receiver");
-    let client = ca.issue(&Leaf::client(SERIAL_A), temp.path(), "sender");
-    let tls = receiver_tls(&server, &ca_path, &[(SERIAL_A, &["99999001"])]);
-    let config = tls_receiver_config(temp.path(), "header_timeout = \"1s\"", &tls);
-    let receiver = start(temp.path(), &config);
+    let (receiver, ca_path, client) = mapped_receiver(temp.path(), "header_timeout = \"1s\"");
 
     // All at once: one connection that says nothing, one that stops mid-ClientHello, and
     // one that completes the handshake (with a listed certificate) but sends no request.
@@ -553,13 +547,7 @@ fn a_slow_tls_client_is_disconnected_within_the_header_timeout() {
 #[test]
 fn two_hundred_junk_connections_do_not_stop_a_valid_delivery() {
     let temp = tempfile::tempdir().expect("temp dir");
-    let ca = Ca::new("lotgate test CA");
-    let ca_path = ca.write(temp.path(), "ca");
-    let server = ca.issue(&Leaf::server(), temp.path(), "receiver");
-    let client = ca.issue(&Leaf::client(SERIAL_A), temp.path(), "sender");
-    let tls = receiver_tls(&server, &ca_path, &[(SERIAL_A, &["99999001"])]);
-    let config = tls_receiver_config(temp.path(), "header_timeout = \"5s\"", &tls);
-    let receiver = start(temp.path(), &config);
+    let (receiver, ca_path, client) = mapped_receiver(temp.path(), "header_timeout = \"5s\"");
 
     let opened = Instant::now();
     let junk: Vec<TcpStream> = (0..200)
@@ -685,8 +673,8 @@ fn certificate_expiry_is_warned_in_readyz_and_by_one_email() {
         temp.path(),
         "receiver",
     );
-    let tls = receiver_tls(&server, &ca_path, &[(SERIAL_A, &["99999001"])]);
-    let mut receiver = start(temp.path(), &tls_receiver_config(temp.path(), "", &tls));
+    let config = mapped_receiver_config(temp.path(), "", &server, &ca_path);
+    let mut receiver = start(temp.path(), &config);
 
     let ready = receiver.admin_get("/readyz").json();
     assert_eq!(ready["status"], "degraded", "{ready:#}");
@@ -797,9 +785,7 @@ fn secrets_never_reach_the_logs() {
     const KEY_VAR: &str = "LOTGATE_TEST_SENDER_TLS_KEY";
     const PASSWORD: &str = "smtp-secret-Wachtwoord-7f3a9c";
     let temp = tempfile::tempdir().expect("temp dir");
-    let (receiver_dir, sender_dir) = (temp.path().join("receiver"), temp.path().join("sender"));
-    std::fs::create_dir_all(&receiver_dir).expect("mkdir");
-    std::fs::create_dir_all(&sender_dir).expect("mkdir");
+    let [receiver_dir, sender_dir] = subdirs(temp.path(), ["receiver", "sender"]);
     let ca = Ca::new("lotgate test CA");
     let ca_path = ca.write(temp.path(), "ca");
     let server = ca.issue(&Leaf::server(), temp.path(), "receiver");
@@ -818,10 +804,9 @@ fn secrets_never_reach_the_logs() {
         config.replace("log = \"warn\"", "log = \"lotgate=trace,debug\"")
     };
 
-    let tls = receiver_tls(&server, &ca_path, &[(SERIAL_A, &["99999001"])]);
     let receiver = start(
         &receiver_dir,
-        &debug(tls_receiver_config(&receiver_dir, "", &tls)),
+        &debug(mapped_receiver_config(&receiver_dir, "", &server, &ca_path)),
     );
 
     let smtp = SmtpServer::start();

@@ -4,12 +4,11 @@
 //! meanwhile, and one resolution email when a set arrives. Also the quarantine alert
 //! over real SMTP.
 
+use crate::support::envelope;
 use crate::support::gateway::{self, Gateway, receiver_config};
 use crate::support::smtp::{Received, SmtpServer};
 use chrono::{DateTime, Duration as Span, NaiveDate, Utc};
 use chrono_tz::Europe::Amsterdam;
-use lotgate::sample;
-use lotgate::wire::soap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -86,10 +85,6 @@ fn no_more_mails(smtp: &SmtpServer, count: usize) -> Vec<Received> {
         messages.iter().map(Received::subject).collect::<Vec<_>>()
     );
     messages
-}
-
-fn envelope(lots: usize, extension: &str) -> String {
-    soap::message_envelope(&sample::message_with(sample::lot_set(lots), extension))
 }
 
 fn post_ca(gateway: &Gateway, body: &str) {

@@ -77,3 +77,18 @@ pub fn strip_envelope(envelope: &str) -> String {
         interaction.source()
     )
 }
+
+/// A delivery of `lots` sample lots from sender 99999001 to receiver 99999002, message
+/// id extension `extension`, in its SOAP envelope.
+pub fn envelope(lots: usize, extension: &str) -> String {
+    use lotgate::{sample, wire::soap};
+    soap::message_envelope(&sample::message_with(sample::lot_set(lots), extension))
+}
+
+/// The acknowledgement's type code (CA, CE or CR) in a response body.
+pub fn ack_type(body: &str) -> &str {
+    ["CA", "CE", "CR"]
+        .into_iter()
+        .find(|t| body.contains(&format!("<acknowledgement typeCode=\"{t}\">")))
+        .unwrap_or_else(|| panic!("no acknowledgement in {body}"))
+}
