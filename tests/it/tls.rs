@@ -898,3 +898,24 @@ fn secrets_never_reach_the_logs() {
         "lotgate's own lines are in the receiver's log:\n{receiver_log}"
     );
 }
+
+#[test]
+fn a_key_file_open_to_others_is_warned_about() {
+    use std::os::unix::fs::PermissionsExt;
+    let temp = tempfile::tempdir().expect("temp dir");
+    let dir = temp.path();
+    let ca = Ca::new("lotgate test CA");
+    let ca_path = ca.write(dir, "ca");
+    let server = ca.issue(&Leaf::server(), dir, "receiver");
+    std::fs::set_permissions(&server.key, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let receiver = start(dir, &mapped_receiver_config(dir, "", &server, &ca_path));
+    let log = receiver.log();
+    let warning = log
+        .lines()
+        .find(|l| l.contains("receiver.tls.private_key") && l.contains("can be read by others"))
+        .unwrap_or_else(|| panic!("no warning about the key file in the log:\n{log}"));
+    assert!(warning.contains("mode 644"), "{warning}");
+    let key = std::fs::read_to_string(&server.key).expect("key");
+    let secret_line = key.lines().nth(1).expect("a base64 line");
+    assert!(!log.contains(secret_line), "the log shows the key");
+}
