@@ -415,7 +415,7 @@ fn readiness(roles: &Roles) -> Reply {
         let snapshot = receiver.snapshot();
         body.insert(
             "receiver".into(),
-            serde_json::json!({"set_version": snapshot.version, "has_set": snapshot.set.is_some()}),
+            serde_json::json!({"set_version": snapshot.version(), "has_set": snapshot.set.is_some()}),
         );
         match receiver.stale(Utc::now()) {
             Ok(None) => {

@@ -77,11 +77,11 @@ fn lot_by_number(receiver: &Receiver, number: &str, params: &Query) -> Reply {
     match found {
         Some(view) => json(
             StatusCode::OK,
-            &json!({"set_version": snapshot.version, "lot": view}),
+            &json!({"set_version": snapshot.version(), "lot": view}),
         ),
         None => json(
             StatusCode::NOT_FOUND,
-            &json!({"set_version": snapshot.version, "lot": number, "status": "unknown"}),
+            &json!({"set_version": snapshot.version(), "lot": number, "status": "unknown"}),
         ),
     }
 }
@@ -111,14 +111,14 @@ fn lots(receiver: &Receiver, params: &Query) -> Reply {
         .unwrap_or_default();
     json(
         StatusCode::OK,
-        &json!({"set_version": snapshot.version, "lots": lots}),
+        &json!({"set_version": snapshot.version(), "lots": lots}),
     )
 }
 
 /// Metadata of the set in place.
-pub fn set_json(set: Option<&StoredSet>, version: u64) -> Value {
+pub fn set_json(set: Option<&StoredSet>) -> Value {
     match set {
-        None => json!({"set_version": version, "set": null}),
+        None => json!({"set_version": 0, "set": null}),
         Some(set) => {
             let mut per_vaccine = std::collections::BTreeMap::new();
             for lot in set.lots().lots() {
@@ -127,7 +127,7 @@ pub fn set_json(set: Option<&StoredSet>, version: u64) -> Value {
                     .or_insert(0usize) += 1;
             }
             json!({
-                "set_version": version,
+                "set_version": set.version(),
                 "set": {
                     "message_id": {"root": set.message_id.root().as_str(), "extension": set.message_id.extension()},
                     "created": set.created.as_str(),
@@ -143,7 +143,7 @@ pub fn set_json(set: Option<&StoredSet>, version: u64) -> Value {
 
 fn set(receiver: &Receiver) -> Reply {
     let snapshot = receiver.snapshot();
-    with_stale(receiver, set_json(snapshot.set.as_ref(), snapshot.version))
+    with_stale(receiver, set_json(snapshot.set.as_ref()))
 }
 
 /// The set's metadata with `stale` (true while the watchdog finds the set overdue or its
@@ -195,6 +195,7 @@ pub fn report_json(report: &ImportReport) -> Value {
         "message_id": {"root": report.message_id.root().as_str(), "extension": report.message_id.extension()},
         "received_at": report.received_at.to_rfc3339(),
         "outcome": outcome,
+        "set_version": report.set_version,
         "lots": report.lots,
         "per_vaccine": report.per_vaccine.iter().map(|(k, v)| (k.to_string(), *v)).collect::<std::collections::BTreeMap<_, _>>(),
         "added": changes(&report.added),
@@ -258,7 +259,7 @@ async fn accept(receiver: &Receiver, id: u64) -> Reply {
                 receiver.inner.mail_wake.notify_one();
             }
             let snapshot = receiver.snapshot();
-            with_stale(receiver, set_json(snapshot.set.as_ref(), snapshot.version))
+            with_stale(receiver, set_json(snapshot.set.as_ref()))
         }
         Ok(Ok(None)) => json(
             StatusCode::NOT_FOUND,

@@ -290,23 +290,20 @@ fn decide_and_store(receiver: &Receiver, prepared: Prepared) -> Result<(Reply, b
                 set.lots().len(),
                 now,
             )?;
-            let mails_queued = match resolution {
-                Some(resolution) => {
+            let (applied, mails_queued) = match resolution {
+                Some(resolution) => (
                     inner.store.apply_with_watchdog(
-                        set.clone(),
+                        set,
                         record,
                         report,
                         &resolution.mails,
                         &resolution.state,
-                    )?;
-                    !resolution.mails.is_empty()
-                }
-                None => {
-                    inner.store.apply(set.clone(), record, report, &[])?;
-                    false
-                }
+                    )?,
+                    !resolution.mails.is_empty(),
+                ),
+                None => (inner.store.apply(set, record, report, &[])?, false),
             };
-            receiver.publish(set);
+            receiver.publish(applied.set);
             Ok((reply(StatusCode::OK, XML, response), mails_queued))
         }
     }

@@ -23,13 +23,18 @@ use tokio::sync::{Mutex, Notify};
 
 pub use exchange::handle as handle_exchange;
 
-/// What lookups read: the set in place, numbered so a reader can tell versions apart.
+/// What lookups read: the set in place.
 #[derive(Debug, Default)]
 pub struct Snapshot {
-    /// Increases by one with every set applied since start-up.
-    pub version: u64,
     /// The set in place, if any was ever applied.
     pub set: Option<StoredSet>,
+}
+
+impl Snapshot {
+    /// The version of the set in place ([`StoredSet::version`]); 0 before the first set.
+    pub fn version(&self) -> u64 {
+        self.set.as_ref().map_or(0, StoredSet::version)
+    }
 }
 
 /// The receiver's shared state.
@@ -79,7 +84,7 @@ impl Receiver {
                 config: receiver.clone(),
                 gateway: config.gateway.clone(),
                 store,
-                snapshot: RwLock::new(Arc::new(Snapshot { version: 0, set })),
+                snapshot: RwLock::new(Arc::new(Snapshot { set })),
                 apply: Mutex::new(()),
                 mail_wake,
                 options,
@@ -106,17 +111,14 @@ impl Receiver {
         &self.inner.config
     }
 
-    /// Puts a newly committed set in place for readers.
+    /// Puts a newly committed set (with the version the store gave it) in place for
+    /// readers.
     fn publish(&self, set: StoredSet) {
         let mut guard = match self.inner.snapshot.write() {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
         };
-        let version = guard.version + 1;
-        *guard = Arc::new(Snapshot {
-            version,
-            set: Some(set),
-        });
+        *guard = Arc::new(Snapshot { set: Some(set) });
     }
 }
 

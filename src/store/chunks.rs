@@ -25,6 +25,14 @@ pub(super) struct SetHeadRec {
     digest: String,
     lots: usize,
     pub(super) chunks: u32,
+    /// The set's version (see [`StoredSet::version`]); a head written before versions
+    /// were stored is the first set of its store, version 1.
+    #[serde(default = "first_version")]
+    version: u64,
+}
+
+fn first_version() -> u64 {
+    1
 }
 
 impl SetHeadRec {
@@ -46,6 +54,14 @@ impl SetHeadRec {
 
     pub(super) fn digest(&self) -> Result<[u8; 32], Invalid> {
         unhex(&self.digest)
+    }
+
+    pub(super) fn version(&self) -> u64 {
+        self.version
+    }
+
+    pub(super) fn set_version(&mut self, version: u64) {
+        self.version = version;
     }
 }
 
@@ -97,6 +113,7 @@ pub(super) fn encode_set(set: &StoredSet) -> (SetHeadRec, Vec<Vec<u8>>) {
         digest: hex(&set.digest()),
         lots: set.lots().len(),
         chunks: u32::try_from(chunks.len()).unwrap_or(u32::MAX),
+        version: set.version(),
     };
     (head, chunks)
 }
@@ -145,7 +162,8 @@ pub(super) fn decode_set<C: AsRef<[u8]>>(
         head.created()?,
         parse_time(&head.applied_at)?,
         lots,
-    );
+    )
+    .with_version(head.version);
     if set.lots().len() != head.lots || set.digest() != head.digest()? {
         return Err(format!(
             "the lots read back ({}) do not match the stored count ({}) and digest",
@@ -202,6 +220,16 @@ mod tests {
         ])
         .unwrap();
         round_trip(lots);
+    }
+
+    #[test]
+    fn a_head_without_a_version_is_the_first_set() {
+        let (set, _) = round_trip(sample::lot_set(3));
+        let (head, _) = encode_set(&set);
+        let mut old: serde_json::Value = serde_json::from_slice(&to_json(&head)).unwrap();
+        old.as_object_mut().unwrap().remove("version");
+        let head: SetHeadRec = from_json(&serde_json::to_vec(&old).unwrap()).unwrap();
+        assert_eq!(head.version(), 1);
     }
 
     #[test]

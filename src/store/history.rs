@@ -35,6 +35,9 @@ pub struct ImportReport {
     pub warnings: Vec<ReportIssue>,
     /// Problems that did.
     pub errors: Vec<ReportIssue>,
+    /// The version the set got when it was put in place (applied, or accepted from
+    /// quarantine); `None` for a delivery whose set was not put in place. The store sets it.
+    pub set_version: Option<u64>,
 }
 
 impl ImportReport {
@@ -51,6 +54,7 @@ impl ImportReport {
             removed: LotChanges::default(),
             warnings: Vec::new(),
             errors: Vec::new(),
+            set_version: None,
         }
     }
 

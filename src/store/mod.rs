@@ -52,7 +52,7 @@ mod watchdog;
 pub use history::{ImportReport, LotChanges, Outcome, ReportIssue};
 pub use outbox::{DeadLetter, Outbox};
 pub use quarantine::{QuarantineSummary, Quarantined};
-pub use receiver::{MessageRecord, ReceiverStore, StoreOptions, StoredSet};
+pub use receiver::{Applied, MessageRecord, ReceiverStore, StoreOptions, StoredSet};
 pub use sender::{
     Attempt, AttemptOutcome, BuiltMessage, Delivery, DeliveryState, NewDelivery, SenderStore,
     Trigger,

@@ -205,11 +205,8 @@ impl ReceiverStore {
         let corrupt = |d| i.database.corrupt(format!("quarantine {id}"), d);
         let mut head = entry.head;
         head.set_applied_at(&applied_at);
-        let created = head.created().map_err(corrupt)?;
-        let head_value = to_json(&head);
         let mut report = entry.report;
         report.set_outcome(Outcome::QuarantineAccepted(id));
-        let report_value = to_json(&report);
         let watchdog_value = watchdog.map(encode_watchdog);
         let moved = (&i.set, &i.quarantine, &i.history, &i.meta, i.outbox.tree()).transaction(
             |(s, q, h, meta, o)| {
@@ -223,21 +220,23 @@ impl ReceiverStore {
                         None => return tx_corrupt("a quarantine entry", format!("part {n}")),
                     }
                 }
-                put_set_in(s, &created, &head_value, &chunks)?;
+                let version = put_set_in(s, &head, &chunks)?;
+                let report_value = to_json(&report.clone().with_set_version(version));
                 append_history_in(h, meta, &report_value, i.history_limit)?;
                 if let Some(state) = &watchdog_value {
                     meta.insert(META_WATCHDOG, state.as_slice())?;
                 }
                 enqueue_all_in(o, mails)?;
-                Ok(chunks)
+                Ok((chunks, version))
             },
         );
-        let chunks = match moved {
+        let (chunks, version) = match moved {
             Ok(chunks) => chunks,
             Err(TransactionError::Abort(Abort::Missing)) => return Ok(None),
             Err(e) => return Err(i.database.tx_error(e)),
         };
         i.database.flush()?;
+        head.set_version(version);
         decode_set(&head, &chunks).map(Some).map_err(corrupt)
     }
 

@@ -33,10 +33,11 @@ pub struct StoredSet {
     pub applied_at: DateTime<Utc>,
     lots: LotSet,
     digest: [u8; 32],
+    version: u64,
 }
 
 impl StoredSet {
-    /// A set with its digest.
+    /// A set with its digest, not applied yet (version 0).
     pub fn new(
         message_id: MessageId,
         created: Timestamp,
@@ -50,7 +51,22 @@ impl StoredSet {
             applied_at,
             lots,
             digest,
+            version: 0,
         }
+    }
+
+    /// The set's version: 1 for the first set a store ever applied, one more for every
+    /// set applied after it (by a delivery or a quarantine accept), over the store's
+    /// whole life, restarts included. The version names one set: a record system may
+    /// cache lookups under it. 0 for a set not applied (a candidate in quarantine).
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// The set as applied under `version`; only the store assigns versions.
+    pub(super) fn with_version(mut self, version: u64) -> Self {
+        self.version = version;
+        self
     }
 
     /// The lots.
@@ -82,6 +98,16 @@ pub struct MessageRecord {
     pub ack_type: AckType,
     /// The exact response body sent, to replay byte for byte.
     pub response: String,
+}
+
+/// A set put in place: the set with its version, and its import report with its
+/// sequence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    /// The set now in place.
+    pub set: StoredSet,
+    /// The delivery's import report, as written to the history.
+    pub report: ImportReport,
 }
 
 /// Settings of the receiver's store.
@@ -219,14 +245,15 @@ impl ReceiverStore {
     /// import report (outcome `Applied`) and the mails; flushed. A crash at any point
     /// leaves either the old state or the new one. Refused, writing nothing, when the
     /// message was answered before ([`StoreError::Duplicate`]) or the set is older than
-    /// the one in place ([`StoreError::Stale`]). Returns the report with its sequence.
+    /// the one in place ([`StoreError::Stale`]). Returns the set with its version and the
+    /// report with its sequence.
     pub fn apply(
         &self,
         set: StoredSet,
         record: MessageRecord,
         report: ImportReport,
         mails: &[(String, Vec<u8>)],
-    ) -> Result<ImportReport, StoreError> {
+    ) -> Result<Applied, StoreError> {
         self.apply_inner(set, record, report, mails, None)
     }
 
@@ -239,32 +266,36 @@ impl ReceiverStore {
         mut report: ImportReport,
         mails: &[(String, Vec<u8>)],
         watchdog: Option<&WatchdogState>,
-    ) -> Result<ImportReport, StoreError> {
+    ) -> Result<Applied, StoreError> {
         debug_assert_eq!(
             set.message_id, record.id,
             "the set's message is the record's"
         );
         report.outcome = Outcome::Applied;
         let (head, chunks) = encode_set(&set);
-        let head = to_json(&head);
         let (key, value) = (message_key(&record.id), to_json(&MessageRec::new(&record)));
-        let report_value = to_json(&ReportRec::new(&report));
+        let report_rec = ReportRec::new(&report);
         let watchdog_value = watchdog.map(encode_watchdog);
         let i = &self.inner;
-        let sequence = (&i.set, &i.messages, &i.history, &i.meta, i.outbox.tree())
+        let (sequence, version) = (&i.set, &i.messages, &i.history, &i.meta, i.outbox.tree())
             .transaction(|(s, m, h, meta, o)| {
                 put_record_in(m, &key, &value)?;
-                put_set_in(s, &set.created, &head, &chunks)?;
+                let version = put_set_in(s, &head, &chunks)?;
+                let report_value = to_json(&report_rec.clone().with_set_version(version));
                 let sequence = append_history_in(h, meta, &report_value, i.history_limit)?;
                 if let Some(state) = &watchdog_value {
                     meta.insert(META_WATCHDOG, state.as_slice())?;
                 }
                 enqueue_all_in(o, mails)?;
-                Ok(sequence)
+                Ok((sequence, version))
             })
             .map_err(|e| i.database.tx_error(e))?;
         i.database.flush()?;
-        Ok(report.with_sequence(sequence))
+        report.set_version = Some(version);
+        Ok(Applied {
+            set: set.with_version(version),
+            report: report.with_sequence(sequence),
+        })
     }
 
     /// Records an answer that changes no set (`CE`, `CR`), so that a duplicate gets the
@@ -357,15 +388,20 @@ pub(super) fn put_record_in(
     Ok(())
 }
 
-/// Puts a set (head and chunks) in place of the current one, unless it is older.
+/// Puts a set (head and chunks) in place of the current one, unless it is older, under
+/// the next version (one more than the set in place, 1 for the first); returns that
+/// version.
 pub(super) fn put_set_in<C: AsRef<[u8]>>(
     set: &TransactionalTree,
-    created: &Timestamp,
-    head: &[u8],
+    head: &SetHeadRec,
     chunks: &[C],
-) -> ConflictableTransactionResult<(), Abort> {
-    let old_chunks = match set.get(SET_HEAD)? {
-        None => 0,
+) -> ConflictableTransactionResult<u64, Abort> {
+    let created = match head.created() {
+        Ok(created) => created,
+        Err(detail) => return tx_corrupt("the new set's head", detail),
+    };
+    let (old_chunks, old_version) = match set.get(SET_HEAD)? {
+        None => (0, 0),
         Some(old) => {
             let old = match from_json::<SetHeadRec>(&old) {
                 Ok(old) => old,
@@ -375,16 +411,19 @@ pub(super) fn put_set_in<C: AsRef<[u8]>>(
                 Ok(current) => current,
                 Err(detail) => return tx_corrupt("the set's head", detail),
             };
-            if &current > created {
+            if current > created {
                 return Err(ConflictableTransactionError::Abort(Abort::Stale {
                     current,
-                    new: created.clone(),
+                    new: created,
                 }));
             }
-            old.chunks
+            (old.chunks, old.version())
         }
     };
-    set.insert(SET_HEAD, head)?;
+    let version = old_version + 1;
+    let mut head = head.clone();
+    head.set_version(version);
+    set.insert(SET_HEAD, to_json(&head))?;
     let mut n = 0u32;
     for chunk in chunks {
         set.insert(&chunk_key(n), chunk.as_ref())?;
@@ -393,5 +432,5 @@ pub(super) fn put_set_in<C: AsRef<[u8]>>(
     for stale in n..old_chunks {
         set.remove(&chunk_key(stale))?;
     }
-    Ok(())
+    Ok(version)
 }

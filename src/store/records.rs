@@ -152,6 +152,8 @@ pub(super) struct ReportRec {
     removed: ChangesRec,
     warnings: Vec<IssueRec>,
     errors: Vec<IssueRec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    set_version: Option<u64>,
 }
 
 impl ReportRec {
@@ -183,7 +185,14 @@ impl ReportRec {
             removed: changes(&r.removed),
             warnings: issues(&r.warnings),
             errors: issues(&r.errors),
+            set_version: r.set_version,
         }
+    }
+
+    /// The report of a set put in place under `version`.
+    pub(super) fn with_set_version(mut self, version: u64) -> Self {
+        self.set_version = Some(version);
+        self
     }
 
     pub(super) fn report(&self, sequence: u64) -> Result<ImportReport, Invalid> {
@@ -228,6 +237,7 @@ impl ReportRec {
         report.removed = changes(&self.removed)?;
         report.warnings = issues(&self.warnings);
         report.errors = issues(&self.errors);
+        report.set_version = self.set_version;
         Ok(report.with_sequence(sequence))
     }
 

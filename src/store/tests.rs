@@ -67,22 +67,32 @@ fn apply_survives_reopen() {
     let dir = tempfile::tempdir().unwrap();
     let store = ReceiverStore::open(dir.path()).unwrap();
     let (set, record, report) = delivery(1, sample::lot_set(500));
-    let stored = store
+    let applied = store
         .apply(set.clone(), record.clone(), report.clone(), &mail("a"))
         .unwrap();
+    let stored = applied.report;
     assert_eq!(stored.sequence(), 1);
+    assert_eq!((applied.set.version(), stored.set_version), (1, Some(1)));
     let (set2, record2, report2) = delivery(2, sample::lot_set(20));
-    let stored2 = store.apply(set2.clone(), record2, report2, &[]).unwrap();
+    let applied2 = store.apply(set2.clone(), record2, report2, &[]).unwrap();
+    let stored2 = applied2.report;
     assert_eq!(stored2.sequence(), 2);
+    assert_eq!((applied2.set.version(), stored2.set_version), (2, Some(2)));
+    assert_eq!(applied2.set.lots(), set2.lots());
 
     let store = reopen(store, dir.path());
-    assert_eq!(store.current().unwrap(), Some(set2));
+    assert_eq!(store.current().unwrap(), Some(applied2.set));
     assert_eq!(store.message(&id(1)).unwrap(), Some(record));
     assert_eq!(store.message(&id(3)).unwrap(), None);
     let history = store.history(10).unwrap();
     assert_eq!(history, [stored2, stored]);
     assert_eq!(history[1].added.total(), 500);
     assert_eq!(store.outbox().pending().unwrap(), mail("a"));
+
+    // The version goes on from the stored one after a reopen.
+    let (set3, record3, report3) = delivery(3, sample::lot_set(30));
+    let applied3 = store.apply(set3, record3, report3, &[]).unwrap();
+    assert_eq!(applied3.set.version(), 3);
 }
 
 #[test]
@@ -90,7 +100,7 @@ fn duplicates_and_stale_sets_write_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let store = ReceiverStore::open(dir.path()).unwrap();
     let (set, record, report) = delivery(5, sample::lot_set(3));
-    store
+    let applied = store
         .apply(set.clone(), record.clone(), report.clone(), &[])
         .unwrap();
     let again = store.apply(set.clone(), record.clone(), report.clone(), &mail("x"));
@@ -107,7 +117,7 @@ fn duplicates_and_stale_sets_write_nothing() {
     let stale = store.apply(old, old_record, old_report, &mail("y"));
     assert!(matches!(stale, Err(StoreError::Stale { .. })), "{stale:?}");
     assert_eq!(store.message(&id(4)).unwrap(), None);
-    assert_eq!(store.current().unwrap(), Some(set));
+    assert_eq!(store.current().unwrap(), Some(applied.set));
     assert_eq!(store.history(10).unwrap().len(), 1);
     assert!(store.outbox().pending().unwrap().is_empty());
 }
@@ -191,7 +201,7 @@ fn quarantine_accept_and_discard() {
     let dir = tempfile::tempdir().unwrap();
     let store = ReceiverStore::open(dir.path()).unwrap();
     let (set, record, report) = delivery(1, sample::lot_set(3000));
-    store.apply(set.clone(), record, report, &[]).unwrap();
+    let set = store.apply(set, record, report, &[]).unwrap().set;
     let (small, mut small_record, small_report) = delivery(2, sample::lot_set(10));
     small_record.ack_type = AckType::CE;
     let q = store
@@ -238,6 +248,12 @@ fn quarantine_accept_and_discard() {
         .unwrap();
     assert_eq!(accepted.lots(), small.lots());
     assert_eq!(accepted.applied_at, at(500));
+    assert_eq!(
+        accepted.version(),
+        2,
+        "the next version after the set in place"
+    );
+    assert_eq!(store.history(1).unwrap()[0].set_version, Some(2));
     assert_eq!(store.accept_quarantined(q, at(501), &[]).unwrap(), None);
 
     let store = reopen(store, dir.path());
@@ -276,13 +292,13 @@ fn accepting_a_superseded_set_is_stale() {
         .quarantine(small, "test", record, report, &[])
         .unwrap();
     let (set, record, report) = delivery(2, sample::lot_set(50));
-    store.apply(set.clone(), record, report, &[]).unwrap();
+    let applied = store.apply(set, record, report, &[]).unwrap();
     let accept = store.accept_quarantined(q, at(9), &mail("a"));
     assert!(
         matches!(accept, Err(StoreError::Stale { .. })),
         "{accept:?}"
     );
-    assert_eq!(store.current().unwrap(), Some(set));
+    assert_eq!(store.current().unwrap(), Some(applied.set));
     assert_eq!(store.quarantined().unwrap().len(), 1);
 }
 
@@ -407,9 +423,9 @@ fn large_sets_are_chunked_and_leave_no_blobs() {
     );
     store.apply(set.clone(), record, report, &[]).unwrap();
     let (smaller, record, report) = delivery(2, sample::lot_set(10_000));
-    store.apply(smaller.clone(), record, report, &[]).unwrap();
+    let applied = store.apply(smaller, record, report, &[]).unwrap();
     let blobs = std::fs::read_dir(dir.path().join("blobs")).unwrap().count();
     assert_eq!(blobs, 0, "every page of the set stays in sled's log");
     let store = reopen(store, dir.path());
-    assert_eq!(store.current().unwrap(), Some(smaller));
+    assert_eq!(store.current().unwrap(), Some(applied.set));
 }

@@ -9,7 +9,7 @@
 
 use super::history::ImportReport;
 use super::outbox::enqueue_all_in;
-use super::receiver::{MessageRecord, ReceiverStore, StoredSet};
+use super::receiver::{Applied, MessageRecord, ReceiverStore, StoredSet};
 use super::records::{decode_watchdog, encode_watchdog};
 use super::{META_WATCHDOG, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -65,7 +65,7 @@ impl ReceiverStore {
         report: ImportReport,
         mails: &[(String, Vec<u8>)],
         state: &WatchdogState,
-    ) -> Result<ImportReport, StoreError> {
+    ) -> Result<Applied, StoreError> {
         self.apply_inner(set, record, report, mails, Some(state))
     }
 
@@ -128,7 +128,7 @@ mod tests {
         store.set_watchdog(open, &[]).unwrap();
         let mail = vec![("watchdog-resolved-2026-06-01".to_owned(), b"m".to_vec())];
         let (set, record, report) = delivery(2);
-        store
+        let applied = store
             .apply_with_watchdog(
                 set.clone(),
                 record.clone(),
@@ -139,7 +139,7 @@ mod tests {
             .unwrap();
         let store = reopen(store, dir.path());
         assert_eq!(store.watchdog().unwrap(), resolved);
-        assert_eq!(store.current().unwrap(), Some(set.clone()));
+        assert_eq!(store.current().unwrap(), Some(applied.set));
         assert_eq!(store.outbox().pending().unwrap(), mail);
 
         // A refused apply (the same message again) writes no state and no mail.

@@ -220,6 +220,50 @@ fn the_set_survives_a_restart() {
     assert!(status.success(), "graceful exit on SIGTERM: {status:?}");
 }
 
+/// The version every view of the receiver reports for the set in place: `/readyz`,
+/// `/api/v1/set`, a lookup and the newest import report must agree.
+fn reported_version(gateway: &Gateway) -> u64 {
+    let ready = gateway.admin_get("/readyz").json()["receiver"]["set_version"].clone();
+    let set = gateway.admin_get("/api/v1/set").json()["set_version"].clone();
+    let lookup = gateway.admin_get("/api/v1/lots/LG000001").json()["set_version"].clone();
+    let history =
+        gateway.admin_get("/api/v1/history?limit=1").json()["history"][0]["set_version"].clone();
+    assert_eq!(
+        [&set, &lookup, &history],
+        [&ready; 3],
+        "/readyz, /api/v1/set, the lookup and the history agree"
+    );
+    ready.as_u64().expect("a version")
+}
+
+#[test]
+fn the_set_version_survives_a_kill_and_keeps_increasing() {
+    let mut gateway = spawn_receiver("");
+    for (lots, id) in [(30, "V-1"), (31, "V-2")] {
+        assert_eq!(ack_type(&delivered(&gateway, &envelope(lots, id)).1), "CA");
+    }
+    assert_eq!(reported_version(&gateway), 2);
+    gateway.restart(); // SIGKILL, then start on the same data
+    assert_eq!(
+        reported_version(&gateway),
+        2,
+        "the same number after a kill"
+    );
+    assert_eq!(ack_type(&delivered(&gateway, &envelope(32, "V-3")).1), "CA");
+    assert_eq!(reported_version(&gateway), 3);
+
+    // A set accepted from quarantine takes the next number too.
+    assert_eq!(
+        ack_type(&delivered(&gateway, &envelope(3, "V-SMALL")).1),
+        "CE"
+    );
+    let accepted = gateway.admin_post("/api/v1/quarantine/1/accept");
+    assert_eq!(accepted.status, 200, "{}", accepted.text());
+    assert_eq!(accepted.json()["set_version"], 4);
+    gateway.restart();
+    assert_eq!(reported_version(&gateway), 4);
+}
+
 /// The body to post for a corpus file: SOAP envelopes and non-XML as they are, a bare
 /// HL7 document wrapped in an envelope (the receiver only takes envelopes).
 fn as_delivery(bytes: &[u8]) -> Vec<u8> {
