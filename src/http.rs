@@ -13,10 +13,12 @@ use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use rustls_pki_types::CertificateDer;
+use std::collections::{BTreeMap, HashMap};
 use std::convert::Infallible;
 use std::future::Future;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
@@ -27,10 +29,15 @@ pub type Reply = Response<Full<Bytes>>;
 /// Limits of one listener.
 #[derive(Debug, Clone, Copy)]
 pub struct ServeLimits {
+    /// What the listener is, for the log (`"exchange"`, `"admin"`).
+    pub name: &'static str,
     /// Time a client has to send the request line and headers.
     pub header_timeout: Duration,
     /// Most connections served at once; further connections wait in the backlog.
     pub max_connections: usize,
+    /// Most connections one client address may hold open at once; a connection above it
+    /// is closed as soon as it is accepted, so one address cannot take every slot.
+    pub max_per_address: usize,
     /// How long a graceful shutdown waits for requests in flight.
     pub shutdown_grace: Duration,
 }
@@ -60,6 +67,10 @@ pub async fn serve<H, F>(
 {
     let graceful = GracefulShutdown::new();
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let per_address = Arc::new(PerAddress::new(limits.max_per_address));
+    let mut refusals = RefusalLog::new(limits.name, limits.max_per_address);
+    // Connections closed before their TLS handshake began, counted for the debug log.
+    let silent = Arc::new(AtomicU64::new(0));
     let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
     tokio::pin!(shutdown);
     loop {
@@ -70,21 +81,33 @@ pub async fn serve<H, F>(
             },
             () = &mut shutdown => break,
         };
-        let (stream, addr) = tokio::select! {
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(e) => {
-                    // Out of file descriptors and the like: wait a moment, do not spin.
-                    tracing::warn!("accept failed: {e}");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
+        let (stream, addr) = loop {
+            tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok(accepted) => break accepted,
+                    Err(e) => {
+                        // Out of file descriptors and the like: wait a moment, do not spin.
+                        tracing::warn!("accept failed: {e}");
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                },
+                () = refusals.due() => refusals.report(std::time::Instant::now()),
+                () = &mut shutdown => {
+                    refusals.report(std::time::Instant::now());
+                    return finish(listener, graceful, limits).await;
                 }
-            },
-            () = &mut shutdown => break,
+            }
+        };
+        let Some(slot) = per_address.take(addr.ip()) else {
+            // Closed at once, before any byte is read: the address holds its share.
+            drop(stream);
+            refusals.refused(addr.ip(), std::time::Instant::now());
+            continue;
         };
         let handler = handler.clone();
         let watcher = graceful.watcher();
         let acceptor = acceptor.clone();
+        let silent = silent.clone();
         tokio::spawn(async move {
             match acceptor {
                 None => {
@@ -108,6 +131,15 @@ pub async fn serve<H, F>(
                             let peer = Peer { addr, certificate };
                             serve_connection(stream, peer, limits, handler, watcher).await;
                         }
+                        // A connect-and-close without a ClientHello is what load
+                        // balancers' health checks do: not worth a warning.
+                        Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                            let n = silent.fetch_add(1, Ordering::Relaxed) + 1;
+                            tracing::debug!(
+                                "{addr} closed the connection before a TLS handshake began \
+                                 ({n} such connection(s) since start)"
+                            );
+                        }
                         Ok(Err(e)) => tracing::warn!("TLS handshake with {addr} failed: {e}"),
                         Err(_) => tracing::info!(
                             "TLS handshake with {addr} not complete within {:?}; disconnected",
@@ -116,9 +148,15 @@ pub async fn serve<H, F>(
                     }
                 }
             }
+            drop(slot);
             drop(permit);
         });
     }
+    finish(listener, graceful, limits).await;
+}
+
+/// Stops accepting and waits (at most the grace period) for requests in flight.
+async fn finish(listener: TcpListener, graceful: GracefulShutdown, limits: ServeLimits) {
     drop(listener);
     if tokio::time::timeout(limits.shutdown_grace, graceful.shutdown())
         .await
@@ -128,6 +166,133 @@ pub async fn serve<H, F>(
             "shutdown: requests still in flight after {:?}",
             limits.shutdown_grace
         );
+    }
+}
+
+/// The number of open connections per client address, for the per-address cap.
+struct PerAddress {
+    max: usize,
+    open: std::sync::Mutex<HashMap<IpAddr, usize>>,
+}
+
+/// One connection's place in [`PerAddress`], given back when dropped.
+struct AddressSlot {
+    table: Arc<PerAddress>,
+    ip: IpAddr,
+}
+
+impl PerAddress {
+    fn new(max: usize) -> Self {
+        Self {
+            max: max.max(1),
+            open: std::sync::Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn open(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, usize>> {
+        // The map holds plain counts: a panic elsewhere cannot leave it half-changed.
+        self.open
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A slot for one more connection from `ip`; `None` when it has `max` open already.
+    fn take(self: &Arc<Self>, ip: IpAddr) -> Option<AddressSlot> {
+        let mut open = self.open();
+        let count = open.entry(ip).or_insert(0);
+        if *count >= self.max {
+            return None;
+        }
+        *count += 1;
+        Some(AddressSlot {
+            table: self.clone(),
+            ip,
+        })
+    }
+}
+
+impl Drop for AddressSlot {
+    fn drop(&mut self) {
+        let mut open = self.table.open();
+        if let Some(count) = open.get_mut(&self.ip) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.ip);
+            }
+        }
+    }
+}
+
+/// How often, at most, refused connections are logged.
+const REFUSAL_REPORT_EVERY: Duration = Duration::from_secs(10);
+
+/// The log of connections refused for the per-address cap, at a bounded rate: the first
+/// refusal at once, then one line per [`REFUSAL_REPORT_EVERY`] with the count per address.
+struct RefusalLog {
+    listener: &'static str,
+    max: usize,
+    pending: BTreeMap<IpAddr, u64>,
+    last_report: Option<std::time::Instant>,
+}
+
+impl RefusalLog {
+    fn new(listener: &'static str, max: usize) -> Self {
+        Self {
+            listener,
+            max,
+            pending: BTreeMap::new(),
+            last_report: None,
+        }
+    }
+
+    /// Counts a refused connection from `ip`, and logs at once when nothing was logged
+    /// for a while.
+    fn refused(&mut self, ip: IpAddr, now: std::time::Instant) {
+        *self.pending.entry(ip).or_insert(0) += 1;
+        if self
+            .last_report
+            .is_none_or(|last| now.duration_since(last) >= REFUSAL_REPORT_EVERY)
+        {
+            self.report(now);
+        }
+    }
+
+    /// Completes when counted refusals are waiting to be logged and the interval is over;
+    /// never when nothing waits.
+    async fn due(&self) {
+        match (self.pending.is_empty(), self.last_report) {
+            (false, Some(last)) => {
+                tokio::time::sleep_until((last + REFUSAL_REPORT_EVERY).into()).await;
+            }
+            _ => std::future::pending().await,
+        }
+    }
+
+    /// Logs the refusals counted so far (nothing when there are none).
+    fn report(&mut self, now: std::time::Instant) {
+        if let Some(line) = self.line() {
+            tracing::warn!("{line}");
+            self.last_report = Some(now);
+        }
+    }
+
+    /// The log line for the refusals counted so far, which it forgets.
+    fn line(&mut self) -> Option<String> {
+        if self.pending.is_empty() {
+            return None;
+        }
+        let pending = std::mem::take(&mut self.pending);
+        let total: u64 = pending.values().sum();
+        let from = pending
+            .iter()
+            .map(|(ip, n)| format!("{ip} ({n})"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        Some(format!(
+            "{} listener: closed {total} connection(s) at once from {from}: each address may \
+             hold at most {} open connection(s)",
+            self.listener, self.max
+        ))
     }
 }
 
@@ -294,6 +459,56 @@ impl Query {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_address_holds_at_most_its_share() {
+        let table = Arc::new(PerAddress::new(2));
+        let (a, b): (IpAddr, IpAddr) = ("127.0.0.2".parse().unwrap(), "::1".parse().unwrap());
+        let first = table.take(a).expect("first");
+        let second = table.take(a).expect("second");
+        assert!(table.take(a).is_none(), "a third from the same address");
+        assert!(table.take(b).is_some(), "another address is not held up");
+        drop(first);
+        let third = table.take(a).expect("a slot given back is free again");
+        drop((second, third));
+        assert!(
+            table.open().is_empty(),
+            "no entry left for closed addresses"
+        );
+    }
+
+    #[test]
+    fn refusals_are_logged_at_a_bounded_rate() {
+        let start = std::time::Instant::now();
+        let (a, b): (IpAddr, IpAddr) = ("127.0.0.2".parse().unwrap(), "127.0.0.3".parse().unwrap());
+        let mut log = RefusalLog::new("exchange", 32);
+        log.refused(a, start);
+        assert_eq!(
+            log.last_report,
+            Some(start),
+            "the first refusal is logged at once"
+        );
+        assert!(log.pending.is_empty());
+        for _ in 0..5 {
+            log.refused(a, start + Duration::from_secs(1));
+        }
+        log.refused(b, start + Duration::from_secs(2));
+        assert_eq!(
+            log.last_report,
+            Some(start),
+            "the next ones wait for the interval"
+        );
+        let line = log.line().expect("counted refusals");
+        assert!(
+            line.contains("closed 6 connection(s)")
+                && line.contains("127.0.0.2 (5), 127.0.0.3 (1)")
+                && line.contains("at most 32"),
+            "{line}"
+        );
+        assert_eq!(log.line(), None, "each refusal is reported once");
+        log.refused(a, start + REFUSAL_REPORT_EVERY);
+        assert_eq!(log.last_report, Some(start + REFUSAL_REPORT_EVERY));
+    }
 
     #[test]
     fn decodes_paths_and_queries() {

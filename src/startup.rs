@@ -110,8 +110,10 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
                 })?;
             exchange = Some(listener.local_addr()?);
             let limits = ServeLimits {
+                name: "exchange",
                 header_timeout: receiver_config.header_timeout,
                 max_connections: receiver_config.max_connections,
+                max_per_address: receiver_config.max_connections_per_address,
                 shutdown_grace: Duration::from_secs(30),
             };
             tasks.spawn({
@@ -182,9 +184,13 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
             let roles = roles.clone();
             async move { admin_request(&roles, &request).await }
         };
+        // No separate cap per address here: a record system's lookups may well come
+        // over many connections from one address.
         let limits = ServeLimits {
+            name: "admin",
             header_timeout: Duration::from_secs(10),
             max_connections: 64,
+            max_per_address: 64,
             shutdown_grace: Duration::from_secs(5),
         };
         http::serve(admin_listener, limits, None, handler, until_stopped())

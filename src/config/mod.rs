@@ -392,6 +392,9 @@ pub struct ReceiverConfig {
     pub body_timeout: Duration,
     /// Most connections served at the same time.
     pub max_connections: usize,
+    /// Most connections one client address may hold open at once (at most
+    /// `max_connections`); more are closed as soon as they are accepted.
+    pub max_connections_per_address: usize,
     /// Local time by which a set is expected each day (the watchdog).
     pub expect_by: NaiveTime,
     /// When a smaller set is quarantined instead of applied.

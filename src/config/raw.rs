@@ -162,6 +162,7 @@ pub(super) struct RawReceiver {
     pub header_timeout: Option<String>,
     pub body_timeout: Option<String>,
     pub max_connections: Option<i64>,
+    pub max_connections_per_address: Option<i64>,
     pub expect_by: Option<String>,
     pub shrink_guard_fraction: Option<f64>,
     pub shrink_guard_min_lots: Option<i64>,

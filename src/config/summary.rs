@@ -168,10 +168,12 @@ pub(super) fn summary(config: &Config) -> String {
         );
         let _ = writeln!(
             out,
-            "  limits: body {}, depth {}, {} connections, header timeout {}, body timeout {}",
+            "  limits: body {}, depth {}, {} connections ({} per client address), header \
+             timeout {}, body timeout {}",
             format_size(r.max_body),
             r.max_depth,
             r.max_connections,
+            r.max_connections_per_address,
             humantime::format_duration(r.header_timeout),
             humantime::format_duration(r.body_timeout)
         );

@@ -2,8 +2,10 @@
 //! verdict of the pipeline, duplicates, ordering, the shrink guard and the lookups.
 
 use crate::support::gateway::{Gateway, spawn_receiver};
+use crate::support::http::idle_connections;
 use crate::support::{ack_type, envelope};
 use lotgate::wire::soap;
+use std::time::{Duration, Instant};
 
 fn delivered(gateway: &Gateway, body: &str) -> (u16, String) {
     let response = gateway.post(body.as_bytes());
@@ -218,6 +220,28 @@ fn the_set_survives_a_restart() {
     assert_eq!(gateway.digest(), before);
     let status = gateway.terminate();
     assert!(status.success(), "graceful exit on SIGTERM: {status:?}");
+}
+
+#[test]
+fn a_crowd_of_idle_connections_from_one_address_does_not_hold_up_a_delivery() {
+    // 300 is more than max_connections (256): without a cap per address, the crowd
+    // takes every slot and the delivery waits a whole header timeout (10 s).
+    let gateway = spawn_receiver("");
+    let crowd = idle_connections([127, 0, 0, 2].into(), gateway.exchange, 300);
+    let started = Instant::now();
+    let (status, body) = delivered(&gateway, &envelope(20, "CROWD"));
+    let took = started.elapsed();
+    assert_eq!((status, ack_type(&body)), (200, "CA"), "{body}");
+    assert!(
+        took < Duration::from_secs(1),
+        "the delivery took {took:?} beside the crowd"
+    );
+    let log = gateway.log();
+    assert!(
+        log.contains("exchange listener: closed") && log.contains("from 127.0.0.2 ("),
+        "the refused connections are counted in the log:\n{log}"
+    );
+    drop(crowd);
 }
 
 /// The version every view of the receiver reports for the set in place: `/readyz`,

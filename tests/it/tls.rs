@@ -5,7 +5,7 @@
 //! kept out of debug logs.
 
 use crate::support::gateway::{Gateway, file_mail, receiver_config, start};
-use crate::support::http::{self, Response, tls_post};
+use crate::support::http::{self, Response, idle_connections, tls_post};
 use crate::support::pki::{Ca, Files, Leaf};
 use crate::support::sender::{LOTS, applied, destination, sender_config, wait_for};
 use crate::support::smtp::SmtpServer;
@@ -545,9 +545,69 @@ fn a_slow_tls_client_is_disconnected_within_the_header_timeout() {
 }
 
 #[test]
+fn a_connect_and_close_without_a_client_hello_is_no_warning() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let dir = temp.path();
+    let ca = Ca::new("lotgate test CA");
+    let ca_path = ca.write(dir, "ca");
+    let server = ca.issue(&Leaf::server(), dir, "receiver");
+    let config = mapped_receiver_config(dir, "", &server, &ca_path)
+        .replace("log = \"warn\"", "log = \"lotgate=debug,warn\"");
+    let receiver = start(dir, &config);
+    // What a load balancer's health check does: connect, then close at once.
+    for _ in 0..3 {
+        drop(TcpStream::connect(loopback(receiver.exchange)).expect("connect"));
+    }
+    wait_for_log(
+        &receiver,
+        "closed the connection before a TLS handshake began",
+        3,
+        Duration::from_secs(5),
+    );
+    let log = receiver.log();
+    assert!(
+        log.contains("(3 such connection(s) since start)"),
+        "they are counted:\n{log}"
+    );
+    assert!(
+        !log.lines()
+            .any(|l| l.contains("WARN") && l.contains("handshake")),
+        "no warning for a health check:\n{log}"
+    );
+}
+
+#[test]
+fn unfinished_handshakes_from_one_address_do_not_hold_up_a_delivery() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let (receiver, ca_path, client) = mapped_receiver(temp.path(), "");
+    // 300 connections that never start their handshake, from one address: more than
+    // max_connections (256), each one waiting out the header timeout (10 s) if held.
+    let crowd = idle_connections([127, 0, 0, 2].into(), loopback(receiver.exchange), 300);
+    let started = Instant::now();
+    let response = post(
+        &receiver,
+        &client_tls(&ca_path, Some(&client)),
+        &envelope(20, "CROWD"),
+    )
+    .unwrap_or_else(|e| panic!("the delivery failed: {e}\n{}", receiver.log()));
+    let took = started.elapsed();
+    let body = response.text();
+    assert_eq!((response.status, ack_type(&body)), (200, "CA"), "{body}");
+    assert!(
+        took < Duration::from_secs(1),
+        "the delivery took {took:?} beside the crowd"
+    );
+    drop(crowd);
+}
+
+#[test]
 fn two_hundred_junk_connections_do_not_stop_a_valid_delivery() {
     let temp = tempfile::tempdir().expect("temp dir");
-    let (receiver, ca_path, client) = mapped_receiver(temp.path(), "header_timeout = \"5s\"");
+    // All from one address, within the total cap: here the address may hold them all.
+    let (receiver, ca_path, client) = mapped_receiver(
+        temp.path(),
+        "header_timeout = \"5s\"\nmax_connections_per_address = 256",
+    );
 
     let opened = Instant::now();
     let junk: Vec<TcpStream> = (0..200)

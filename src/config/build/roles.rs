@@ -462,6 +462,19 @@ pub(super) fn receiver(
         256,
         1..=100_000,
     );
+    // The default cap, but never above the total.
+    let per_address = c.int(
+        "receiver.max_connections_per_address",
+        raw.max_connections_per_address,
+        32.min(max_connections),
+        1..=100_000,
+    );
+    if per_address > max_connections {
+        c.err(
+            "receiver.max_connections_per_address",
+            format!("{per_address} is more than receiver.max_connections ({max_connections})"),
+        );
+    }
     let history_limit = c.int(
         "receiver.history_limit",
         raw.history_limit,
@@ -496,6 +509,7 @@ pub(super) fn receiver(
             1,
         ),
         max_connections: as_usize(max_connections),
+        max_connections_per_address: as_usize(per_address),
         expect_by: c.time("receiver.expect_by", raw.expect_by.as_deref(), hm(7, 0)),
         shrink_guard: ShrinkGuard {
             fraction,

@@ -198,8 +198,13 @@ fn defaults_are_applied() {
     assert_eq!(r.path, "/jgz/partijnummers");
     assert_eq!(r.max_body, 8 * 1024 * 1024);
     assert_eq!(
-        (r.max_depth, r.max_connections, r.history_limit),
-        (64, 256, 400)
+        (
+            r.max_depth,
+            r.max_connections,
+            r.max_connections_per_address,
+            r.history_limit
+        ),
+        (64, 256, 32, 400)
     );
     assert_eq!(r.header_timeout, Duration::from_secs(10));
     assert_eq!(r.body_timeout, Duration::from_secs(30));

@@ -75,6 +75,18 @@ fn bad_values_name_their_key() {
         ),
         (
             "[receiver]",
+            "max_connections = 16\nmax_connections_per_address = 17",
+            "receiver.max_connections_per_address",
+            "more than receiver.max_connections (16)",
+        ),
+        (
+            "[receiver]",
+            "max_connections_per_address = 0",
+            "receiver.max_connections_per_address",
+            "1 to 100000",
+        ),
+        (
+            "[receiver]",
             "duplicate_retention = \"3d\"",
             "receiver.duplicate_retention",
             "at least 7days",

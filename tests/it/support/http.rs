@@ -35,6 +35,28 @@ impl Response {
     }
 }
 
+/// Opens `n` connections to `addr` from the local address `from` (any address of
+/// 127.0.0.0/8 works on loopback) and leaves them idle: they send nothing.
+pub fn idle_connections(from: std::net::IpAddr, addr: SocketAddr, n: usize) -> Vec<TcpStream> {
+    (0..n)
+        .map(|_| {
+            let socket = socket2::Socket::new(
+                socket2::Domain::for_address(addr),
+                socket2::Type::STREAM,
+                None,
+            )
+            .expect("a socket");
+            socket
+                .bind(&SocketAddr::new(from, 0).into())
+                .unwrap_or_else(|e| panic!("bind to {from}: {e}"));
+            socket
+                .connect_timeout(&addr.into(), Duration::from_secs(5))
+                .unwrap_or_else(|e| panic!("connect from {from} to {addr}: {e}"));
+            socket.into()
+        })
+        .collect()
+}
+
 /// Sends one request (`Connection: close`) and reads the whole response.
 pub fn request(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> Response {
     try_request(addr, method, path, body)
