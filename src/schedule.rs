@@ -184,6 +184,25 @@ pub fn next_attempt(
     next.map_or(Next::Exhausted, |slot| Next::At(*slot))
 }
 
+/// [`due`] for a delivery whose last attempt may have been interrupted: the gateway
+/// stopped while it waited for the answer, on which the receiver may have acted. With
+/// no slot left on the grid, an interrupted last attempt is made once more, at once — a
+/// receiver that applied the message answers the resend with the acknowledgement it
+/// stored — and then the grid's verdict stands. An interrupted attempt with slots after
+/// it needs nothing special: the next slot follows.
+pub fn due_after_interruption(
+    config: &ScheduleConfig,
+    start: DateTime<Utc>,
+    last_attempt: Option<DateTime<Utc>>,
+    interrupted: bool,
+    now: DateTime<Utc>,
+) -> Due {
+    match due(config, start, last_attempt, now) {
+        Due::Exhausted if interrupted => Due::Now,
+        due => due,
+    }
+}
+
 /// [`next_attempt`] seen at `now`: a slot at or before `now` is due at once. The
 /// attempt made on [`Due::Now`] begins at `now`, which is after every passed slot, so
 /// passing `now` as `last_attempt` next time yields at most one catch-up attempt.

@@ -377,3 +377,27 @@ fn a_schedule_in_seconds() {
     let next = due(&config, start, Some(up), up);
     assert_eq!(next, Due::At(start + TimeDelta::seconds(6)));
 }
+
+#[test]
+fn an_interrupted_last_attempt_is_made_once_more() {
+    let config = defaults();
+    let start = night_start(&config, date("2026-06-10"));
+    let last = at("2026-06-10 03:50 +02:00");
+    let after = at("2026-06-10 03:51 +02:00");
+    // Interrupted in the last slot: once more, at once.
+    assert_eq!(
+        due_after_interruption(&config, start, Some(last), true, after),
+        Due::Now
+    );
+    // The resend finished (whatever its outcome): the grid's verdict stands.
+    assert_eq!(
+        due_after_interruption(&config, start, Some(after), false, after),
+        Due::Exhausted
+    );
+    // Interrupted with slots still ahead: the next slot, as always.
+    let third = at("2026-06-10 02:20 +02:00");
+    assert_eq!(
+        due_after_interruption(&config, start, Some(third), true, third),
+        Due::At(at("2026-06-10 02:30 +02:00"))
+    );
+}

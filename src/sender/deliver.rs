@@ -12,7 +12,7 @@ use crate::timestamp::Timestamp;
 use crate::validate::Report;
 use crate::wire::{self, soap};
 use crate::xml::{Document, Limits};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 use std::time::Duration;
 
@@ -28,10 +28,11 @@ const QUOTE: usize = 150;
 const MAX_DETAILS: usize = 20;
 
 /// Builds the message of a delivery to `destination`: our ids and author, the
-/// destination's application id, the lots, created `now` (local time in `zone`) and
-/// valid for that local date. The extension of the message id is the creation time and
-/// the delivery number, unique per message. Returns the message's facts and its exact
-/// bytes.
+/// destination's application id, the lots, created `now` (local time in `zone`) — or one
+/// second after `after`, the creation time of the destination's previous message, when
+/// `now` is not later — and valid for the local date of its creation. The extension of
+/// the message id is the creation time and the delivery number, unique per message.
+/// Returns the message's facts and its exact bytes.
 pub fn build(
     config: &SenderConfig,
     destination: &Destination,
@@ -39,8 +40,9 @@ pub fn build(
     lots: LotSet,
     delivery: u64,
     now: DateTime<Utc>,
+    after: Option<&Timestamp>,
 ) -> (BuiltMessage, Vec<u8>) {
-    let local = now.with_timezone(&zone).naive_local();
+    let local = creation_time(now.with_timezone(&zone).naive_local(), after);
     let created = Timestamp::from_local(local);
     let day = local.date();
     let period = Period {
@@ -65,6 +67,21 @@ pub fn build(
     };
     let bytes = soap::message_envelope(&message).into_bytes();
     (BuiltMessage::new(id, created, lot_count, &bytes), bytes)
+}
+
+/// The creation time of a new message: the local time `now` (to the second), unless
+/// that is not later than the previous message's `after` — in the repeated hour of the
+/// autumn night local time goes back, and a receiver refuses a message older than its set
+/// (`CE`, stale) — then one second after it. Creation times of one destination's
+/// messages so strictly increase.
+pub fn creation_time(now: NaiveDateTime, after: Option<&Timestamp>) -> NaiveDateTime {
+    let now = Timestamp::from_local(now).local();
+    match after {
+        Some(previous) if now <= previous.local() => {
+            previous.local() + chrono::TimeDelta::seconds(1)
+        }
+        _ => now,
+    }
 }
 
 /// What one attempt came to, with the detail recorded for it.

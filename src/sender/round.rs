@@ -22,19 +22,27 @@ impl Sender {
             };
             let id = self.blocking(SenderStore::next_id).await?;
             let message = match source.get(self, now).await {
-                Ok(snapshot) => Some(self.build(&destination, snapshot, id, now)),
+                Ok(snapshot) => Some(self.build(&destination, snapshot, id, now).await?),
                 Err(_) => None,
             };
             let schedule = &self.inner.config.schedule;
             let (start, escalate_at) = match (trigger, night) {
                 (Trigger::Nightly, Some(night)) => (
                     schedule::night_start(schedule, *night),
-                    schedule::escalation_time(schedule, *night),
+                    Some(schedule::escalation_time(schedule, *night)),
                 ),
                 (Trigger::Missed, Some(night)) => {
-                    (now, schedule::escalation_time(schedule, *night))
+                    // A night that began before the gateway was installed is delivered,
+                    // but nobody is alarmed about it: the gateway did not exist then.
+                    let installed = self.blocking(SenderStore::installed_at).await?;
+                    let before =
+                        installed.is_some_and(|at| schedule::night_start(schedule, *night) < at);
+                    (
+                        now,
+                        (!before).then(|| schedule::escalation_time(schedule, *night)),
+                    )
                 }
-                _ => (now, schedule::escalation_after(schedule, now)),
+                _ => (now, Some(schedule::escalation_after(schedule, now))),
             };
             let new = NewDelivery {
                 id,
@@ -58,22 +66,28 @@ impl Sender {
         Ok(started)
     }
 
-    /// Builds a destination's message from the snapshot.
-    pub(super) fn build(
+    /// Builds a destination's message from the snapshot, created later than the
+    /// destination's previous message.
+    pub(super) async fn build(
         &self,
         destination: &Destination,
         snapshot: &Snapshot,
         id: u64,
         now: DateTime<Utc>,
-    ) -> (crate::store::BuiltMessage, Vec<u8>) {
-        deliver::build(
+    ) -> anyhow::Result<(crate::store::BuiltMessage, Vec<u8>)> {
+        let name = destination.name.clone();
+        let after = self
+            .blocking(move |store| store.last_created(&name))
+            .await?;
+        Ok(deliver::build(
             &self.inner.config,
             destination,
             self.inner.zone,
             snapshot.lots.clone(),
             id,
             now,
-        )
+            after.as_ref(),
+        ))
     }
 }
 
@@ -175,6 +189,7 @@ impl Sender {
         let schedule = &self.inner.config.schedule;
         if first {
             self.forget_unconfigured().await?;
+            self.blocking(move |store| store.install(now)).await?;
         }
 
         // 1. Deliveries that start now.
@@ -212,8 +227,11 @@ impl Sender {
         let mut next = schedule::next_night(schedule, now).1;
         let mut no_source = Vec::new();
         for delivery in deliveries {
-            if delivery.state != DeliveryState::Delivered && delivery.escalated_at.is_none() {
-                next = next.min(delivery.escalate_at);
+            if delivery.state != DeliveryState::Delivered
+                && delivery.escalated_at.is_none()
+                && let Some(escalate_at) = delivery.escalate_at
+            {
+                next = next.min(escalate_at);
             }
             if delivery.state != DeliveryState::Pending {
                 continue;
@@ -221,7 +239,7 @@ impl Sender {
             if self.is_in_flight(&delivery.destination) {
                 continue;
             }
-            match schedule::due(schedule, delivery.start, delivery.last_attempt(), now) {
+            match due(schedule, &delivery, now) {
                 Due::Now => match self.prepare(delivery, now, &mut source).await? {
                     Prepared::Ready(delivery) => self.spawn_attempt(delivery, attempts),
                     Prepared::NoSource(delivery) => no_source.push(delivery),
@@ -271,7 +289,7 @@ impl Sender {
             .filter(|d| {
                 d.state != DeliveryState::Delivered
                     && d.escalated_at.is_none()
-                    && d.escalate_at <= now
+                    && d.escalate_at.is_some_and(|at| at <= now)
                     && self.destination(&d.destination).is_some()
             })
             .collect();
@@ -283,7 +301,7 @@ impl Sender {
             self.is_in_flight(&d.destination)
                 || (!superseded
                     && d.state == DeliveryState::Pending
-                    && schedule::due(schedule, d.start, d.last_attempt(), now) == Due::Now)
+                    && due(schedule, d, now) == Due::Now)
         });
         if waiting {
             return Ok(());
@@ -330,7 +348,7 @@ impl Sender {
         let Ok(snapshot) = source.get(self, now).await else {
             return Ok(Prepared::NoSource(delivery));
         };
-        let (message, bytes) = self.build(&destination, snapshot, delivery.id, now);
+        let (message, bytes) = self.build(&destination, snapshot, delivery.id, now).await?;
         delivery.message = Some(message);
         let attached = {
             let delivery = delivery.clone();
@@ -385,4 +403,17 @@ impl Sender {
         self.save(deliveries, mails).await?;
         Ok(())
     }
+}
+
+/// When the delivery's next attempt is due at `now`, for a delivery with no attempt in
+/// flight in this process: an unfinished last attempt was interrupted by a stop, and is
+/// made once more when the grid has no slot left ([`schedule::due_after_interruption`]).
+fn due(schedule: &crate::config::ScheduleConfig, delivery: &Delivery, now: DateTime<Utc>) -> Due {
+    schedule::due_after_interruption(
+        schedule,
+        delivery.start,
+        delivery.last_attempt(),
+        delivery.last_unfinished(),
+        now,
+    )
 }

@@ -93,7 +93,7 @@ fn delivery_json(d: &Delivery, in_flight: bool) -> Value {
         })),
         "attempts": attempts,
         "finished_at": d.finished_at.as_ref().map(time),
-        "escalate_at": time(&d.escalate_at),
+        "escalate_at": d.escalate_at.as_ref().map(time),
         "escalated_at": d.escalated_at.as_ref().map(time),
         "escalation_open": d.escalation_open,
     })
@@ -189,9 +189,17 @@ pub fn text(status: &Value) -> String {
                     }
                 );
             }
-            None if delivery["state"] != "delivered" => {
-                let _ = writeln!(out, "  escalation at {}", s(&delivery["escalate_at"]));
-            }
+            None if delivery["state"] != "delivered" => match delivery["escalate_at"].as_str() {
+                Some(at) => {
+                    let _ = writeln!(out, "  escalation at {at}");
+                }
+                None => {
+                    let _ = writeln!(
+                        out,
+                        "  no escalation: the night began before this installation"
+                    );
+                }
+            },
             None => {}
         }
     }

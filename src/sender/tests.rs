@@ -71,9 +71,16 @@ contact = {{ name = "J. Jansen" }}
     Config::parse(&text, dir).unwrap()
 }
 
-/// A store that has delivered the night of 2026-03-28 (so no night is missed).
+fn open_store(config: &Config) -> SenderStore {
+    SenderStore::open(&config.gateway.store_dir(crate::config::Role::Sender)).unwrap()
+}
+
+/// A store installed on 2026-03-27 that has delivered the night of 2026-03-28 (so no
+/// night is missed).
 fn store_after_the_28th(config: &Config) -> SenderStore {
-    let store = SenderStore::open(&config.gateway.store_dir(crate::config::Role::Sender)).unwrap();
+    let store = open_store(config);
+    let installed = utc(2026, 3, 27, 12, 0);
+    assert_eq!(store.install(installed).unwrap(), Some(installed));
     let mut done = store
         .begin(NewDelivery {
             id: store.next_id().unwrap(),
@@ -81,7 +88,7 @@ fn store_after_the_28th(config: &Config) -> SenderStore {
             trigger: Trigger::Nightly,
             night: NaiveDate::from_ymd_opt(2026, 3, 28),
             start: utc(2026, 3, 28, 1, 0),
-            escalate_at: utc(2026, 3, 28, 6, 0),
+            escalate_at: Some(utc(2026, 3, 28, 6, 0)),
             message: None,
         })
         .unwrap();
@@ -225,4 +232,56 @@ async fn a_sender_down_at_the_escalation_time_escalates_when_it_comes_up() {
     let mails = mails(&store);
     assert_eq!(mails.len(), 1, "{mails:#?}");
     assert_eq!(mails[0].1, utc(2026, 3, 29, 6, 30));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_fresh_installation_delivers_the_missed_night_without_an_alarm() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(dir.path());
+    let store = open_store(&config);
+    // Installed at 08:00 CEST on 2026-03-29, after that night's escalation time: the
+    // night is delivered at once (and retried), but the gateway did not exist then.
+    run_between(
+        &config,
+        &store,
+        utc(2026, 3, 29, 6, 0),
+        utc(2026, 3, 29, 10, 0),
+    )
+    .await;
+    assert_eq!(store.installed_at().unwrap(), Some(utc(2026, 3, 29, 6, 0)));
+    let delivery = store.delivery("nobody").unwrap().unwrap();
+    assert_eq!(delivery.trigger, Trigger::Missed);
+    assert_eq!(delivery.night, NaiveDate::from_ymd_opt(2026, 3, 29));
+    assert_eq!(delivery.escalate_at, None);
+    assert_eq!(delivery.attempts.len(), 7, "{:#?}", delivery.attempts);
+    assert_eq!(delivery.escalated_at, None);
+    assert!(mails(&store).is_empty(), "{:#?}", mails(&store));
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_installed_sender_down_all_night_escalates_the_missed_night_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(dir.path());
+    let store = store_after_the_28th(&config);
+    // Down from before 02:00 until 08:00 CEST on 2026-03-29, then up until 12:00.
+    for (from, until) in [
+        (utc(2026, 3, 29, 6, 0), utc(2026, 3, 29, 7, 0)),
+        (utc(2026, 3, 29, 7, 0), utc(2026, 3, 29, 10, 0)),
+    ] {
+        run_between(&config, &store, from, until).await;
+    }
+    assert_eq!(store.installed_at().unwrap(), Some(utc(2026, 3, 27, 12, 0)));
+    let delivery = store.delivery("nobody").unwrap().unwrap();
+    assert_eq!(delivery.trigger, Trigger::Missed);
+    assert_eq!(delivery.escalate_at, Some(utc(2026, 3, 29, 5, 0)));
+    // Escalated after the catch-up attempt, at once, and only once.
+    let escalated = delivery.escalated_at.expect("escalated");
+    assert!(
+        escalated >= utc(2026, 3, 29, 6, 0)
+            && escalated - utc(2026, 3, 29, 6, 0) < chrono::TimeDelta::seconds(1),
+        "escalated at {escalated}"
+    );
+    let mails = mails(&store);
+    assert_eq!(mails.len(), 1, "{mails:#?}");
+    assert!(mails[0].0.starts_with("sender-escalation-2026-03-29-"));
 }

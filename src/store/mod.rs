@@ -25,7 +25,9 @@
 //! | `deliveries` | destination name | the current delivery: trigger, night, start, escalation time, message facts (id, creation time, SHA-256, size), attempts, state (JSON) |
 //! | `bodies` | destination name, NUL, delivery number (u64, big-endian), piece (u32, big-endian) | 3 KiB pieces of the delivery's exact bytes |
 //! | `nights` | destination name | the local date (`YYYY-MM-DD`) of the last nightly delivery started |
+//! | `created` | destination name | the creation time (`YYYYMMDDHHMMSS`) of the last message built for it, kept when its delivery is superseded or forgotten |
 //! | `meta` | `format`, `delivery.next` | the layout version, `1`; the next delivery number (u64, big-endian) |
+//! | `meta` | `installed_at` | when the sender's first round ran on the new store (RFC 3339); nights that began before it are never escalated |
 //! | `outbox`, `dead_letters` | as in the receiver's database | |
 //!
 //! The set is cut into chunks of a few KiB, neither one value per lot nor one value per

@@ -8,7 +8,7 @@
 //! (writing nothing) when one of them has been superseded in the meantime.
 
 use super::outbox::{Outbox, enqueue_all_in};
-use super::records::{from_json, to_json};
+use super::records::{from_json, parse_time, time, to_json};
 use super::{Abort, Database, StoreError, next_counter};
 use crate::ids::MessageId;
 use crate::timestamp::Timestamp;
@@ -28,6 +28,7 @@ use std::sync::Arc;
 const BODY_CHUNK: usize = 3 * 1024;
 
 const META_DELIVERY_NEXT: &[u8] = b"delivery.next";
+const META_INSTALLED_AT: &[u8] = b"installed_at";
 
 /// Why a delivery was started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -182,8 +183,9 @@ pub struct Delivery {
     pub night: Option<NaiveDate>,
     /// The start: the first planned attempt, from which the schedule's grid is laid out.
     pub start: DateTime<Utc>,
-    /// When it is escalated if not delivered by then.
-    pub escalate_at: DateTime<Utc>,
+    /// When it is escalated if not delivered by then; `None` for a delivery that is
+    /// never escalated (a night that began before the gateway was installed).
+    pub escalate_at: Option<DateTime<Utc>>,
     /// The message, once built (not yet while the source could not be read).
     pub message: Option<BuiltMessage>,
     /// The attempts so far, oldest first.
@@ -206,6 +208,12 @@ impl Delivery {
     pub fn last_attempt(&self) -> Option<DateTime<Utc>> {
         self.attempts.last().map(|a| a.at)
     }
+
+    /// Whether the last attempt has no outcome: it is running, or the gateway stopped
+    /// during it.
+    pub fn last_unfinished(&self) -> bool {
+        self.attempts.last().is_some_and(|a| a.outcome.is_none())
+    }
 }
 
 /// A delivery to start.
@@ -221,8 +229,8 @@ pub struct NewDelivery {
     pub night: Option<NaiveDate>,
     /// The first planned attempt.
     pub start: DateTime<Utc>,
-    /// When it is escalated if not delivered by then.
-    pub escalate_at: DateTime<Utc>,
+    /// When it is escalated if not delivered by then (`None`: never).
+    pub escalate_at: Option<DateTime<Utc>>,
     /// The message and its exact bytes, when the source could be read.
     pub message: Option<(BuiltMessage, Vec<u8>)>,
 }
@@ -240,6 +248,7 @@ struct Inner {
     deliveries: Tree,
     bodies: Tree,
     nights: Tree,
+    created: Tree,
     meta: Tree,
     outbox: Outbox,
 }
@@ -252,6 +261,7 @@ impl SenderStore {
             deliveries: database.tree("deliveries")?,
             bodies: database.tree("bodies")?,
             nights: database.tree("nights")?,
+            created: database.tree("created")?,
             meta: database.tree("meta")?,
             outbox: Outbox::open(&database)?,
             database,
@@ -274,6 +284,46 @@ impl SenderStore {
         i.meta
             .transaction(|meta| next_counter(meta, META_DELIVERY_NEXT))
             .map_err(|e| i.database.tx_error(e))
+    }
+
+    /// When the sender was installed on this store: the time of its first round on an
+    /// empty store (see [`Self::install`]). `None` for a store from before this was
+    /// recorded.
+    pub fn installed_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let i = &self.inner;
+        let Some(value) = i
+            .meta
+            .get(META_INSTALLED_AT)
+            .map_err(|e| i.database.storage(e))?
+        else {
+            return Ok(None);
+        };
+        std::str::from_utf8(&value)
+            .map_err(|e| e.to_string())
+            .and_then(parse_time)
+            .map(Some)
+            .map_err(|detail| i.database.corrupt("the installation time", detail))
+    }
+
+    /// Records `at` as the installation time when the store is new — no delivery, no
+    /// night and no installation time recorded yet — and flushes; returns the
+    /// installation time, recorded now or before (`None` for an older store).
+    pub fn install(&self, at: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, StoreError> {
+        if let Some(installed) = self.installed_at()? {
+            return Ok(Some(installed));
+        }
+        let i = &self.inner;
+        let empty = |tree: &Tree| tree.first().map(|first| first.is_none());
+        let new = empty(&i.deliveries).map_err(|e| i.database.storage(e))?
+            && empty(&i.nights).map_err(|e| i.database.storage(e))?;
+        if !new {
+            return Ok(None);
+        }
+        i.meta
+            .insert(META_INSTALLED_AT, time(&at).as_bytes())
+            .map_err(|e| i.database.storage(e))?;
+        i.database.flush()?;
+        Ok(Some(at))
     }
 
     /// The current delivery of every destination that has one, by destination name.
@@ -321,16 +371,39 @@ impl SenderStore {
             })
     }
 
+    /// The creation time of the last message built for `destination` (kept when its
+    /// delivery is superseded), so that the next one can be created later.
+    pub fn last_created(&self, destination: &str) -> Result<Option<Timestamp>, StoreError> {
+        let i = &self.inner;
+        let Some(value) = i
+            .created
+            .get(destination.as_bytes())
+            .map_err(|e| i.database.storage(e))?
+        else {
+            return Ok(None);
+        };
+        std::str::from_utf8(&value)
+            .ok()
+            .and_then(|s| Timestamp::parse(s).ok())
+            .map(Some)
+            .ok_or_else(|| {
+                i.database.corrupt(
+                    format!("the last creation time of {destination}"),
+                    "not a timestamp",
+                )
+            })
+    }
+
     /// Starts a delivery, superseding the destination's current one (whose bytes are
-    /// removed), with its message's bytes if it has them, and records its night; one
-    /// transaction, flushed. An escalation of the superseded delivery that awaits its
-    /// resolution carries over.
+    /// removed), with its message's bytes if it has them, and records its night and its
+    /// message's creation time; one transaction, flushed. An escalation of the
+    /// superseded delivery that awaits its resolution carries over.
     pub fn begin(&self, new: NewDelivery) -> Result<Delivery, StoreError> {
         let i = &self.inner;
         let key = new.destination.as_bytes();
         let night = new.night.map(|d| d.format("%Y-%m-%d").to_string());
-        let written = (&i.deliveries, &i.bodies, &i.nights)
-            .transaction(|(d, b, n)| {
+        let written = (&i.deliveries, &i.bodies, &i.nights, &i.created)
+            .transaction(|(d, b, n, c)| {
                 let old = match d.get(key)? {
                     None => None,
                     Some(value) => match from_json::<DeliveryRec>(&value)
@@ -359,8 +432,9 @@ impl SenderStore {
                         .is_some_and(|o| o.escalation_open && o.state != DeliveryState::Delivered),
                     source_alerted: false,
                 };
-                if let Some((_, bytes)) = &new.message {
+                if let Some((message, bytes)) = &new.message {
                     put_body_in(b, &delivery, bytes)?;
+                    c.insert(key, message.created.as_str().as_bytes())?;
                 }
                 d.insert(key, to_json(&DeliveryRec::new(&delivery)))?;
                 if let Some(night) = &night {
@@ -374,20 +448,25 @@ impl SenderStore {
     }
 
     /// Stores the message built for a delivery that had none (the source could not be
-    /// read when it began) with its bytes; flushed. `false`, writing nothing, when the
-    /// delivery has been superseded or already has a message.
+    /// read when it began) with its bytes, and records its creation time; flushed.
+    /// `false`, writing nothing, when the delivery has been superseded or already has a
+    /// message.
     pub fn attach(&self, delivery: &Delivery, bytes: &[u8]) -> Result<bool, StoreError> {
         let i = &self.inner;
         let key = delivery.destination.as_bytes();
         let value = to_json(&DeliveryRec::new(delivery));
-        let written = (&i.deliveries, &i.bodies)
-            .transaction(|(d, b)| {
+        let created = delivery.message.as_ref().map(|m| m.created.as_str());
+        let written = (&i.deliveries, &i.bodies, &i.created)
+            .transaction(|(d, b, c)| {
                 match current_in(d, &delivery.destination)? {
                     Some(current) if current.id == delivery.id && current.message.is_none() => {}
                     _ => return Ok(false),
                 }
                 put_body_in(b, delivery, bytes)?;
                 d.insert(key, value.as_slice())?;
+                if let Some(created) = created {
+                    c.insert(key, created.as_bytes())?;
+                }
                 Ok(true)
             })
             .map_err(|e| i.database.tx_error(e))?;

@@ -1,6 +1,7 @@
 //! lotgate's integration tests: one binary, modules per area, shared support.
 
 mod cli;
+mod clock;
 mod codec;
 mod corpus;
 mod invariants;

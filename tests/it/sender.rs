@@ -725,3 +725,61 @@ fn in_one_process_the_watchdog_checks_after_the_senders_start_up_round() {
         started.elapsed()
     );
 }
+
+#[test]
+fn a_kill_while_the_last_attempt_waits_for_its_answer_is_no_false_alarm() {
+    let receiver = gateway::spawn_receiver("");
+    let proxy = Proxy::start(receiver.exchange);
+    // Two planned attempts, at +0 and +4 s. The first is refused; the second reaches the
+    // receiver, which applies the set, but its answer is held back until the kill.
+    proxy.plan(
+        vec![Fault::Refuse],
+        Fault::DelayResponse(Duration::from_secs(30)),
+    );
+    let temp = tempfile::tempdir().expect("temp dir");
+    let url = format!("http://{}{}", proxy.addr(), receiver.path);
+    let config = sender_config(
+        temp.path(),
+        &[("jgz", url, "99999002")],
+        Duration::from_secs(10),
+        &gateway::file_mail(temp.path()),
+    )
+    .replace("retries = 3", "retries = 1")
+    .replace("repeats = 1", "repeats = 0")
+    .replace("interval = \"2s\"", "interval = \"4s\"")
+    .replace("attempt_timeout = \"1s\"", "attempt_timeout = \"3s\"");
+    let started = Instant::now();
+    let mut sender = gateway::start(temp.path(), &config);
+    wait_for(Duration::from_secs(10), || {
+        (applied(&receiver).len() == 1).then_some(())
+    })
+    .expect("the receiver applied the set of the last attempt");
+    sender.kill();
+    proxy.set(Fault::Pass);
+    sender.restart();
+
+    // The interrupted last attempt is sent once more; the receiver answers it as a
+    // duplicate, with the acknowledgement it stored.
+    let status = wait_for(Duration::from_secs(10), || {
+        let status = destination(&sender, "jgz");
+        (status["delivery"]["state"] != "pending").then_some(status)
+    })
+    .unwrap_or_else(|| panic!("not finished: {:#}", destination(&sender, "jgz")));
+    assert_eq!(status["delivery"]["state"], "delivered", "{status:#}");
+    let outcomes: Vec<String> = attempts(&status).into_iter().map(|a| a.1).collect();
+    assert_eq!(
+        outcomes,
+        ["failed", "interrupted", "delivered"],
+        "{status:#}"
+    );
+    assert_eq!(applied(&receiver).len(), 1, "applied once");
+
+    // Past the escalation time: no alarm was raised.
+    std::thread::sleep(Duration::from_secs(11).saturating_sub(started.elapsed()));
+    let status = destination(&sender, "jgz");
+    assert!(status["delivery"]["escalated_at"].is_null(), "{status:#}");
+    let mails: Vec<_> = std::fs::read_dir(temp.path().join("mail"))
+        .map(|dir| dir.filter_map(Result::ok).map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(mails.is_empty(), "no email: {mails:?}");
+}

@@ -136,7 +136,7 @@ fn build_makes_a_message_the_destination_accepts() {
     let zone = config.gateway.time_zone;
     let lots = sample::lot_set(25);
     let now = Utc.with_ymd_and_hms(2026, 6, 1, 0, 30, 0).unwrap();
-    let (built, bytes) = build(sender, destination, zone, lots.clone(), 42, now);
+    let (built, bytes) = build(sender, destination, zone, lots.clone(), 42, now, None);
 
     let outcome = validate::check(&bytes, &receiver_options(destination));
     assert!(
@@ -200,6 +200,7 @@ fn build_addresses_each_destination_and_uses_the_local_date() {
         sample::lot_set(3),
         7,
         now,
+        None,
     );
     assert_eq!(
         built.id,
@@ -230,6 +231,7 @@ fn build_addresses_each_destination_and_uses_the_local_date() {
         sample::lot_set(3),
         7,
         now,
+        None,
     );
     assert_eq!((again, same), (built.clone(), bytes.clone()));
     let (other, _) = build(
@@ -239,6 +241,7 @@ fn build_addresses_each_destination_and_uses_the_local_date() {
         sample::lot_set(3),
         8,
         now,
+        None,
     );
     assert_eq!(other.id.extension(), "20260116003000-8");
 }
@@ -257,6 +260,7 @@ fn build_with_a_large_delivery_number_and_sub_second_time() {
         sample::lot_set(1),
         u64::MAX,
         now,
+        None,
     );
     assert_eq!(built.id.extension(), format!("20260701140005-{}", u64::MAX));
     let outcome = validate::check(&bytes, &receiver_options(destination));
@@ -286,6 +290,7 @@ fn a_receivers_real_answer_to_a_built_message() {
         sample::lot_set(4),
         3,
         now,
+        None,
     );
     // Accepted.
     let answer = receiver_answer(&bytes, &receiver_options(destination));
@@ -761,7 +766,35 @@ fn built_message() -> (BuiltMessage, Vec<u8>) {
         sample::lot_set(200),
         5,
         Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap(),
+        None,
     )
+}
+
+#[test]
+fn creation_times_of_a_destination_never_go_backwards() {
+    let local = |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y%m%d%H%M%S").unwrap();
+    let ts = |s: &str| Timestamp::parse(s).unwrap();
+    // No previous message, or an older one: the clock's time, to the second.
+    assert_eq!(
+        creation_time(local("20261025024000"), None),
+        local("20261025024000")
+    );
+    let earlier = ts("20261025023959");
+    assert_eq!(
+        creation_time(local("20261025024000"), Some(&earlier)),
+        local("20261025024000")
+    );
+    // The repeated hour of the autumn night: 02:20 CET comes after 02:40 CEST.
+    let previous = ts("20261025024000");
+    assert_eq!(
+        creation_time(local("20261025022000"), Some(&previous)),
+        local("20261025024001")
+    );
+    // The same second as the previous message: one second later.
+    assert_eq!(
+        creation_time(local("20261025024000"), Some(&previous)),
+        local("20261025024001")
+    );
 }
 
 #[tokio::test]

@@ -85,7 +85,7 @@ fn delivery(id: u64, destination: &str, attempts: Vec<Attempt>, built: bool) -> 
         trigger: Trigger::Nightly,
         night: NaiveDate::from_ymd_opt(2026, 6, 1),
         start: utc("2026-06-01T00:00:00Z"),
-        escalate_at: utc("2026-06-01T05:00:00Z"),
+        escalate_at: Some(utc("2026-06-01T05:00:00Z")),
         message,
         attempts,
         state: DeliveryState::Pending,

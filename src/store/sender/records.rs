@@ -32,7 +32,9 @@ pub(super) struct DeliveryRec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     night: Option<String>,
     start: String,
-    escalate_at: String,
+    /// Absent for a delivery that is never escalated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    escalate_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     message: Option<MessageFactsRec>,
     attempts: Vec<AttemptRec>,
@@ -54,7 +56,7 @@ impl DeliveryRec {
             trigger: d.trigger.as_str().to_owned(),
             night: d.night.map(|n| n.format("%Y-%m-%d").to_string()),
             start: time(&d.start),
-            escalate_at: time(&d.escalate_at),
+            escalate_at: d.escalate_at.as_ref().map(time),
             message: d.message.as_ref().map(|m| MessageFactsRec {
                 id: IdRec::new(&m.id),
                 created: m.created.as_str().to_owned(),
@@ -120,7 +122,7 @@ impl DeliveryRec {
                 })
                 .transpose()?,
             start: parse_time(&self.start)?,
-            escalate_at: parse_time(&self.escalate_at)?,
+            escalate_at: opt_time(self.escalate_at)?,
             message,
             attempts,
             state: DeliveryState::parse(&self.state)

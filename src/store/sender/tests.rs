@@ -41,7 +41,7 @@ fn new(id: u64, destination: &str, night: Option<NaiveDate>, bytes: Option<&[u8]
         },
         night,
         start: at(120),
-        escalate_at: at(420),
+        escalate_at: Some(at(420)),
         message: bytes.map(|b| (built(id, 3, b), b.to_vec())),
     }
 }
@@ -138,7 +138,7 @@ fn begin_stores_the_exact_bytes_in_pieces() {
         trigger: Trigger::Nightly,
         night: Some(date(1)),
         start: at(120),
-        escalate_at: at(420),
+        escalate_at: Some(at(420)),
         message: Some(built(id, 3, &bytes)),
         attempts: vec![],
         state: DeliveryState::Pending,
@@ -645,4 +645,42 @@ fn message_bytes_stay_in_the_log_not_in_blob_files() {
         .map(|d| d.count())
         .unwrap_or(0);
     assert_eq!(blobs, 0, "blob files written for the message bytes");
+}
+
+#[test]
+fn the_last_creation_time_outlives_its_delivery() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SenderStore::open(dir.path()).unwrap();
+    assert_eq!(store.last_created("ggd").unwrap(), None);
+    // A delivery begun without a message records nothing; attaching one does.
+    let mut pending = store.begin(new(1, "ggd", Some(date(1)), None)).unwrap();
+    assert_eq!(store.last_created("ggd").unwrap(), None);
+    pending.message = Some(built(1, 3, b"first"));
+    assert!(store.attach(&pending, b"first").unwrap());
+    let first = Timestamp::parse("20260601020000").unwrap();
+    assert_eq!(store.last_created("ggd").unwrap(), Some(first.clone()));
+    // Superseded by one still without a message, then forgotten: it stays.
+    store.begin(new(2, "ggd", None, None)).unwrap();
+    store.forget("ggd").unwrap();
+    let store = reopen(store, dir.path());
+    assert_eq!(store.last_created("ggd").unwrap(), Some(first));
+    assert_eq!(store.last_created("other").unwrap(), None);
+}
+
+#[test]
+fn the_installation_time_is_recorded_once_and_only_on_a_new_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SenderStore::open(dir.path()).unwrap();
+    assert_eq!(store.installed_at().unwrap(), None);
+    assert_eq!(store.install(at(1)).unwrap(), Some(at(1)));
+    assert_eq!(store.install(at(2)).unwrap(), Some(at(1)), "recorded once");
+    let store = reopen(store, dir.path());
+    assert_eq!(store.installed_at().unwrap(), Some(at(1)));
+
+    // A store from before installation times were recorded stays without one.
+    let old = tempfile::tempdir().unwrap();
+    let store = SenderStore::open(old.path()).unwrap();
+    store.begin(new(1, "ggd", Some(date(1)), None)).unwrap();
+    assert_eq!(store.install(at(3)).unwrap(), None);
+    assert_eq!(store.installed_at().unwrap(), None);
 }
