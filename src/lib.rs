@@ -3,6 +3,7 @@ pub mod cli;
 pub mod config;
 pub mod http;
 pub mod ids;
+pub mod language;
 pub mod localtime;
 pub mod lot;
 pub mod mail;

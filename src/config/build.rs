@@ -19,7 +19,7 @@ use super::{
     AdminConfig, Config, GatewayConfig, MailConfig, MailTransport, SmtpConfig, SmtpCredentials,
     SmtpSecurity,
 };
-use crate::validate::Language;
+use crate::language::Language;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 

@@ -27,8 +27,8 @@ pub use error::{ConfigError, Problem};
 pub use values::{Contact, EmailAddress, EmailAddressError};
 
 use crate::ids::{ApplicationId, Oid};
+use crate::language::Language;
 use crate::message::Author;
-use crate::validate::Language;
 use chrono::NaiveTime;
 use chrono_tz::Tz;
 use std::net::SocketAddr;

@@ -2,7 +2,7 @@
 
 use super::values::format_size;
 use super::{Config, MailTransport, ScheduleConfig, SmtpSecurity, SourceLocation};
-use crate::validate::Language;
+use crate::language::Language;
 use chrono::{NaiveTime, Timelike};
 use std::fmt::Write;
 use std::time::Duration;

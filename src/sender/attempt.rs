@@ -2,6 +2,7 @@
 //! sent, posted, and its outcome recorded with the emails it causes.
 
 use super::*;
+use crate::language::Text;
 
 impl Sender {
     /// Runs one attempt of `delivery` as a task of its own, within the concurrency
@@ -44,7 +45,8 @@ impl Sender {
             current.attempts.push(Attempt {
                 at,
                 outcome: None,
-                detail: String::new(),
+                detail: Text::default(),
+                answer_lost: false,
             });
             if !self.save(vec![current.clone()], Vec::new()).await? {
                 return Ok(());
@@ -115,6 +117,7 @@ impl Sender {
         if let Some(last) = current.attempts.iter_mut().rev().find(|a| a.at == at) {
             last.outcome = Some(outcome);
             last.detail = result.detail;
+            last.answer_lost = result.answer_lost;
         }
         let mut mails = Vec::new();
         match outcome {

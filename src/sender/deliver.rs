@@ -2,9 +2,10 @@
 //! ([`build`]), posting its exact bytes ([`post`]) and reading what came back
 //! ([`classify`], pure).
 
-use super::net::{http_reason, read_limited};
+use super::net::{http_reason, read_limited, status_line};
 use crate::config::{Destination, SenderConfig};
 use crate::ids::MessageId;
+use crate::language::{Language, Text};
 use crate::lot::LotSet;
 use crate::message::{AckType, LotMessage, Period};
 use crate::store::{AttemptOutcome, BuiltMessage};
@@ -89,15 +90,27 @@ pub fn creation_time(now: NaiveDateTime, after: Option<&Timestamp>) -> NaiveDate
 pub struct Classified {
     /// Delivered, rejected or transient.
     pub outcome: AttemptOutcome,
-    /// What happened, for the status and the emails.
-    pub detail: String,
+    /// What happened, for the status and the emails, in both languages.
+    pub detail: Text,
+    /// The connection broke after the message was sent: the answer was lost, and the
+    /// receiver may have applied the message (the next attempt tells: a receiver that
+    /// did answers it with the acknowledgement it stored).
+    pub answer_lost: bool,
 }
 
 impl Classified {
-    fn transient(detail: impl Into<String>) -> Self {
+    fn transient(detail: Text) -> Self {
         Self {
             outcome: AttemptOutcome::Transient,
-            detail: detail.into(),
+            detail,
+            answer_lost: false,
+        }
+    }
+
+    fn answer_lost(detail: Text) -> Self {
+        Self {
+            answer_lost: true,
+            ..Self::transient(detail)
         }
     }
 }
@@ -111,6 +124,7 @@ pub async fn post(
     message: &MessageId,
     timeout: Duration,
 ) -> Classified {
+    let size = body.len();
     let attempt = async {
         let mut response = client
             .post(url)
@@ -119,81 +133,158 @@ pub async fn post(
             .body(body)
             .send()
             .await
-            .map_err(|e| http_reason(e, timeout))?;
+            .map_err(|e| send_failed(&e, timeout))?;
         let status = response.status().as_u16();
         match read_limited(&mut response, MAX_ANSWER, timeout).await {
             Ok(bytes) => Ok((status, bytes)),
-            Err(None) => Err(format!(
-                "HTTP {status} with an answer larger than {} MiB",
-                MAX_ANSWER / (1024 * 1024)
-            )),
-            Err(Some(reason)) => Err(format!("HTTP {status}, answer cut off: {reason}")),
+            Err(None) => {
+                let line = status_line(status);
+                let mib = MAX_ANSWER / (1024 * 1024);
+                Err(Classified::transient(Text::new(
+                    format!("{line} met een antwoord groter dan {mib} MiB"),
+                    format!("{line} with an answer larger than {mib} MiB"),
+                )))
+            }
+            Err(Some(reason)) => {
+                let line = status_line(status);
+                Err(Classified::answer_lost(reason.map(|language, reason| {
+                    language.pick(
+                        format!(
+                            "{line}, antwoord afgebroken: {reason}; {}",
+                            MAYBE_APPLIED_NL
+                        ),
+                        format!("{line}, answer cut off: {reason}; {}", MAYBE_APPLIED_EN),
+                    )
+                })))
+            }
         }
     };
     match tokio::time::timeout(timeout, attempt).await {
-        Ok(Ok((status, bytes))) => classify(status, &bytes, message),
-        Ok(Err(reason)) => Classified::transient(reason),
+        Ok(Ok((status, bytes))) => classify(status, &bytes, message, size),
+        Ok(Err(classified)) => classified,
         Err(_) => Classified::transient(super::net::timed_out(timeout)),
     }
 }
 
-/// Reads a receiver's answer (HTTP status and body) to the message `ours` (DESIGN.md,
-/// "Outcomes of an attempt"): a `CA` acknowledgement of our message is delivered; `CE`,
-/// `CR` or a `soap:Client` fault is rejected; anything else is transient. Pure.
-pub fn classify(status: u16, body: &[u8], ours: &MessageId) -> Classified {
-    let unexpected =
-        |what: &str| Classified::transient(format!("HTTP {status}: {what}{}", quote(body)));
+/// What may have happened when an answer was lost, in each language.
+const MAYBE_APPLIED_NL: &str = "de ontvanger kan het bericht hebben verwerkt; de volgende \
+     poging wijst het uit (een ontvanger die het verwerkte, antwoordt met zijn opgeslagen \
+     bevestiging)";
+const MAYBE_APPLIED_EN: &str = "the receiver may have applied the message; the next \
+     attempt will tell (a receiver that applied it answers with the acknowledgement it \
+     stored)";
+
+/// A request that failed without an answer. When the connection was made, the message
+/// may have reached the receiver: the answer was lost.
+fn send_failed(e: &reqwest::Error, timeout: Duration) -> Classified {
+    if e.is_connect() || e.is_timeout() || e.is_builder() {
+        return Classified::transient(http_reason(e, timeout));
+    }
+    let cause = super::net::innermost_cause(e);
+    Classified::answer_lost(Text::new(
+        format!(
+            "de verbinding is verbroken nadat het bericht was verstuurd ({cause}): het \
+             antwoord is verloren gegaan; {MAYBE_APPLIED_NL}"
+        ),
+        format!(
+            "the connection broke after the message was sent ({cause}): the answer was \
+             lost; {MAYBE_APPLIED_EN}"
+        ),
+    ))
+}
+
+/// Reads a receiver's answer (HTTP status and body) to the message `ours` of `size`
+/// bytes (DESIGN.md, "Outcomes of an attempt"): a `CA` acknowledgement of our message is
+/// delivered; `CE`, `CR`, a `soap:Client` fault or HTTP 413 (the message is too large
+/// for the receiver: the same bytes will not fit later either) is rejected; anything
+/// else is transient. Pure.
+pub fn classify(status: u16, body: &[u8], ours: &MessageId, size: usize) -> Classified {
+    let line = status_line(status);
+    if status == 413 {
+        return Classified {
+            outcome: AttemptOutcome::Rejected,
+            detail: Text::new(
+                format!(
+                    "{line}: de ontvanger neemt een bericht van deze grootte niet aan (ons \
+                     bericht is {size} bytes){}",
+                    quote(body)
+                ),
+                format!(
+                    "{line}: the receiver does not take a message of this size (ours is \
+                     {size} bytes){}",
+                    quote(body)
+                ),
+            ),
+            answer_lost: false,
+        };
+    }
+    // The status and the start of the answer first, then what is wrong with it.
+    let unexpected = |what: Text| {
+        Classified::transient(what.map(|_, what| format!("{line}{} ({what})", quote(body))))
+    };
     let doc = match Document::parse(body, &Limits::default()) {
         Ok(doc) => doc,
         Err(_) if body.is_empty() => {
-            return Classified::transient(format!("HTTP {status} without an answer"));
+            return Classified::transient(Text::new(
+                format!("{line} zonder antwoord"),
+                format!("{line} without an answer"),
+            ));
         }
-        Err(e) => return unexpected(&format!("the answer is not XML ({})", clip(&e.to_string()))),
+        Err(e) => {
+            return unexpected(Text::from_fn(|language| {
+                let xml = clip(&e.text(language));
+                language.pick(format!("geen XML: {xml}"), format!("not XML: {xml}"))
+            }));
+        }
     };
     let mut report = Report::new();
     let element = match soap::open(&doc, false, &mut report) {
         Some(soap::Body::Fault(fault)) => {
-            let detail = format!(
-                "HTTP {status}: {}: {}",
-                clip(&fault.raw_code),
-                clip(&fault.reason)
-            );
+            let detail = format!("{line}: {}: {}", clip(&fault.raw_code), clip(&fault.reason));
             return Classified {
                 outcome: if fault.code == Some(soap::FaultCode::Client) {
                     AttemptOutcome::Rejected
                 } else {
                     AttemptOutcome::Transient
                 },
-                detail,
+                detail: Text::verbatim(detail),
+                answer_lost: false,
             };
         }
         Some(soap::Body::Interaction(element)) => element,
-        None => return unexpected("the answer is not a SOAP envelope"),
+        None => return unexpected(Text::new("geen SOAP-envelop", "not a SOAP envelope")),
     };
     if !element.is(wire::HL7_NS, wire::ACK_INTERACTION) {
-        return unexpected(&format!(
-            "the answer is a {}, not an acknowledgement",
-            clip(element.name())
+        let name = clip(element.name());
+        return unexpected(Text::new(
+            format!("een {name}, geen ontvangstbevestiging"),
+            format!("a {name}, not an acknowledgement"),
         ));
     }
     let Some(ack) = wire::decode_acknowledgement(element, &mut report) else {
-        let first = report
-            .issues()
-            .first()
-            .map(|i| {
-                clip(&format!(
-                    "{}: {}",
-                    i.location,
-                    i.text(crate::validate::Language::En)
-                ))
-            })
-            .unwrap_or_default();
-        return unexpected(&format!("the acknowledgement is incomplete ({first})"));
+        let first = |language| {
+            report
+                .issues()
+                .first()
+                .map(|i| clip(&format!("{}: {}", i.location, i.text(language))))
+                .unwrap_or_default()
+        };
+        return Classified::transient(Text::new(
+            format!(
+                "{line}: de ontvangstbevestiging is onvolledig ({})",
+                first(Language::Nl)
+            ),
+            format!(
+                "{line}: the acknowledgement is incomplete ({})",
+                first(Language::En)
+            ),
+        ));
     };
     if &ack.target != ours {
-        return Classified::transient(format!(
-            "HTTP {status}: the acknowledgement is for message {}, not for {ours}",
-            clip(&ack.target.to_string())
+        let target = clip(&ack.target.to_string());
+        return Classified::transient(Text::new(
+            format!("{line}: de ontvangstbevestiging is van bericht {target}, niet van {ours}"),
+            format!("{line}: the acknowledgement is for message {target}, not for {ours}"),
         ));
     }
     let details: Vec<String> = ack
@@ -212,22 +303,28 @@ pub fn classify(status: u16, body: &[u8], ours: &MessageId) -> Classified {
             clip(&line)
         })
         .collect();
-    let mut detail = format!("HTTP {status}: {} {}", ack.type_code.as_str(), ack.id);
+    let mut detail = format!("{line}: {} {}", ack.type_code.as_str(), ack.id);
     for line in &details {
         detail.push_str("\n  ");
         detail.push_str(line);
     }
-    if ack.details.len() > MAX_DETAILS {
-        detail.push_str(&format!(
-            "\n  … and {} more",
-            ack.details.len() - MAX_DETAILS
-        ));
-    }
+    let more = ack.details.len().saturating_sub(MAX_DETAILS);
     let outcome = match ack.type_code {
         AckType::CA => AttemptOutcome::Delivered,
         AckType::CE | AckType::CR => AttemptOutcome::Rejected,
     };
-    Classified { outcome, detail }
+    Classified {
+        outcome,
+        detail: Text::from_fn(|language| {
+            if more == 0 {
+                detail.clone()
+            } else {
+                let and = language.pick(format!("… en nog {more}"), format!("… and {more} more"));
+                format!("{detail}\n  {and}")
+            }
+        }),
+        answer_lost: false,
+    }
 }
 
 /// A value from an answer, cut to [`QUOTE`] characters: a receiver's answer must not

@@ -14,9 +14,9 @@
 //! never emailed: the administrator informs them.
 
 use crate::config::{Destination, SenderConfig};
+use crate::language::Language;
 use crate::mail::outbox_entry;
 use crate::store::{AttemptOutcome, Delivery, DeliveryState};
-use crate::validate::Language;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use std::fmt::Write as _;
@@ -59,7 +59,7 @@ impl Writer<'_> {
                 format!("lotgate: partijnummers geweigerd door {name}"),
                 format!(
                     "De ontvanger van bestemming {name} heeft levering {number} geweigerd \
-                     (CE, CR of soap:Client): het bericht is niet verwerkt. Hetzelfde bericht \
+                     (CE, CR, soap:Client of HTTP 413): het bericht is niet verwerkt. Hetzelfde bericht \
                      nogmaals versturen kan niet helpen, dus voor deze levering worden geen \
                      pogingen meer gedaan. De redenen van de ontvanger (de details uit zijn \
                      bevestiging) staan hieronder bij de pogingen.\n\n\
@@ -73,8 +73,8 @@ impl Writer<'_> {
             Language::En => (
                 format!("lotgate: lot numbers rejected by {name}"),
                 format!(
-                    "The receiver of destination {name} has rejected delivery {number} (CE, CR \
-                     or soap:Client): the message was not processed. Sending the same message \
+                    "The receiver of destination {name} has rejected delivery {number} (CE, CR, \
+                     soap:Client or HTTP 413): the message was not processed. Sending the same message \
                      again cannot help, so no more attempts are made for this delivery. The \
                      receiver's reasons (the details of its acknowledgement) are listed with \
                      the attempts below.\n\n\
@@ -109,23 +109,30 @@ impl Writer<'_> {
         };
         let date = now.with_timezone(&self.zone).date_naive();
         let count = undelivered.len();
-        let at = self.config.schedule.escalate_at.format("%H:%M");
+        let at = self.config.schedule.escalate_at.format("%H:%M:%S");
         let zone = self.zone;
+        // The night by its date when every delivery listed is of the same night; the
+        // blocks below name each delivery's night or trigger anyway.
+        let mut nights = undelivered.iter().map(|(d, _)| d.night);
+        let first = nights.next().flatten();
+        let night = first.filter(|_| nights.all(|n| n == first));
         let (subject, mut body) = match self.language {
             Language::Nl => (
                 format!(
                     "lotgate: partijnummers niet afgeleverd aan {count} bestemming(en) ({date})"
                 ),
                 format!(
-                    "Om {at} ({zone}) waren de partijnummers van vannacht niet afgeleverd aan \
-                     de volgende bestemming(en).\n\n"
+                    "Op de escalatietijd, {at} ({zone}), waren de partijnummers{} niet \
+                     afgeleverd aan de volgende bestemming(en).\n\n",
+                    night.map_or(String::new(), |n| format!(" van de nacht van {n}"))
                 ),
             ),
             Language::En => (
                 format!("lotgate: lot numbers not delivered to {count} destination(s) ({date})"),
                 format!(
-                    "At {at} ({zone}) last night's lot numbers had not been delivered to the \
-                     following destination(s).\n\n"
+                    "At the escalation time, {at} ({zone}), the lot numbers{} had not been \
+                     delivered to the following destination(s).\n\n",
+                    night.map_or(String::new(), |n| format!(" of the night of {n}"))
                 ),
             ),
         };
@@ -319,6 +326,7 @@ impl Writer<'_> {
                     label("Partijnummers", "Lot numbers"),
                     message.lots
                 );
+                let _ = writeln!(out, "{}: {} bytes", label("Grootte", "Size"), message.size);
             }
             None => {
                 let _ = writeln!(
@@ -343,7 +351,7 @@ impl Writer<'_> {
             let _ = writeln!(out, "{}:", label("Pogingen", "Attempts"));
             for attempt in &delivery.attempts {
                 let outcome = self.outcome(attempt.outcome);
-                let detail = quote(&attempt.detail);
+                let detail = quote(attempt.detail.get(self.language));
                 if detail.is_empty() {
                     let _ = writeln!(out, "  - {}  {outcome}", self.local(attempt.at));
                 } else {
@@ -356,10 +364,30 @@ impl Writer<'_> {
             .iter()
             .rev()
             .filter(|a| a.outcome != Some(AttemptOutcome::Delivered))
-            .map(|a| quote(&a.detail))
-            .find(|d| !d.is_empty());
+            .find(|a| !a.detail.is_empty());
         if let Some(error) = last_error {
-            let _ = writeln!(out, "{}: {error}", label("Laatste fout", "Last error"));
+            let _ = writeln!(
+                out,
+                "{}: {}",
+                label("Laatste fout", "Last error"),
+                quote(error.detail.get(self.language))
+            );
+            if error.answer_lost && delivery.state != DeliveryState::Delivered {
+                let _ = writeln!(
+                    out,
+                    "{}",
+                    label(
+                        "Let op: bij die poging is het antwoord verloren gegaan nadat het bericht \
+                         was verstuurd. De ontvanger kan het bericht toch hebben verwerkt: vraag \
+                         het de ontvanger na, of kijk wat een volgende poging zegt (een \
+                         ontvanger die het verwerkte, antwoordt met zijn opgeslagen bevestiging).",
+                        "Note: the answer to that attempt was lost after the message was sent. \
+                         The receiver may have applied the message after all: ask the receiver, \
+                         or see what a next attempt says (a receiver that applied it answers \
+                         with the acknowledgement it stored)."
+                    )
+                );
+            }
         }
         out
     }

@@ -33,11 +33,11 @@ pub use round::run;
 mod tests;
 
 use crate::config::{Config, Destination, GatewayConfig, SenderConfig};
+use crate::language::Language;
 use crate::schedule::{self, Due, Next};
 use crate::store::{
     Attempt, AttemptOutcome, Delivery, DeliveryState, NewDelivery, SenderStore, StoreError, Trigger,
 };
-use crate::validate::Language;
 use chrono::{DateTime, Utc};
 use std::collections::HashSet;
 use std::future::Future;

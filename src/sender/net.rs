@@ -1,35 +1,67 @@
 //! What the sender's two HTTP clients share (the source's URL and the deliveries):
-//! errors as reasons a person can act on, URLs without secrets, bounded bodies.
+//! errors as reasons a person can act on, in both languages, URLs without secrets,
+//! bounded bodies.
 
+use crate::language::Text;
 use std::time::Duration;
 
 /// A reqwest error as a reason: without the URL (which may hold a token), with the
-/// underlying cause ("Connection refused"), which reqwest's own text leaves out.
-pub(crate) fn http_reason(e: reqwest::Error, timeout: Duration) -> String {
+/// underlying cause ("Connection refused", in the system's words), which reqwest's own
+/// text leaves out, after ours.
+pub(crate) fn http_reason(e: &reqwest::Error, timeout: Duration) -> Text {
     if e.is_timeout() {
         return timed_out(timeout);
     }
-    let e = e.without_url();
-    let mut causes = Vec::new();
-    let mut source = std::error::Error::source(&e);
-    while let Some(cause) = source {
-        causes.push(cause.to_string());
-        source = cause.source();
-    }
-    let innermost = causes.last().cloned().unwrap_or_else(|| e.to_string());
+    let innermost = innermost_cause(e);
     if e.is_connect() {
-        format!("cannot connect: {innermost}")
+        Text::new(
+            format!("kan geen verbinding maken: {innermost}"),
+            format!("cannot connect: {innermost}"),
+        )
     } else {
-        format!("{e}: {innermost}")
+        Text::new(
+            format!("fout bij het versturen of ontvangen: {innermost}"),
+            format!("error sending or receiving: {innermost}"),
+        )
     }
 }
 
+/// The deepest cause of an error, which names what actually happened ("Connection
+/// reset by peer (os error 104)"); reqwest's own text without the URL when there is none.
+pub(crate) fn innermost_cause(e: &reqwest::Error) -> String {
+    let mut innermost = None;
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        innermost = Some(cause.to_string());
+        source = cause.source();
+    }
+    innermost.unwrap_or_else(|| {
+        let text = e.to_string();
+        match e.url() {
+            Some(url) => text.replace(url.as_str(), "…"),
+            None => text,
+        }
+    })
+}
+
 /// The reason for a timeout.
-pub(crate) fn timed_out(timeout: Duration) -> String {
-    format!(
-        "no complete answer within {}",
-        humantime::format_duration(timeout)
+pub(crate) fn timed_out(timeout: Duration) -> Text {
+    let t = humantime::format_duration(timeout);
+    Text::new(
+        format!("geen volledig antwoord binnen {t}"),
+        format!("no complete answer within {t}"),
     )
+}
+
+/// `HTTP 403 Forbidden`: the status with its standard reason phrase.
+pub(crate) fn status_line(status: u16) -> String {
+    match reqwest::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+    {
+        Some(reason) => format!("HTTP {status} {reason}"),
+        None => format!("HTTP {status}"),
+    }
 }
 
 /// The URL without user info (`user:password@`), query and fragment, for texts.
@@ -56,7 +88,7 @@ pub(crate) async fn read_limited(
     response: &mut reqwest::Response,
     max: u64,
     timeout: Duration,
-) -> Result<Vec<u8>, Option<String>> {
+) -> Result<Vec<u8>, Option<Text>> {
     if response.content_length().is_some_and(|n| n > max) {
         return Err(None);
     }
@@ -64,7 +96,7 @@ pub(crate) async fn read_limited(
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|e| Some(http_reason(e, timeout)))?
+        .map_err(|e| Some(http_reason(&e, timeout)))?
     {
         if (bytes.len() + chunk.len()) as u64 > max {
             return Err(None);

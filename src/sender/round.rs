@@ -397,7 +397,14 @@ impl Sender {
             delivery.attempts.push(Attempt {
                 at: now,
                 outcome: Some(AttemptOutcome::Transient),
-                detail: format!("source: {}", error.text(Language::En)),
+                detail: crate::language::Text::from_fn(|language| {
+                    format!(
+                        "{}: {}",
+                        language.pick("bron", "source"),
+                        error.text(language)
+                    )
+                }),
+                answer_lost: false,
             });
         }
         self.save(deliveries, mails).await?;

@@ -24,8 +24,9 @@ mod set;
 #[cfg(test)]
 mod tests;
 
-use super::net::{http_reason, read_limited, redact_url, timed_out};
+use super::net::{http_reason, read_limited, redact_url, status_line, timed_out};
 use crate::config::{SourceConfig, SourceFormat, SourceLocation};
+use crate::language::Text;
 use crate::lot::LotSet;
 use crate::validate::{Language, Level, Report};
 use chrono::NaiveDate;
@@ -91,8 +92,8 @@ pub enum SourceError {
     Unreadable {
         /// The source.
         origin: Origin,
-        /// What went wrong, for people (English, from the system or the server).
-        reason: String,
+        /// What went wrong, for people (the system's or the server's words quoted).
+        reason: Text,
     },
     /// The content breaks rules (the report also holds the warnings). Not transient:
     /// reading it again gives the same answer until the inventory fixes it.
@@ -135,9 +136,11 @@ impl SourceError {
         let origin = self.origin().describe(language);
         let (report, mut out) = match (self, language) {
             (SourceError::Unreadable { reason, .. }, Language::Nl) => {
+                let reason = reason.get(language);
                 return format!("de voorraadbron ({origin}) is niet te lezen: {reason}");
             }
             (SourceError::Unreadable { reason, .. }, Language::En) => {
+                let reason = reason.get(language);
                 return format!("the inventory source ({origin}) cannot be read: {reason}");
             }
             (SourceError::Invalid { report, .. }, _) => (report, String::new()),
@@ -259,33 +262,51 @@ pub fn parse(
 }
 
 /// Where the bytes stop being UTF-8, for a person who has to fix the export.
-fn not_utf8(bytes: &[u8], e: &std::str::Utf8Error) -> String {
+fn not_utf8(bytes: &[u8], e: &std::str::Utf8Error) -> Text {
     let at = e.valid_up_to();
     let line = bytes[..at].iter().filter(|b| **b == b'\n').count() + 1;
-    format!(
-        "the content is not UTF-8 (byte 0x{:02X} at offset {at}, line {line}); \
-         export it as UTF-8",
-        bytes[at]
+    let byte = bytes[at];
+    Text::new(
+        format!(
+            "de inhoud is geen UTF-8 (byte 0x{byte:02X} op positie {at}, regel {line}); \
+             exporteer als UTF-8"
+        ),
+        format!(
+            "the content is not UTF-8 (byte 0x{byte:02X} at offset {at}, line {line}); \
+             export it as UTF-8"
+        ),
     )
 }
 
-fn too_large() -> String {
-    format!(
-        "it is larger than {} MiB, the most a source may be",
-        MAX_SOURCE_BYTES / (1024 * 1024)
+fn too_large() -> Text {
+    let mib = MAX_SOURCE_BYTES / (1024 * 1024);
+    Text::new(
+        format!("de bron is groter dan {mib} MiB, het meeste dat een bron mag zijn"),
+        format!("it is larger than {mib} MiB, the most a source may be"),
     )
 }
 
-async fn read_file(path: &Path) -> Result<Vec<u8>, String> {
+/// Our words for a failed file operation, with the system's after them.
+fn file_error(nl: &str, en: &str, e: &std::io::Error) -> Text {
+    Text::new(format!("{nl}: {e}"), format!("{en}: {e}"))
+}
+
+async fn read_file(path: &Path) -> Result<Vec<u8>, Text> {
     let file = tokio::fs::File::open(path)
         .await
-        .map_err(|e| format!("cannot open it: {e}"))?;
-    let metadata = file
-        .metadata()
-        .await
-        .map_err(|e| format!("cannot read its metadata: {e}"))?;
+        .map_err(|e| file_error("kan het niet openen", "cannot open it", &e))?;
+    let metadata = file.metadata().await.map_err(|e| {
+        file_error(
+            "kan de metagegevens niet lezen",
+            "cannot read its metadata",
+            &e,
+        )
+    })?;
     if metadata.is_dir() {
-        return Err("it is a directory, not a file".to_owned());
+        return Err(Text::new(
+            "het is een map, geen bestand",
+            "it is a directory, not a file",
+        ));
     }
     if metadata.len() > MAX_SOURCE_BYTES {
         return Err(too_large());
@@ -295,7 +316,7 @@ async fn read_file(path: &Path) -> Result<Vec<u8>, String> {
     file.take(MAX_SOURCE_BYTES + 1)
         .read_to_end(&mut bytes)
         .await
-        .map_err(|e| format!("cannot read it: {e}"))?;
+        .map_err(|e| file_error("kan het niet lezen", "cannot read it", &e))?;
     if bytes.len() as u64 > MAX_SOURCE_BYTES {
         return Err(too_large());
     }
@@ -304,21 +325,25 @@ async fn read_file(path: &Path) -> Result<Vec<u8>, String> {
 
 /// GETs the URL. The content type is not trusted: the format comes from the
 /// configuration. Any status but 2xx (after redirects) makes the source unreadable.
-async fn fetch_url(url: &str, timeout: Duration) -> Result<Vec<u8>, String> {
+async fn fetch_url(url: &str, timeout: Duration) -> Result<Vec<u8>, Text> {
     let client = reqwest::Client::builder()
         .timeout(timeout)
         .connect_timeout(timeout)
         .user_agent(concat!("lotgate/", env!("CARGO_PKG_VERSION")))
         .build()
-        .map_err(|e| http_reason(e, timeout))?;
+        .map_err(|e| http_reason(&e, timeout))?;
     let mut response = client
         .get(url)
         .send()
         .await
-        .map_err(|e| http_reason(e, timeout))?;
+        .map_err(|e| http_reason(&e, timeout))?;
     let status = response.status();
     if !status.is_success() {
-        return Err(format!("the server answered HTTP {status}"));
+        let line = status_line(status.as_u16());
+        return Err(Text::new(
+            format!("de server antwoordde {line}"),
+            format!("the server answered {line}"),
+        ));
     }
     read_limited(&mut response, MAX_SOURCE_BYTES, timeout)
         .await

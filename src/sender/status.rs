@@ -3,6 +3,7 @@
 //! escalation. [`report`] builds the JSON; [`text`] renders that JSON for a terminal.
 
 use super::Sender;
+use crate::language::Language;
 use crate::schedule::{self, Next};
 use crate::store::{Delivery, DeliveryState};
 use chrono::{DateTime, Utc};
@@ -50,7 +51,7 @@ pub async fn report(sender: &Sender) -> anyhow::Result<Value> {
             "receiver": destination.application_id.as_str(),
             "last_night": last_night.map(|n| n.to_string()),
             "in_flight": in_flight,
-            "delivery": delivery.map(|d| delivery_json(d, in_flight)),
+            "delivery": delivery.map(|d| delivery_json(d, in_flight, sender.inner.language)),
             "next_attempt": next_attempt,
             "exhausted": exhausted,
         }));
@@ -63,7 +64,7 @@ pub async fn report(sender: &Sender) -> anyhow::Result<Value> {
     }))
 }
 
-fn delivery_json(d: &Delivery, in_flight: bool) -> Value {
+fn delivery_json(d: &Delivery, in_flight: bool, language: Language) -> Value {
     let last = d.attempts.len().saturating_sub(1);
     let attempts: Vec<Value> = d
         .attempts
@@ -75,7 +76,12 @@ fn delivery_json(d: &Delivery, in_flight: bool) -> Value {
                 None if in_flight && i == last => "in flight",
                 None => "interrupted",
             };
-            json!({"at": time(&a.at), "outcome": outcome, "detail": a.detail})
+            json!({
+                "at": time(&a.at),
+                "outcome": outcome,
+                "detail": a.detail.get(language),
+                "answer_lost": a.answer_lost,
+            })
         })
         .collect();
     json!({

@@ -181,7 +181,10 @@ async fn a_failing_spring_forward_night_runs_on_the_grid_and_escalates_at_seven(
     assert_eq!(delivery.state, DeliveryState::Pending);
     assert_attempts_at(&delivery, &planned_29th());
     assert!(
-        delivery.attempts[0].detail.contains("cannot connect"),
+        delivery.attempts[0]
+            .detail
+            .get(crate::language::Language::En)
+            .contains("cannot connect"),
         "{:#?}",
         delivery.attempts
     );

@@ -11,6 +11,7 @@ use super::outbox::{Outbox, enqueue_all_in};
 use super::records::{from_json, parse_time, time, to_json};
 use super::{Abort, Database, StoreError, next_counter};
 use crate::ids::MessageId;
+use crate::language::Text;
 use crate::timestamp::Timestamp;
 use chrono::{DateTime, NaiveDate, Utc};
 use records::DeliveryRec;
@@ -138,8 +139,10 @@ pub struct Attempt {
     pub at: DateTime<Utc>,
     /// How it ended; `None` while it runs, or when the gateway stopped during it.
     pub outcome: Option<AttemptOutcome>,
-    /// What happened: the error, or the acknowledgement's details.
-    pub detail: String,
+    /// What happened: the error, or the acknowledgement's details, in both languages.
+    pub detail: Text,
+    /// The connection broke after the message was sent: the receiver may have applied it.
+    pub answer_lost: bool,
 }
 
 /// The message of a delivery, as built once.

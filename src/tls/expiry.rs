@@ -1,8 +1,8 @@
 //! The expiry of the gateway's own certificates: a warning in `/readyz` and one email
 //! to the role's administrators when one is within its configured warning period.
 
+use crate::language::Language;
 use crate::mail::outbox_entry;
-use crate::validate::Language;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use std::time::Duration;

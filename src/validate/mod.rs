@@ -102,8 +102,8 @@ pub fn check(input: &[u8], options: &Options) -> Outcome {
             report.add(
                 rule,
                 "/",
-                format!("onbruikbare XML: {e}"),
-                format!("unusable XML: {e}"),
+                format!("onbruikbare XML: {}", e.text(Language::Nl)),
+                format!("unusable XML: {}", e.text(Language::En)),
             );
             return outcome(report, None, None);
         }

@@ -2,43 +2,9 @@
 //! Dutch and English and a location, and the verdict they add up to.
 
 use super::rules::{Level, Rule};
+pub use crate::language::Language;
 use serde::Serialize;
 use std::fmt;
-
-/// The language of texts meant for people.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Language {
-    /// Dutch, the default.
-    #[default]
-    Nl,
-    /// English.
-    En,
-}
-
-impl Language {
-    /// The ISO 639-1 code, as in `xml:lang`.
-    pub fn code(self) -> &'static str {
-        match self {
-            Language::Nl => "nl",
-            Language::En => "en",
-        }
-    }
-}
-
-impl std::str::FromStr for Language {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "nl" => Ok(Self::Nl),
-            "en" => Ok(Self::En),
-            other => Err(format!(
-                "unknown language {other:?}, expected \"nl\" or \"en\""
-            )),
-        }
-    }
-}
 
 /// One problem found in a message.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 //! element arena, enforcing the limits and refusing hostile constructs.
 
 use super::tag;
-use super::{Attr, Document, Limits, NONE, Node, NodeId, Text, XmlError, XmlErrorKind};
+use super::{Attr, Document, Limits, NONE, Node, NodeId, Text, Words, XmlError, XmlErrorKind};
 use crate::strings::same;
 use quick_xml::Reader;
 use quick_xml::events::Event;
@@ -22,9 +22,12 @@ pub(super) fn check_chars(bytes: &[u8]) -> Result<(), XmlError> {
             let at = block * 4096 + chunk.iter().position(|&b| bad_control(b)).unwrap_or(0);
             return Err(XmlError::new(
                 XmlErrorKind::Malformed,
-                format!(
-                    "control character U+{:04X} is not allowed in XML",
-                    bytes[at]
+                Words::new(
+                    format!("stuurteken U+{:04X} is niet toegestaan in XML", bytes[at]),
+                    format!(
+                        "control character U+{:04X} is not allowed in XML",
+                        bytes[at]
+                    ),
                 ),
                 at,
             ));
@@ -35,7 +38,7 @@ pub(super) fn check_chars(bytes: &[u8]) -> Result<(), XmlError> {
         if bytes.get(at + 1) == Some(&0xBF) && matches!(bytes.get(at + 2), Some(0xBE | 0xBF)) {
             return Err(XmlError::new(
                 XmlErrorKind::Malformed,
-                "non-character U+FFFE/U+FFFF",
+                Words::new("niet-teken U+FFFE/U+FFFF", "non-character U+FFFE/U+FFFF"),
                 at,
             ));
         }
@@ -119,8 +122,19 @@ impl<'a, 'l> Builder<'a, 'l> {
         }
     }
 
-    fn error(&self, kind: XmlErrorKind, detail: impl Into<String>) -> XmlError {
+    fn error(&self, kind: XmlErrorKind, detail: Words) -> XmlError {
         XmlError::new(kind, detail, self.reader.buffer_position() as usize)
+    }
+
+    /// An error of the XML parser (quick-xml), whose words are quoted after ours.
+    fn parser_error(&self, error: impl std::fmt::Display) -> XmlError {
+        self.error(
+            XmlErrorKind::Malformed,
+            Words::new(
+                format!("geen goedgevormde XML: {error}"),
+                format!("not well-formed XML: {error}"),
+            ),
+        )
     }
 
     pub(super) fn run(mut self) -> Result<Document<'a>, XmlError> {
@@ -128,7 +142,7 @@ impl<'a, 'l> Builder<'a, 'l> {
             let start = self.reader.buffer_position() as usize;
             let event = match self.reader.read_event() {
                 Ok(event) => event,
-                Err(e) => return Err(self.error(XmlErrorKind::Malformed, e.to_string())),
+                Err(e) => return Err(self.parser_error(e)),
             };
             match event {
                 Event::Start(_) => self.open(start, false)?,
@@ -150,7 +164,10 @@ impl<'a, 'l> Builder<'a, 'l> {
                 Event::DocType(_) => {
                     return Err(self.error(
                         XmlErrorKind::Doctype,
-                        "DOCTYPE declarations are not accepted",
+                        Words::new(
+                            "DOCTYPE-declaraties worden niet geaccepteerd",
+                            "DOCTYPE declarations are not accepted",
+                        ),
                     ));
                 }
                 Event::PI(_) | Event::Comment(_) => {}
@@ -158,33 +175,59 @@ impl<'a, 'l> Builder<'a, 'l> {
             }
         }
         if !self.stack.is_empty() {
-            return Err(self.error(XmlErrorKind::Malformed, "document ends inside an element"));
+            return Err(self.error(
+                XmlErrorKind::Malformed,
+                Words::new(
+                    "het document eindigt binnen een element",
+                    "document ends inside an element",
+                ),
+            ));
         }
         if self.doc.nodes.is_empty() {
-            return Err(self.error(XmlErrorKind::Malformed, "no root element"));
+            return Err(self.error(
+                XmlErrorKind::Malformed,
+                Words::new("geen hoofdelement", "no root element"),
+            ));
         }
         Ok(self.doc)
     }
 
     fn declaration(&self, d: &quick_xml::events::BytesDecl<'_>) -> Result<(), XmlError> {
         if !self.doc.nodes.is_empty() {
-            return Err(self.error(XmlErrorKind::Malformed, "XML declaration after the root"));
+            return Err(self.error(
+                XmlErrorKind::Malformed,
+                Words::new(
+                    "XML-declaratie na het hoofdelement",
+                    "XML declaration after the root",
+                ),
+            ));
         }
         match d.version() {
             Ok(v) if v.as_ref() == "1.0" => {}
             _ => {
-                return Err(self.error(XmlErrorKind::Malformed, "only XML version 1.0 is accepted"));
+                return Err(self.error(
+                    XmlErrorKind::Malformed,
+                    Words::new(
+                        "alleen XML-versie 1.0 wordt geaccepteerd",
+                        "only XML version 1.0 is accepted",
+                    ),
+                ));
             }
         }
         if let Some(encoding) = d.encoding() {
-            let encoding =
-                encoding.map_err(|e| self.error(XmlErrorKind::Malformed, e.to_string()))?;
+            let encoding = encoding.map_err(|e| self.parser_error(e))?;
             if !encoding.eq_ignore_ascii_case("utf-8") {
                 return Err(self.error(
                     XmlErrorKind::NotUtf8,
-                    format!(
-                        "encoding {:?} is declared, only UTF-8 is accepted",
-                        encoding.as_ref()
+                    Words::new(
+                        format!(
+                            "codering {:?} is opgegeven, alleen UTF-8 wordt geaccepteerd",
+                            encoding.as_ref()
+                        ),
+                        format!(
+                            "encoding {:?} is declared, only UTF-8 is accepted",
+                            encoding.as_ref()
+                        ),
                     ),
                 ));
             }
@@ -194,18 +237,27 @@ impl<'a, 'l> Builder<'a, 'l> {
 
     fn open(&mut self, start: usize, empty: bool) -> Result<(), XmlError> {
         if self.stack.is_empty() && (self.root_closed || !self.doc.nodes.is_empty()) {
-            return Err(self.error(XmlErrorKind::Malformed, "more than one root element"));
+            return Err(self.error(
+                XmlErrorKind::Malformed,
+                Words::new("meer dan één hoofdelement", "more than one root element"),
+            ));
         }
         if self.stack.len() + 1 > self.limits.max_depth {
             return Err(self.error(
                 XmlErrorKind::TooDeep,
-                format!("elements nested deeper than {}", self.limits.max_depth),
+                Words::new(
+                    format!("elementen dieper genest dan {}", self.limits.max_depth),
+                    format!("elements nested deeper than {}", self.limits.max_depth),
+                ),
             ));
         }
         if self.doc.nodes.len() >= self.limits.max_elements {
             return Err(self.error(
                 XmlErrorKind::TooLarge,
-                format!("more than {} elements", self.limits.max_elements),
+                Words::new(
+                    format!("meer dan {} elementen", self.limits.max_elements),
+                    format!("more than {} elements", self.limits.max_elements),
+                ),
             ));
         }
         let end = self.reader.buffer_position() as usize;
@@ -216,7 +268,13 @@ impl<'a, 'l> Builder<'a, 'l> {
             .get(start + 1..end.saturating_sub(if empty { 2 } else { 1 }));
         let Some(inside) = inside.filter(|_| self.source.as_bytes().get(start) == Some(&b'<'))
         else {
-            return Err(self.error(XmlErrorKind::Malformed, "start tag not where expected"));
+            return Err(self.error(
+                XmlErrorKind::Malformed,
+                Words::new(
+                    "begintag niet waar die verwacht werd",
+                    "start tag not where expected",
+                ),
+            ));
         };
         let (qname, attributes) =
             tag::split(inside).map_err(|e| self.error(XmlErrorKind::Malformed, e))?;
@@ -240,7 +298,10 @@ impl<'a, 'l> Builder<'a, 'l> {
             if twice {
                 return Err(self.error(
                     XmlErrorKind::Malformed,
-                    format!("attribute {} appears twice", key.full),
+                    Words::new(
+                        format!("attribuut {} komt twee keer voor", key.full),
+                        format!("attribute {} appears twice", key.full),
+                    ),
                 ));
             }
             if let Some(prefix) = declares {
@@ -251,9 +312,15 @@ impl<'a, 'l> Builder<'a, 'l> {
             if own.len() >= self.limits.max_attributes {
                 return Err(self.error(
                     XmlErrorKind::TooLarge,
-                    format!(
-                        "more than {} attributes on one element",
-                        self.limits.max_attributes
+                    Words::new(
+                        format!(
+                            "meer dan {} attributen op één element",
+                            self.limits.max_attributes
+                        ),
+                        format!(
+                            "more than {} attributes on one element",
+                            self.limits.max_attributes
+                        ),
                     ),
                 ));
             }
@@ -327,7 +394,13 @@ impl<'a, 'l> Builder<'a, 'l> {
             if text.trim().is_empty() {
                 return Ok(());
             }
-            return Err(self.error(XmlErrorKind::Malformed, "text outside the root element"));
+            return Err(self.error(
+                XmlErrorKind::Malformed,
+                Words::new(
+                    "tekst buiten het hoofdelement",
+                    "text outside the root element",
+                ),
+            ));
         };
         let node = &self.doc.nodes[id as usize];
         // Only the text of elements without children is kept (lotgate reads text from
@@ -382,7 +455,14 @@ impl<'a, 'l> Builder<'a, 'l> {
         if bad {
             return Err(self.error(
                 XmlErrorKind::Malformed,
-                format!("namespace declaration for prefix {prefix:?} = {value:?} is not allowed"),
+                Words::new(
+                    format!(
+                        "namespacedeclaratie voor prefix {prefix:?} = {value:?} is niet toegestaan"
+                    ),
+                    format!(
+                        "namespace declaration for prefix {prefix:?} = {value:?} is not allowed"
+                    ),
+                ),
             ));
         }
         let position = self.reader.buffer_position() as usize;
@@ -401,7 +481,10 @@ impl<'a, 'l> Builder<'a, 'l> {
         }
         Err(self.error(
             XmlErrorKind::Malformed,
-            format!("undeclared namespace prefix {prefix:?}"),
+            Words::new(
+                format!("niet-gedeclareerde namespaceprefix {prefix:?}"),
+                format!("undeclared namespace prefix {prefix:?}"),
+            ),
         ))
     }
 
@@ -426,7 +509,7 @@ fn intern(namespaces: &mut Vec<String>, ns: &str, position: usize) -> Result<u32
     if namespaces.len() >= 64 {
         return Err(XmlError::new(
             XmlErrorKind::TooLarge,
-            "more than 64 namespaces",
+            Words::new("meer dan 64 namespaces", "more than 64 namespaces"),
             position,
         ));
     }

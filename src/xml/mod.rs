@@ -15,6 +15,8 @@ mod tag;
 #[cfg(test)]
 mod tests;
 
+// `Text` in this module is a range of the document; a text for people is `Words`.
+use crate::language::{Language, Text as Words};
 use crate::strings::same;
 
 /// Hard limits for one document.
@@ -64,19 +66,26 @@ pub enum XmlErrorKind {
 pub struct XmlError {
     /// The kind of problem.
     pub kind: XmlErrorKind,
-    /// A short English description.
-    pub detail: String,
+    /// A short description, in Dutch and English (words of the XML parser are quoted as
+    /// they are).
+    pub detail: Words,
     /// Byte offset where the problem was found.
     pub position: usize,
 }
 
 impl XmlError {
-    pub(crate) fn new(kind: XmlErrorKind, detail: impl Into<String>, position: usize) -> Self {
+    pub(crate) fn new(kind: XmlErrorKind, detail: Words, position: usize) -> Self {
         Self {
             kind,
-            detail: detail.into(),
+            detail,
             position,
         }
+    }
+
+    /// The description with its position, in `language`.
+    pub fn text(&self, language: Language) -> String {
+        let at = language.pick("bij byte", "at byte");
+        format!("{} ({at} {})", self.detail.get(language), self.position)
     }
 }
 
@@ -163,22 +172,26 @@ pub struct Element<'d, 'a> {
 impl<'a> Document<'a> {
     /// Parses `input` within `limits` (inputs are limited to 1 GiB whatever the limits).
     pub fn parse(input: &'a [u8], limits: &Limits) -> Result<Self, XmlError> {
-        if input.len() > limits.max_bytes.min(1 << 30) {
+        let max = limits.max_bytes.min(1 << 30);
+        if input.len() > max {
+            let size = input.len();
             return Err(XmlError::new(
                 XmlErrorKind::TooLarge,
-                format!(
-                    "input is {} bytes, the limit is {}",
-                    input.len(),
-                    limits.max_bytes
+                Words::new(
+                    format!("de invoer is {size} bytes, de grens is {max}"),
+                    format!("input is {size} bytes, the limit is {max}"),
                 ),
-                limits.max_bytes,
+                max,
             ));
         }
         let input = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
         let source = std::str::from_utf8(input).map_err(|e| {
             XmlError::new(
                 XmlErrorKind::NotUtf8,
-                "input is not valid UTF-8",
+                Words::new(
+                    "de invoer is geen geldige UTF-8",
+                    "input is not valid UTF-8",
+                ),
                 e.valid_up_to(),
             )
         })?;

@@ -7,6 +7,7 @@
 //! normalized as XML requires (tab, line feed and carriage return become a space;
 //! references are resolved afterwards, so `&#9;` stays a tab).
 
+use crate::language::Text;
 use std::borrow::Cow;
 
 /// A qualified name as written, with the position of its colon (0 when it has none:
@@ -36,7 +37,7 @@ impl<'a> QName<'a> {
 
 /// Splits the inside of a start tag (between `<` and `>` or `/>`) into its name and an
 /// iterator over its attributes.
-pub fn split(inside: &str) -> Result<(QName<'_>, Attributes<'_>), String> {
+pub fn split(inside: &str) -> Result<(QName<'_>, Attributes<'_>), Text> {
     let (name, rest) = scan_name(inside, false)?;
     Ok((name, Attributes { rest }))
 }
@@ -47,7 +48,7 @@ pub struct Attributes<'a> {
 }
 
 impl<'a> Iterator for Attributes<'a> {
-    type Item = Result<(QName<'a>, Cow<'a, str>), String>;
+    type Item = Result<(QName<'a>, Cow<'a, str>), Text>;
 
     fn next(&mut self) -> Option<Self::Item> {
         let trimmed = trim_space(self.rest);
@@ -55,7 +56,10 @@ impl<'a> Iterator for Attributes<'a> {
             return None;
         }
         let result = if trimmed.len() == self.rest.len() {
-            Err("attributes must be separated by whitespace".to_owned())
+            Err(Text::new(
+                "attributen moeten door witruimte gescheiden zijn",
+                "attributes must be separated by whitespace",
+            ))
         } else {
             attribute(trimmed)
         };
@@ -97,7 +101,7 @@ const CLASS: [u8; 256] = {
 
 /// Reads a name at the start of `s` up to whitespace or `=`, in one pass: checks its
 /// bytes and finds its prefix. Returns the name and what follows.
-fn scan_name(s: &str, attribute: bool) -> Result<(QName<'_>, &str), String> {
+fn scan_name(s: &str, attribute: bool) -> Result<(QName<'_>, &str), Text> {
     let bytes = s.as_bytes();
     let mut end = bytes.len();
     let mut seen = 0u8;
@@ -125,35 +129,50 @@ fn scan_name(s: &str, attribute: bool) -> Result<(QName<'_>, &str), String> {
         || colons > 1
         || (colons == 1 && colon == end - 1)
     {
-        let what = if attribute { "attribute" } else { "element" };
-        return Err(format!("invalid {what} name {full:?}"));
+        return Err(if attribute {
+            Text::new(
+                format!("ongeldige attribuutnaam {full:?}"),
+                format!("invalid attribute name {full:?}"),
+            )
+        } else {
+            Text::new(
+                format!("ongeldige elementnaam {full:?}"),
+                format!("invalid element name {full:?}"),
+            )
+        });
     }
     Ok((QName { full, colon }, &s[end..]))
 }
 
 type Parsed<'a> = (QName<'a>, Cow<'a, str>, &'a str);
 
-fn attribute(s: &str) -> Result<Parsed<'_>, String> {
+fn attribute(s: &str) -> Result<Parsed<'_>, Text> {
     let (name, after) = scan_name(s, true)?;
     let after = trim_space(after);
     let Some(after) = after.strip_prefix('=') else {
-        return Err(format!("attribute {} has no value", name.full));
+        return Err(Text::new(
+            format!("attribuut {} heeft geen waarde", name.full),
+            format!("attribute {} has no value", name.full),
+        ));
     };
     let after = trim_space(after);
     let quote = match after.as_bytes().first() {
         Some(q @ (b'"' | b'\'')) => *q,
         _ => {
-            return Err(format!(
-                "the value of attribute {} is not quoted",
-                name.full
+            return Err(Text::new(
+                format!(
+                    "de waarde van attribuut {} staat niet tussen aanhalingstekens",
+                    name.full
+                ),
+                format!("the value of attribute {} is not quoted", name.full),
             ));
         }
     };
     let body = &after[1..];
     let Some(close) = memchr::memchr(quote, body.as_bytes()) else {
-        return Err(format!(
-            "the value of attribute {} is not closed",
-            name.full
+        return Err(Text::new(
+            format!("de waarde van attribuut {} is niet afgesloten", name.full),
+            format!("the value of attribute {} is not closed", name.full),
         ));
     };
     let raw = &body[..close];
@@ -163,9 +182,20 @@ fn attribute(s: &str) -> Result<Parsed<'_>, String> {
     });
     let value = if special {
         if raw.contains('<') {
-            return Err(format!("attribute {} contains '<'", name.full));
+            return Err(Text::new(
+                format!("attribuut {} bevat '<'", name.full),
+                format!("attribute {} contains '<'", name.full),
+            ));
         }
-        normalize(raw).map_err(|e| format!("attribute {}: {e}", name.full))?
+        normalize(raw).map_err(|e| {
+            e.map(|language, e| {
+                format!(
+                    "{} {}: {e}",
+                    language.pick("attribuut", "attribute"),
+                    name.full
+                )
+            })
+        })?
     } else {
         Cow::Borrowed(raw)
     };
@@ -173,7 +203,7 @@ fn attribute(s: &str) -> Result<Parsed<'_>, String> {
 }
 
 /// Normalizes an attribute value; borrowed when nothing changes (the usual case).
-fn normalize(raw: &str) -> Result<Cow<'_, str>, String> {
+fn normalize(raw: &str) -> Result<Cow<'_, str>, Text> {
     let mut out = String::with_capacity(raw.len());
     let mut rest = raw;
     while let Some(at) = rest.find(['&', '\t', '\n', '\r']) {
@@ -184,7 +214,10 @@ fn normalize(raw: &str) -> Result<Cow<'_, str>, String> {
             rest = after;
         } else if let Some(after) = tail.strip_prefix('&') {
             let Some(semicolon) = after.find(';') else {
-                return Err("unterminated reference".into());
+                return Err(Text::new(
+                    "verwijzing zonder afsluitende ';'",
+                    "unterminated reference",
+                ));
             };
             out.push(resolve_reference(&after[..semicolon])?);
             rest = &after[semicolon + 1..];
@@ -199,7 +232,7 @@ fn normalize(raw: &str) -> Result<Cow<'_, str>, String> {
 
 /// Resolves the name of a reference (between `&` and `;`): a predefined entity or a
 /// character reference to a character XML 1.0 allows.
-pub fn resolve_reference(name: &str) -> Result<char, String> {
+pub fn resolve_reference(name: &str) -> Result<char, Text> {
     let code = if let Some(hex) = name.strip_prefix("#x") {
         u32::from_str_radix(hex, 16)
             .ok()
@@ -215,13 +248,17 @@ pub fn resolve_reference(name: &str) -> Result<char, String> {
             "gt" => Ok('>'),
             "quot" => Ok('"'),
             "apos" => Ok('\''),
-            _ => Err(format!("undefined entity &{name};")),
+            _ => Err(Text::new(
+                format!("onbekende entiteit &{name};"),
+                format!("undefined entity &{name};"),
+            )),
         };
     };
     match code.and_then(char::from_u32) {
         Some(c) if is_xml_char(c) => Ok(c),
-        _ => Err(format!(
-            "character reference &{name}; is not an allowed character"
+        _ => Err(Text::new(
+            format!("tekenverwijzing &{name}; is geen toegestaan teken"),
+            format!("character reference &{name}; is not an allowed character"),
         )),
     }
 }
@@ -262,7 +299,7 @@ const NOT_IN_NAME: [bool; 256] = {
 mod tests {
     use super::*;
 
-    fn attrs(inside: &str) -> Result<Vec<(String, String)>, String> {
+    fn attrs(inside: &str) -> Result<Vec<(String, String)>, Text> {
         let (_, attributes) = split(inside)?;
         attributes
             .map(|a| a.map(|(n, v)| (n.full.to_owned(), v.into_owned())))

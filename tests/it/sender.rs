@@ -10,7 +10,7 @@
 use crate::support::gateway::{self, Gateway};
 use crate::support::proxy::{Fault, Proxy};
 use crate::support::sender::{
-    LOTS, applied, destination, sender_config, wait_for, write_inventory,
+    LOTS, applied, destination, installed_earlier, sender_config, wait_for, write_inventory,
 };
 use crate::support::smtp::SmtpServer;
 use chrono::{DateTime, TimeDelta, Utc};
@@ -39,7 +39,8 @@ struct Exchange {
 }
 
 impl Exchange {
-    /// Starts the three; `faults` are planned before the sender starts.
+    /// Starts the three; `faults` are planned before the sender starts, which was
+    /// installed before the night it delivers at start-up.
     fn start(faults: Vec<Fault>, then: Fault, escalate_in: Duration, mail: Option<&str>) -> Self {
         let receiver = gateway::spawn_receiver("");
         let proxy = Proxy::start(receiver.exchange);
@@ -48,6 +49,7 @@ impl Exchange {
         let url = format!("http://{}{}", proxy.addr(), receiver.path);
         let mail = mail.map_or_else(|| gateway::file_mail(temp.path()), str::to_owned);
         let config = sender_config(temp.path(), &[("jgz", url, "99999002")], escalate_in, &mail);
+        installed_earlier(temp.path());
         let sender = gateway::start(temp.path(), &config);
         Exchange {
             receiver,

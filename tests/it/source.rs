@@ -42,7 +42,7 @@ fn unreadable(result: Result<source::Snapshot, SourceError>) -> (SourceError, St
             let SourceError::Unreadable { reason, .. } = &e else {
                 unreachable!()
             };
-            let reason = reason.clone();
+            let reason = reason.get(lotgate::language::Language::En).to_owned();
             (e, reason)
         }
         other => panic!("expected an unreadable source, got {other:?}"),

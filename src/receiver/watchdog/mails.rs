@@ -6,9 +6,9 @@
 
 use crate::config::ReceiverConfig;
 use crate::ids::MessageId;
+use crate::language::Language;
 use crate::mail::outbox_entry;
 use crate::timestamp::Timestamp;
-use crate::validate::Language;
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 

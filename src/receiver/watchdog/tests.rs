@@ -5,9 +5,9 @@ use super::mails::{SetFacts, Writer};
 use super::*;
 use crate::config::Config;
 use crate::ids::MessageId;
+use crate::language::Language;
 use crate::mail::Mail;
 use crate::timestamp::Timestamp;
-use crate::validate::Language;
 use chrono::{NaiveDateTime, TimeZone};
 
 fn amsterdam(expect_by: &str) -> Watchdog {

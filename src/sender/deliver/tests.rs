@@ -3,6 +3,7 @@
 use super::*;
 use crate::config::Config;
 use crate::ids::ApplicationId;
+use crate::language::Text;
 use crate::message::{AckDetail, Acknowledgement, Author, Organization};
 use crate::sample;
 use crate::sample::noise;
@@ -117,12 +118,16 @@ fn receiver_answer(bytes: &[u8], options: &Options) -> String {
 fn assert_transient_and_short(c: &Classified, status: u16) {
     assert_eq!(c.outcome, AttemptOutcome::Transient, "{c:?}");
     let prefix = format!("HTTP {status}");
-    assert!(c.detail.starts_with(&prefix), "{c:?}");
+    assert!(c.detail.get(Language::En).starts_with(&prefix), "{c:?}");
     assert!(
-        c.detail.chars().count() <= 400,
+        c.detail.get(Language::En).chars().count() <= 400,
         "detail of {} characters: {:?}…",
-        c.detail.chars().count(),
-        c.detail.chars().take(300).collect::<String>()
+        c.detail.get(Language::En).chars().count(),
+        c.detail
+            .get(Language::En)
+            .chars()
+            .take(300)
+            .collect::<String>()
     );
 }
 
@@ -271,10 +276,13 @@ fn build_with_a_large_delivery_number_and_sub_second_time() {
 
 #[test]
 fn a_ca_for_our_message_is_delivered() {
-    let c = classify(200, &ack(AckType::CA, ours(), vec![]), &ours());
+    let c = classify(200, &ack(AckType::CA, ours(), vec![]), &ours(), 1000);
     assert_eq!(c.outcome, AttemptOutcome::Delivered, "{c:?}");
-    assert!(c.detail.starts_with("HTTP 200: CA "), "{c:?}");
-    assert!(c.detail.contains("ACK-1"), "{c:?}");
+    assert!(
+        c.detail.get(Language::En).starts_with("HTTP 200 OK: CA "),
+        "{c:?}"
+    );
+    assert!(c.detail.get(Language::En).contains("ACK-1"), "{c:?}");
 }
 
 #[test]
@@ -294,37 +302,59 @@ fn a_receivers_real_answer_to_a_built_message() {
     );
     // Accepted.
     let answer = receiver_answer(&bytes, &receiver_options(destination));
-    let c = classify(200, answer.as_bytes(), &built.id);
+    let c = classify(200, answer.as_bytes(), &built.id, 1000);
     assert_eq!(c.outcome, AttemptOutcome::Delivered, "{c:?}\n{answer}");
 
     // Sent to the wrong receiver: CR with the addressee's detail.
     let answer = receiver_answer(&bytes, &receiver_options(&sender.destinations[1]));
-    let c = classify(200, answer.as_bytes(), &built.id);
+    let c = classify(200, answer.as_bytes(), &built.id, 1000);
     assert_eq!(c.outcome, AttemptOutcome::Rejected, "{c:?}\n{answer}");
-    assert!(c.detail.starts_with("HTTP 200: CR "), "{c:?}");
-    assert!(c.detail.contains("RTUDEST"), "{c:?}");
-    assert!(c.detail.contains("wrapper.receiver"), "{c:?}");
+    assert!(
+        c.detail.get(Language::En).starts_with("HTTP 200 OK: CR "),
+        "{c:?}"
+    );
+    assert!(c.detail.get(Language::En).contains("RTUDEST"), "{c:?}");
+    assert!(
+        c.detail.get(Language::En).contains("wrapper.receiver"),
+        "{c:?}"
+    );
 
     // Garbage: a soap:Client fault in HTTP 500.
     let answer = receiver_answer(b"<a><b></a>", &receiver_options(destination));
-    let c = classify(500, answer.as_bytes(), &built.id);
+    let c = classify(500, answer.as_bytes(), &built.id, 1000);
     assert_eq!(c.outcome, AttemptOutcome::Rejected, "{c:?}\n{answer}");
-    assert!(c.detail.starts_with("HTTP 500: soap:Client: "), "{c:?}");
+    assert!(
+        c.detail
+            .get(Language::En)
+            .starts_with("HTTP 500 Internal Server Error: soap:Client: "),
+        "{c:?}"
+    );
 }
 
 #[test]
 fn a_ca_for_another_message_is_transient() {
     let theirs = MessageId::parse(ROOT, "20260601020000-41").unwrap();
-    let c = classify(200, &ack(AckType::CA, theirs.clone(), vec![]), &ours());
+    let c = classify(
+        200,
+        &ack(AckType::CA, theirs.clone(), vec![]),
+        &ours(),
+        1000,
+    );
     assert_eq!(c.outcome, AttemptOutcome::Transient, "{c:?}");
-    assert!(c.detail.starts_with("HTTP 200"), "{c:?}");
-    assert!(c.detail.contains(&theirs.to_string()), "{c:?}");
-    assert!(c.detail.contains(&ours().to_string()), "{c:?}");
+    assert!(c.detail.get(Language::En).starts_with("HTTP 200"), "{c:?}");
+    assert!(
+        c.detail.get(Language::En).contains(&theirs.to_string()),
+        "{c:?}"
+    );
+    assert!(
+        c.detail.get(Language::En).contains(&ours().to_string()),
+        "{c:?}"
+    );
 
     // Same extension under another root is another message too.
     let other_root =
         MessageId::parse("2.16.840.1.113883.2.4.6.6.99999009.1", ours().extension()).unwrap();
-    let c = classify(200, &ack(AckType::CA, other_root, vec![]), &ours());
+    let c = classify(200, &ack(AckType::CA, other_root, vec![]), &ours(), 1000);
     assert_eq!(c.outcome, AttemptOutcome::Transient, "{c:?}");
 }
 
@@ -344,16 +374,22 @@ fn a_ce_is_rejected_with_its_details() {
             location: None,
         },
     ];
-    let c = classify(200, &ack(AckType::CE, ours(), details), &ours());
+    let c = classify(200, &ack(AckType::CE, ours(), details), &ours(), 1000);
     assert_eq!(c.outcome, AttemptOutcome::Rejected, "{c:?}");
-    assert!(c.detail.starts_with("HTTP 200: CE "), "{c:?}");
+    assert!(
+        c.detail.get(Language::En).starts_with("HTTP 200 OK: CE "),
+        "{c:?}"
+    );
     for part in [
         "SYN104",
         "[lot.two-vaccines] lot LG000001 has two vaccine types",
         "/PRMM_IN010043NL/ControlActProcess/subject/ProductList/entry[2]",
         "SYN105",
     ] {
-        assert!(c.detail.contains(part), "{part:?} not in {c:?}");
+        assert!(
+            c.detail.get(Language::En).contains(part),
+            "{part:?} not in {c:?}"
+        );
     }
 }
 
@@ -367,41 +403,54 @@ fn a_cr_is_rejected() {
             vec![detail("RTUDEST", "not for us", "/x")],
         ),
         &ours(),
+        1000,
     );
     assert_eq!(c.outcome, AttemptOutcome::Rejected, "{c:?}");
-    assert!(c.detail.starts_with("HTTP 200: CR "), "{c:?}");
-    assert!(c.detail.contains("RTUDEST: not for us (/x)"), "{c:?}");
+    assert!(
+        c.detail.get(Language::En).starts_with("HTTP 200 OK: CR "),
+        "{c:?}"
+    );
+    assert!(
+        c.detail
+            .get(Language::En)
+            .contains("RTUDEST: not for us (/x)"),
+        "{c:?}"
+    );
 
     // Also without details, and whatever the HTTP status.
-    let c = classify(500, &ack(AckType::CR, ours(), vec![]), &ours());
+    let c = classify(500, &ack(AckType::CR, ours(), vec![]), &ours(), 1000);
     assert_eq!(c.outcome, AttemptOutcome::Rejected, "{c:?}");
 }
 
 #[test]
 fn soap_faults() {
     let client = soap::fault_envelope(soap::FaultCode::Client, "[xml.malformed] broken", "en");
-    let c = classify(500, client.as_bytes(), &ours());
+    let c = classify(500, client.as_bytes(), &ours(), 1000);
     assert_eq!(
         c,
         Classified {
             outcome: AttemptOutcome::Rejected,
-            detail: "HTTP 500: soap:Client: [xml.malformed] broken".into(),
+            detail: Text::verbatim(
+                "HTTP 500 Internal Server Error: soap:Client: [xml.malformed] broken"
+            ),
+            answer_lost: false,
         }
     );
 
     let server = soap::fault_envelope(soap::FaultCode::Server, "database is down", "en");
-    let c = classify(500, server.as_bytes(), &ours());
+    let c = classify(500, server.as_bytes(), &ours(), 1000);
     assert_eq!(
         c,
         Classified {
             outcome: AttemptOutcome::Transient,
-            detail: "HTTP 500: soap:Server: database is down".into(),
+            detail: Text::verbatim("HTTP 500 Internal Server Error: soap:Server: database is down"),
+            answer_lost: false,
         }
     );
 
     // A fault code that is neither: not a rejection.
     let odd = server.replace("soap:Server", "soap:MustUnderstand");
-    let c = classify(500, odd.as_bytes(), &ours());
+    let c = classify(500, odd.as_bytes(), &ours(), 1000);
     assert_eq!(c.outcome, AttemptOutcome::Transient, "{c:?}");
 }
 
@@ -413,30 +462,42 @@ fn an_html_error_page_is_transient_and_quoted() {
                 Please try again later.</p><hr><address>Apache Server at example Port 443\
                 </address></body></html>";
     assert!(html.len() > 200);
-    let c = classify(503, html.as_bytes(), &ours());
+    let c = classify(503, html.as_bytes(), &ours(), 1000);
     assert_transient_and_short(&c, 503);
     assert!(
         c.detail
+            .get(Language::En)
             .contains("<html><head><title>503 Service Unavailable</title>"),
         "{c:?}"
     );
-    assert!(!c.detail.contains("Apache Server"), "only the start: {c:?}");
+    assert!(
+        !c.detail.get(Language::En).contains("Apache Server"),
+        "only the start: {c:?}"
+    );
 
     let doctype = format!("<!DOCTYPE html>\n{html}");
-    let c = classify(503, doctype.as_bytes(), &ours());
+    let c = classify(503, doctype.as_bytes(), &ours(), 1000);
     assert_transient_and_short(&c, 503);
-    assert!(c.detail.contains("<!DOCTYPE html>"), "{c:?}");
+    assert!(
+        c.detail.get(Language::En).contains("<!DOCTYPE html>"),
+        "{c:?}"
+    );
 
     let plain = "Service Unavailable";
-    let c = classify(503, plain.as_bytes(), &ours());
+    let c = classify(503, plain.as_bytes(), &ours(), 1000);
     assert_transient_and_short(&c, 503);
-    assert!(c.detail.contains("\"Service Unavailable\""), "{c:?}");
+    assert!(
+        c.detail
+            .get(Language::En)
+            .contains("\"Service Unavailable\""),
+        "{c:?}"
+    );
 }
 
 #[test]
 fn an_empty_answer_is_transient() {
     for status in [200, 202, 500, 502] {
-        let c = classify(status, b"", &ours());
+        let c = classify(status, b"", &ours(), 1000);
         assert_transient_and_short(&c, status);
     }
 }
@@ -446,7 +507,7 @@ fn a_doctype_answer_is_transient() {
     let evil = "<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [<!ENTITY lol \"lol\">\
                 <!ENTITY lol2 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">]>\n\
                 <lolz>&lol2;</lolz>";
-    let c = classify(200, evil.as_bytes(), &ours());
+    let c = classify(200, evil.as_bytes(), &ours(), 1000);
     assert_transient_and_short(&c, 200);
 
     // A doctype in front of a real CA does not make it count.
@@ -457,7 +518,7 @@ fn a_doctype_answer_is_transient() {
         1,
     );
     assert_ne!(with_doctype, ca);
-    let c = classify(200, with_doctype.as_bytes(), &ours());
+    let c = classify(200, with_doctype.as_bytes(), &ours(), 1000);
     assert_transient_and_short(&c, 200);
 }
 
@@ -467,12 +528,12 @@ fn a_truncated_acknowledgement_is_transient() {
     // (Cutting only the final line break would leave a complete document.)
     assert!(ca.ends_with(b"</soap:Envelope>\n"));
     for cut in [1, ca.len() / 4, ca.len() / 2, ca.len() - 20, ca.len() - 2] {
-        let c = classify(200, &ca[..cut], &ours());
+        let c = classify(200, &ca[..cut], &ours(), 1000);
         assert_transient_and_short(&c, 200);
     }
     // Every cut, to be sure nothing panics and nothing counts as delivered.
     for cut in 0..ca.len() - 1 {
-        let c = classify(200, &ca[..cut], &ours());
+        let c = classify(200, &ca[..cut], &ours(), 1000);
         assert_eq!(c.outcome, AttemptOutcome::Transient, "cut at {cut}: {c:?}");
     }
 }
@@ -484,13 +545,13 @@ fn an_incomplete_acknowledgement_is_transient() {
     let start = ca.find("<targetMessage").expect("has a targetMessage");
     let end = ca.find("</targetMessage>").unwrap() + "</targetMessage>".len();
     let without = format!("{}{}", &ca[..start], &ca[end..]);
-    let c = classify(200, without.as_bytes(), &ours());
+    let c = classify(200, without.as_bytes(), &ours(), 1000);
     assert_transient_and_short(&c, 200);
 
     // An unknown acknowledgement type.
     let odd = ca.replacen("typeCode=\"CA\"", "typeCode=\"AA\"", 1);
     assert_ne!(odd, ca);
-    let c = classify(200, odd.as_bytes(), &ours());
+    let c = classify(200, odd.as_bytes(), &ours(), 1000);
     assert_transient_and_short(&c, 200);
 }
 
@@ -500,16 +561,19 @@ fn a_message_instead_of_an_acknowledgement_is_transient() {
     let mut message = sample::message(5);
     message.id = ours();
     let echo = soap::message_envelope(&message);
-    let c = classify(200, echo.as_bytes(), &ours());
+    let c = classify(200, echo.as_bytes(), &ours(), 1000);
     assert_transient_and_short(&c, 200);
-    assert!(c.detail.contains("PRMM_IN010043NL"), "{c:?}");
+    assert!(
+        c.detail.get(Language::En).contains("PRMM_IN010043NL"),
+        "{c:?}"
+    );
 
     // A bare acknowledgement without envelope is not accepted either.
     let ca = String::from_utf8(ack(AckType::CA, ours(), vec![])).unwrap();
     let start = ca.find("<MCCI_IN000002").unwrap();
     let end = ca.find("</soap:Body>").unwrap();
     let bare = &ca[start..end];
-    let c = classify(200, bare.as_bytes(), &ours());
+    let c = classify(200, bare.as_bytes(), &ours(), 1000);
     assert_transient_and_short(&c, 200);
 }
 
@@ -533,13 +597,16 @@ fn garbage_is_transient_without_panicking() {
         ("invalid utf-8", [b"<a>".to_vec(), vec![0xff; mib]].concat()),
     ];
     for (what, body) in inputs {
-        let c = classify(200, &body, &ours());
+        let c = classify(200, &body, &ours(), 1000);
         assert_eq!(c.outcome, AttemptOutcome::Transient, "{what}: {c:?}");
-        assert!(c.detail.starts_with("HTTP 200"), "{what}: {c:?}");
         assert!(
-            c.detail.chars().count() <= 400,
+            c.detail.get(Language::En).starts_with("HTTP 200"),
+            "{what}: {c:?}"
+        );
+        assert!(
+            c.detail.get(Language::En).chars().count() <= 400,
             "{what}: detail of {} characters",
-            c.detail.chars().count()
+            c.detail.get(Language::En).chars().count()
         );
     }
 }
@@ -550,16 +617,25 @@ fn the_quote_is_cut_at_a_character_boundary() {
     for ascii in 100..260 {
         let mut body = "x".repeat(ascii);
         body.push_str(&"€".repeat(100));
-        let c = classify(502, body.as_bytes(), &ours());
+        let c = classify(502, body.as_bytes(), &ours(), 1000);
         assert_transient_and_short(&c, 502);
-        assert!(c.detail.ends_with("…\""), "{ascii}: {c:?}");
-        assert!(c.detail.contains(": \"xxxxxxxxxx"), "{ascii}: {c:?}");
+        assert!(
+            c.detail.get(Language::En).contains("…\" (not XML: "),
+            "{ascii}: {c:?}"
+        );
+        assert!(
+            c.detail.get(Language::En).contains(": \"xxxxxxxxxx"),
+            "{ascii}: {c:?}"
+        );
     }
     // Control characters do not reach the detail.
-    let c = classify(502, b"bad\r\ngateway\x07", &ours());
+    let c = classify(502, b"bad\r\ngateway\x07", &ours(), 1000);
     assert_transient_and_short(&c, 502);
-    assert!(!c.detail.chars().any(char::is_control), "{c:?}");
-    assert!(c.detail.contains("bad  gateway"), "{c:?}");
+    assert!(
+        !c.detail.get(Language::En).chars().any(char::is_control),
+        "{c:?}"
+    );
+    assert!(c.detail.get(Language::En).contains("bad  gateway"), "{c:?}");
 }
 
 #[test]
@@ -573,21 +649,34 @@ fn a_ce_with_very_many_details_is_rejected_with_a_bounded_detail() {
             )
         })
         .collect();
-    let c = classify(200, &ack(AckType::CE, ours(), details), &ours());
+    let c = classify(200, &ack(AckType::CE, ours(), details), &ours(), 1000);
     assert_eq!(c.outcome, AttemptOutcome::Rejected);
-    assert!(c.detail.starts_with("HTTP 200: CE "), "{c:?}");
+    assert!(
+        c.detail.get(Language::En).starts_with("HTTP 200 OK: CE "),
+        "{c:?}"
+    );
     // The first details are named, each with its code and the start of its text.
     assert!(
-        c.detail.contains("\n  SYN104: lot LG000000 is wrong"),
+        c.detail
+            .get(Language::En)
+            .contains("\n  SYN104: lot LG000000 is wrong"),
         "{c:?}"
     );
     assert!(
-        c.detail.contains("\n  SYN104: lot LG000001 is wrong"),
+        c.detail
+            .get(Language::En)
+            .contains("\n  SYN104: lot LG000001 is wrong"),
         "{c:?}"
     );
-    assert!(!c.detail.contains("LG000499"), "not all of them");
-    assert!(c.detail.contains("more"), "says that there are more: {c:?}");
-    let n = c.detail.chars().count();
+    assert!(
+        !c.detail.get(Language::En).contains("LG000499"),
+        "not all of them"
+    );
+    assert!(
+        c.detail.get(Language::En).contains("more"),
+        "says that there are more: {c:?}"
+    );
+    let n = c.detail.get(Language::En).chars().count();
     assert!(n < 10_000, "detail of {n} characters");
 }
 
@@ -657,14 +746,23 @@ fn hostile_answers_do_not_make_a_huge_detail() {
     ];
     let mut long_details = Vec::new();
     for (what, status, body, outcome) in inputs {
-        let c = classify(status, body.as_bytes(), &ours());
+        let c = classify(status, body.as_bytes(), &ours(), 1000);
         assert_eq!(c.outcome, outcome, "{what}");
-        assert!(c.detail.starts_with(&format!("HTTP {status}")), "{what}");
-        let n = c.detail.chars().count();
+        assert!(
+            c.detail
+                .get(Language::En)
+                .starts_with(&format!("HTTP {status}")),
+            "{what}"
+        );
+        let n = c.detail.get(Language::En).chars().count();
         if n > 400 {
             long_details.push(format!(
                 "{what}: {n} characters: {}…",
-                c.detail.chars().take(100).collect::<String>()
+                c.detail
+                    .get(Language::En)
+                    .chars()
+                    .take(100)
+                    .collect::<String>()
             ));
         }
     }
@@ -828,7 +926,10 @@ async fn post_delivers_the_exact_bytes_and_reads_the_ca() {
     )
     .await;
     assert_eq!(c.outcome, AttemptOutcome::Delivered, "{c:?}");
-    assert!(c.detail.starts_with("HTTP 200: CA "), "{c:?}");
+    assert!(
+        c.detail.get(Language::En).starts_with("HTTP 200 OK: CA "),
+        "{c:?}"
+    );
 
     let seen = server.await.unwrap();
     assert!(
@@ -895,13 +996,31 @@ async fn post_classifies_what_comes_back() {
     }
     server.await.unwrap();
     assert_eq!(got[0].outcome, AttemptOutcome::Transient, "{:?}", got[0]);
-    assert!(got[0].detail.starts_with("HTTP 503"), "{:?}", got[0]);
-    assert!(got[0].detail.contains("<html>busy</html>"), "{:?}", got[0]);
+    assert!(
+        got[0].detail.get(Language::En).starts_with("HTTP 503"),
+        "{:?}",
+        got[0]
+    );
+    assert!(
+        got[0]
+            .detail
+            .get(Language::En)
+            .contains("<html>busy</html>"),
+        "{:?}",
+        got[0]
+    );
     assert_eq!(got[1].outcome, AttemptOutcome::Rejected, "{:?}", got[1]);
-    assert_eq!(got[1].detail, "HTTP 500: soap:Client: no");
+    assert_eq!(
+        got[1].detail.get(Language::En),
+        "HTTP 500 Internal Server Error: soap:Client: no"
+    );
     assert_eq!(got[2].outcome, AttemptOutcome::Transient, "{:?}", got[2]);
     assert_eq!(got[3].outcome, AttemptOutcome::Transient, "{:?}", got[3]);
-    assert!(got[3].detail.starts_with("HTTP 200"), "{:?}", got[3]);
+    assert!(
+        got[3].detail.get(Language::En).starts_with("HTTP 200"),
+        "{:?}",
+        got[3]
+    );
 }
 
 #[tokio::test]
@@ -913,7 +1032,10 @@ async fn post_to_a_closed_port_cannot_connect() {
     let started = Instant::now();
     let c = post_within(&client, &url, bytes, &built.id, Duration::from_secs(5)).await;
     assert_eq!(c.outcome, AttemptOutcome::Transient, "{c:?}");
-    assert!(c.detail.contains("cannot connect"), "{c:?}");
+    assert!(
+        c.detail.get(Language::En).contains("cannot connect"),
+        "{c:?}"
+    );
     assert!(started.elapsed() < Duration::from_secs(5), "{c:?}");
 }
 
@@ -936,7 +1058,14 @@ async fn post_gives_up_on_a_server_that_never_answers() {
     let c = post_within(&client, &url, bytes.clone(), &built.id, timeout).await;
     let took = started.elapsed();
     assert_eq!(c.outcome, AttemptOutcome::Transient, "{c:?}");
-    assert_eq!(c.detail, "no complete answer within 300ms");
+    assert_eq!(
+        c.detail.get(Language::En),
+        "no complete answer within 300ms"
+    );
+    assert_eq!(
+        c.detail.get(Language::Nl),
+        "geen volledig antwoord binnen 300ms"
+    );
     assert!(took >= Duration::from_millis(290), "{took:?}");
     assert!(took < Duration::from_secs(2), "{took:?}");
 
@@ -949,7 +1078,7 @@ async fn post_gives_up_on_a_server_that_never_answers() {
     let started = Instant::now();
     let c = post_within(&client, &url, bytes, &built.id, timeout).await;
     assert_eq!(c.outcome, AttemptOutcome::Transient, "{c:?}");
-    assert!(c.detail.contains("300ms"), "{c:?}");
+    assert!(c.detail.get(Language::En).contains("300ms"), "{c:?}");
     assert!(started.elapsed() < Duration::from_secs(2));
     server.abort();
 }
@@ -980,7 +1109,7 @@ async fn post_gives_up_on_an_answer_that_stops_halfway() {
     )
     .await;
     assert_eq!(c.outcome, AttemptOutcome::Transient, "{c:?}");
-    assert!(c.detail.contains("300ms"), "{c:?}");
+    assert!(c.detail.get(Language::En).contains("300ms"), "{c:?}");
     assert!(started.elapsed() < Duration::from_secs(2));
     server.abort();
 }
@@ -1023,7 +1152,10 @@ async fn post_refuses_an_announced_huge_answer() {
     )
     .await;
     assert_eq!(c.outcome, AttemptOutcome::Transient, "{c:?}");
-    assert_eq!(c.detail, "HTTP 200 with an answer larger than 8 MiB");
+    assert_eq!(
+        c.detail.get(Language::En),
+        "HTTP 200 OK with an answer larger than 8 MiB"
+    );
     server.abort();
 }
 
@@ -1041,10 +1173,124 @@ async fn post_stops_reading_an_unannounced_huge_answer() {
     )
     .await;
     assert_eq!(c.outcome, AttemptOutcome::Transient, "{c:?}");
-    assert_eq!(c.detail, "HTTP 200 with an answer larger than 8 MiB");
+    assert_eq!(
+        c.detail.get(Language::En),
+        "HTTP 200 OK with an answer larger than 8 MiB"
+    );
     let written = server.await.unwrap();
     assert!(
         written < 20 * 1024 * 1024,
         "the client read all {written} bytes"
+    );
+}
+
+#[tokio::test]
+async fn a_connection_broken_after_the_request_is_a_lost_answer() {
+    let (built, bytes) = built_message();
+    let (listener, url) = listener().await;
+    let server = tokio::spawn(async move {
+        let (mut stream, _) = listener.accept().await.unwrap();
+        read_request(&mut stream).await;
+        // The request arrived whole; the connection goes without an answer.
+        stream.set_zero_linger().unwrap();
+        drop(stream);
+    });
+    let c = post_within(
+        &reqwest::Client::new(),
+        &url,
+        bytes,
+        &built.id,
+        Duration::from_secs(5),
+    )
+    .await;
+    server.await.unwrap();
+    assert_eq!(c.outcome, AttemptOutcome::Transient, "{c:?}");
+    assert!(c.answer_lost, "{c:?}");
+    let en = c.detail.get(Language::En);
+    assert!(
+        en.starts_with("the connection broke after the message was sent (")
+            && en.contains("the receiver may have applied the message; the next attempt will tell"),
+        "{en}"
+    );
+    let nl = c.detail.get(Language::Nl);
+    assert!(
+        nl.starts_with("de verbinding is verbroken nadat het bericht was verstuurd (")
+            && nl.contains("de ontvanger kan het bericht hebben verwerkt"),
+        "{nl}"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_not_a_lost_answer() {
+    let (built, bytes) = built_message();
+    let (listener, url) = listener().await;
+    drop(listener);
+    let c = post_within(
+        &reqwest::Client::new(),
+        &url,
+        bytes,
+        &built.id,
+        Duration::from_secs(5),
+    )
+    .await;
+    assert!(!c.answer_lost, "{c:?}");
+    assert!(
+        c.detail
+            .get(Language::Nl)
+            .starts_with("kan geen verbinding maken: ")
+            && c.detail.get(Language::En).starts_with("cannot connect: "),
+        "{c:?}"
+    );
+}
+
+#[test]
+fn http_413_is_a_rejection_that_names_our_size() {
+    let c = classify(
+        413,
+        b"the message is larger than this receiver accepts\n",
+        &ours(),
+        475_312,
+    );
+    assert_eq!(c.outcome, AttemptOutcome::Rejected, "{c:?}");
+    assert_eq!(
+        c.detail.get(Language::En),
+        "HTTP 413 Payload Too Large: the receiver does not take a message of this size \
+         (ours is 475312 bytes): \"the message is larger than this receiver accepts\""
+    );
+    assert!(
+        c.detail.get(Language::Nl).contains(
+            "de ontvanger neemt een bericht van deze grootte niet aan (ons bericht is 475312 bytes)"
+        ),
+        "{c:?}"
+    );
+}
+
+#[test]
+fn other_4xx_answers_are_transient_with_the_status_first() {
+    for (status, line) in [
+        (403, "HTTP 403 Forbidden"),
+        (404, "HTTP 404 Not Found"),
+        (400, "HTTP 400 Bad Request"),
+    ] {
+        let body = b"this client certificate is not authorised to deliver lot numbers here\n";
+        let c = classify(status, body, &ours(), 1000);
+        assert_eq!(c.outcome, AttemptOutcome::Transient, "{c:?}");
+        let en = c.detail.get(Language::En);
+        assert!(
+            en.starts_with(&format!(
+                "{line}: \"this client certificate is not authorised"
+            )) && en.contains("(not XML: "),
+            "{en}"
+        );
+        assert!(c.detail.get(Language::Nl).contains("(geen XML: "), "{c:?}");
+    }
+    // A 4xx that carries a rejection is a rejection.
+    let details = vec![detail("SYN104", "[lot.blank] lot number is empty", "/x")];
+    let c = classify(400, &ack(AckType::CE, ours(), details), &ours(), 1000);
+    assert_eq!(c.outcome, AttemptOutcome::Rejected, "{c:?}");
+    assert!(
+        c.detail
+            .get(Language::En)
+            .starts_with("HTTP 400 Bad Request: CE ")
     );
 }

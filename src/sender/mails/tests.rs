@@ -66,7 +66,8 @@ fn attempt(at: &str, outcome: Option<AttemptOutcome>, detail: &str) -> Attempt {
     Attempt {
         at: utc(at),
         outcome,
-        detail: detail.to_owned(),
+        detail: crate::language::Text::verbatim(detail),
+        answer_lost: false,
     }
 }
 
@@ -154,7 +155,8 @@ fn the_escalation_lists_every_destination_with_its_attempts() {
     );
     let body = mail.body();
     for expected in [
-        "Om 07:00 (Europe/Amsterdam) waren de partijnummers van vannacht niet afgeleverd",
+        "Op de escalatietijd, 07:00:00 (Europe/Amsterdam), waren de partijnummers van de \
+         nacht van 2026-06-01 niet afgeleverd aan de volgende bestemming(en).",
         "== ggd-a ==",
         "URL: https://dd-jgz.example/jgz/partijnummers",
         "Applicatie-id ontvanger: 99999002",
@@ -207,7 +209,8 @@ fn the_emails_in_english() {
         "lotgate: lot numbers not delivered to 1 destination(s) (2026-01-10)"
     );
     for expected in [
-        "At 07:00 (Europe/Amsterdam)",
+        "At the escalation time, 07:00:00 (Europe/Amsterdam), the lot numbers of the night \
+         of 2026-06-01 had not been delivered to the following destination(s).",
         "Delivery: 3 (trigger: nightly, night of 2026-06-01)",
         "State: not delivered",
         "  - 2026-01-10 02:00:00 CET  failed: HTTP 503\n",
@@ -443,4 +446,70 @@ fn the_longest_destination_name_gives_a_valid_id() {
     assert!(id.ends_with(&format!("--{}", u64::MAX)), "{id}");
     let (id, _) = read(w.resolved(&rejected, a, utc(NOW)));
     assert!(id.starts_with("sender-resolved-aaa"), "{id}");
+}
+
+/// An attempt whose detail is written in both languages, each marked as such.
+fn attempt_in_both(at: &str, outcome: Option<AttemptOutcome>, answer_lost: bool) -> Attempt {
+    Attempt {
+        at: utc(at),
+        outcome,
+        detail: crate::language::Text::new("NL-DETAIL: verbroken", "EN-DETAIL: broken"),
+        answer_lost,
+    }
+}
+
+#[test]
+fn every_email_quotes_the_attempts_in_its_own_language() {
+    for (language, ours, other) in [
+        (None, "NL-DETAIL: verbroken", "EN-DETAIL"),
+        (Some("en"), "EN-DETAIL: broken", "NL-DETAIL"),
+    ] {
+        let config = config(language);
+        let w = writer(&config);
+        let a = &config.sender.as_ref().unwrap().destinations[0];
+        let lost = delivery(
+            21,
+            "ggd-a",
+            vec![attempt_in_both(
+                "2026-06-01T00:00:00Z",
+                Some(AttemptOutcome::Transient),
+                true,
+            )],
+            true,
+        );
+        let mut rejected = lost.clone();
+        rejected.attempts = vec![attempt_in_both(
+            "2026-06-01T00:00:00Z",
+            Some(AttemptOutcome::Rejected),
+            false,
+        )];
+        rejected.state = DeliveryState::Rejected;
+        let mut delivered = lost.clone();
+        delivered.attempts.push(attempt(
+            "2026-06-01T06:00:00Z",
+            Some(AttemptOutcome::Delivered),
+            "HTTP 200 OK: CA x",
+        ));
+        delivered.state = DeliveryState::Delivered;
+        let mails = [
+            ("escalation", read(w.escalation(&[(&lost, a)], utc(NOW))).1),
+            ("rejection", read(w.rejected(&rejected, a, utc(NOW))).1),
+            ("resolution", read(w.resolved(&delivered, a, utc(NOW))).1),
+        ];
+        for (kind, mail) in &mails {
+            let body = mail.body();
+            assert!(body.contains(ours), "{kind} {language:?}:\n{body}");
+            assert!(!body.contains(other), "{kind} {language:?}:\n{body}");
+            assert!(body.contains("Size: 10 bytes") || body.contains("Grootte: 10 bytes"));
+        }
+        // The escalation says that the last error may hide an applied message.
+        let note = if language.is_none() {
+            "Let op: bij die poging is het antwoord verloren gegaan"
+        } else {
+            "Note: the answer to that attempt was lost after the message was sent."
+        };
+        assert!(mails[0].1.body().contains(note), "{}", mails[0].1.body());
+        assert!(!mails[1].1.body().contains(note), "not for a rejection");
+        assert!(!mails[2].1.body().contains(note), "not once delivered");
+    }
 }

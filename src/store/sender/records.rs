@@ -2,6 +2,7 @@
 //! converted by hand so that the domain types can change without changing the layout.
 
 use super::{Attempt, AttemptOutcome, BuiltMessage, Delivery, DeliveryState, Trigger};
+use crate::language::{Language, Text};
 use crate::store::records::{IdRec, hex, parse_time, time, unhex};
 use crate::timestamp::Timestamp;
 use chrono::NaiveDate;
@@ -21,8 +22,14 @@ struct AttemptRec {
     at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     outcome: Option<String>,
+    /// The detail in English (the only language stored before Dutch was).
     #[serde(default)]
     detail: String,
+    /// The detail in Dutch; absent in records from before, which are English only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    detail_nl: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    answer_lost: bool,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -70,7 +77,10 @@ impl DeliveryRec {
                 .map(|a| AttemptRec {
                     at: time(&a.at),
                     outcome: a.outcome.map(|o| o.as_str().to_owned()),
-                    detail: a.detail.clone(),
+                    detail: a.detail.get(Language::En).to_owned(),
+                    detail_nl: Some(a.detail.get(Language::Nl).to_owned())
+                        .filter(|nl| nl != a.detail.get(Language::En)),
+                    answer_lost: a.answer_lost,
                 })
                 .collect(),
             state: d.state.as_str().to_owned(),
@@ -106,7 +116,11 @@ impl DeliveryRec {
                                 .ok_or_else(|| format!("unknown attempt outcome {o:?}"))?,
                         ),
                     },
-                    detail: a.detail,
+                    detail: match a.detail_nl {
+                        Some(nl) => Text::new(nl, a.detail),
+                        None => Text::verbatim(a.detail),
+                    },
+                    answer_lost: a.answer_lost,
                 })
             })
             .collect::<Result<Vec<_>, String>>()?;

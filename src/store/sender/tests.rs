@@ -355,7 +355,8 @@ fn saving_a_superseded_delivery_writes_nothing() {
     old.attempts.push(Attempt {
         at: at(130),
         outcome: Some(AttemptOutcome::Delivered),
-        detail: "late".into(),
+        detail: Text::verbatim("late"),
+        answer_lost: false,
     });
     old.state = DeliveryState::Delivered;
     assert!(!store.save(&[&old], &mails(&["resolved-1"])).unwrap());
@@ -395,12 +396,14 @@ fn save_writes_deliveries_and_mails_together() {
     a.attempts.push(Attempt {
         at: at(120),
         outcome: Some(AttemptOutcome::Transient),
-        detail: "HTTP 503".into(),
+        detail: Text::verbatim("HTTP 503"),
+        answer_lost: false,
     });
     b.attempts.push(Attempt {
         at: at(120),
         outcome: Some(AttemptOutcome::Rejected),
-        detail: "HTTP 200: CE".into(),
+        detail: Text::verbatim("HTTP 200: CE"),
+        answer_lost: false,
     });
     b.state = DeliveryState::Rejected;
     b.finished_at = Some(at(121));
@@ -441,22 +444,29 @@ fn every_field_survives_reopen() {
             Attempt {
                 at: at(120),
                 outcome: Some(AttemptOutcome::Transient),
-                detail: "cannot connect: Connection refused\n\"quoted\" ünïcödé".into(),
+                detail: Text::new(
+                    "kan geen verbinding maken: Connection refused",
+                    "cannot connect: Connection refused\n\"quoted\" ünïcödé",
+                ),
+                answer_lost: true,
             },
             Attempt {
                 at: precise,
                 outcome: Some(AttemptOutcome::Rejected),
-                detail: String::new(),
+                detail: Text::default(),
+                answer_lost: false,
             },
             Attempt {
                 at: at(130) + Duration::milliseconds(5),
                 outcome: Some(AttemptOutcome::Delivered),
-                detail: "HTTP 200: CA".into(),
+                detail: Text::verbatim("HTTP 200: CA"),
+                answer_lost: false,
             },
             Attempt {
                 at: at(140),
                 outcome: None,
-                detail: "running".into(),
+                detail: Text::verbatim("running"),
+                answer_lost: false,
             },
         ];
         d.state = [
@@ -477,7 +487,8 @@ fn every_field_survives_reopen() {
     running.attempts.push(Attempt {
         at: at(200),
         outcome: None,
-        detail: String::new(),
+        detail: Text::default(),
+        answer_lost: false,
     });
     assert!(store.save(&[&running], &[]).unwrap());
     saved.push(running);

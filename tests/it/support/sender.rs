@@ -74,6 +74,23 @@ contact = {{ name = "J. Jansen", email = "jgz-{name}@example.org" }}
     config
 }
 
+/// Records in the sender's store under `dir` (as [`sender_config`] lays it out) that the
+/// sender was installed two hours ago, before the night the seconds schedule delivers at
+/// start-up: that night is then escalated like any other. (A fresh installation never
+/// escalates a night that began before it.)
+pub fn installed_earlier(dir: &Path) {
+    let store = lotgate::store::SenderStore::open(&dir.join("data").join("sender"))
+        .expect("the sender's store opens");
+    let earlier = Utc::now() - TimeDelta::hours(2);
+    assert_eq!(
+        store
+            .install(earlier)
+            .expect("the installation is recorded"),
+        Some(earlier),
+        "a new store"
+    );
+}
+
 /// The status of one destination of a sender.
 pub fn destination(sender: &Gateway, name: &str) -> Value {
     let status = sender.admin_get("/api/v1/sender/status").json();

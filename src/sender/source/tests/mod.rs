@@ -4,7 +4,7 @@ mod delimited;
 mod json;
 
 use super::*;
-use crate::validate::Language;
+use crate::language::Language;
 
 fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 6, 1).expect("a date")
@@ -79,7 +79,7 @@ fn bytes_that_are_not_utf8_are_unreadable() {
         panic!("{error:?}")
     };
     assert_eq!(
-        reason,
+        reason.get(Language::En),
         "the content is not UTF-8 (byte 0xC9 at offset 30, line 2); export it as UTF-8"
     );
     assert!(json("[{\"vaccine_code\": \"08\", \"lot_number\": \"\u{0}\"}]").is_err());
