@@ -238,15 +238,17 @@ fn quarantine(path: &Path, action: &QuarantineAction) -> ExitCode {
 }
 
 fn status(path: &Path, as_json: bool) -> ExitCode {
-    let (status, body) = match Admin::new(path, "status")
-        .and_then(|admin| admin.call(reqwest::Method::GET, "/api/v1/sender/status"))
-    {
+    let admin = match Admin::new(path, "status") {
+        Ok(admin) => admin,
+        Err(code) => return code,
+    };
+    let (status, body) = match admin.call(reqwest::Method::GET, "/api/v1/sender/status") {
         Ok(answer) => answer,
         Err(code) => return code,
     };
     match serde_json::from_str::<serde_json::Value>(&body) {
         Ok(value) if status.is_success() && !as_json => {
-            print!("{}", crate::sender::status::text(&value));
+            print!("{}", crate::sender::status::text(&value, admin.language));
             ExitCode::SUCCESS
         }
         _ => print_json(status, &body),
@@ -283,8 +285,12 @@ fn send_now(path: &Path, destination: Option<&str>, wait: bool) -> ExitCode {
             ))
         })
         .collect();
+    let language = admin.language;
     for (name, id) in &deliveries {
-        println!("delivery {id} to {name} started");
+        match language {
+            Language::Nl => println!("levering {id} aan {name} gestart"),
+            Language::En => println!("delivery {id} to {name} started"),
+        }
     }
     if !wait {
         return ExitCode::SUCCESS;
@@ -312,7 +318,8 @@ fn send_now(path: &Path, destination: Option<&str>, wait: bool) -> ExitCode {
             };
             let delivery = &d["delivery"];
             if delivery["id"].as_u64() != Some(*id) {
-                outcomes.insert(name.clone(), ("superseded".to_owned(), String::new()));
+                let superseded = language.pick("vervangen", "superseded");
+                outcomes.insert(name.clone(), (superseded.to_owned(), String::new()));
                 continue;
             }
             let last = delivery["attempts"].as_array().and_then(|a| a.last());
@@ -333,15 +340,17 @@ fn send_now(path: &Path, destination: Option<&str>, wait: bool) -> ExitCode {
         }
     }
     for (name, _) in &deliveries {
-        outcomes
-            .entry(name.clone())
-            .or_insert_with(|| ("no outcome yet".to_owned(), String::new()));
+        outcomes.entry(name.clone()).or_insert_with(|| {
+            let none = language.pick("nog geen uitkomst", "no outcome yet");
+            (none.to_owned(), String::new())
+        });
     }
     let mut all_delivered = true;
     for (name, (outcome, detail)) in &outcomes {
         all_delivered &= outcome == "delivered";
         println!(
-            "{name}: {outcome}{}",
+            "{name}: {}{}",
+            crate::sender::status::outcome_word(outcome, language),
             if detail.is_empty() {
                 String::new()
             } else {
@@ -365,6 +374,8 @@ struct Admin {
     listen: std::net::SocketAddr,
     /// The bearer token from `admin.token_file`, sent with every request.
     token: Option<String>,
+    /// `gateway.language`: what the verb prints is in it.
+    language: Language,
     runtime: tokio::runtime::Runtime,
 }
 
@@ -399,6 +410,7 @@ impl Admin {
             verb,
             listen,
             token,
+            language: config.gateway.language,
             runtime,
         })
     }
@@ -470,7 +482,8 @@ fn validate_file(
     let input = match read_limited(file) {
         Ok(bytes) => bytes,
         Err(e) => {
-            eprintln!("{}: cannot read: {e}", file.display());
+            let cannot = lang.pick("kan het bestand niet lezen", "cannot read");
+            eprintln!("{}: {cannot}: {e}", file.display());
             return ExitCode::from(2);
         }
     };
@@ -560,16 +573,24 @@ fn text_report(file: &Path, outcome: &validate::Outcome, lang: Language) -> Stri
         Language::En => format!("\n{errors} error(s), {warnings} warning(s)\n"),
     });
     for issue in report.issues() {
-        let severity = validate::level_name(issue.level());
+        let severity = match (issue.level(), lang) {
+            (Level::Warning, Language::Nl) => "waarschuwing",
+            (Level::Unusable, Language::Nl) => "onbruikbaar",
+            (level, _) => validate::level_name(level),
+        };
         out.push_str(&format!(
-            "  {severity:<8} {:<22} {}\n           {}\n",
+            "  {severity:<12} {:<22} {}\n               {}\n",
             issue.rule.id(),
             issue.location,
             issue.text(lang)
         ));
     }
     if report.dropped() > 0 {
-        out.push_str(&format!("  … {} more not shown\n", report.dropped()));
+        let dropped = report.dropped();
+        out.push_str(&match lang {
+            Language::Nl => format!("  … en nog {dropped}, niet getoond\n"),
+            Language::En => format!("  … {dropped} more not shown\n"),
+        });
     }
     out
 }

@@ -109,87 +109,118 @@ fn time(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// The status JSON as text for a terminal, one block per destination.
-pub fn text(status: &Value) -> String {
+/// The status JSON as text for a terminal, one block per destination, in `language`.
+/// An attempt's detail is shown whole (an acknowledgement's details on lines of their
+/// own); it comes in the gateway's language.
+pub fn text(status: &Value, language: Language) -> String {
+    let l = |nl, en| language.pick(nl, en);
     let mut out = String::new();
     let s = |v: &Value| v.as_str().unwrap_or("-").to_owned();
     let _ = writeln!(
         out,
-        "now {}; next night {} starts {}",
+        "{} {}; {} {} {} {}",
+        l("nu", "now"),
         s(&status["now"]),
+        l("volgende nacht", "next night"),
         s(&status["next_night"]["date"]),
+        l("begint", "starts"),
         s(&status["next_night"]["start"])
     );
     for d in status["destinations"].as_array().into_iter().flatten() {
         let _ = writeln!(
             out,
-            "\n{} ({}, receiver {})",
+            "\n{} ({}, {} {})",
             s(&d["name"]),
             s(&d["url"]),
+            l("ontvanger", "receiver"),
             s(&d["receiver"])
         );
         let delivery = &d["delivery"];
         if delivery.is_null() {
-            let _ = writeln!(out, "  no delivery yet");
+            let _ = writeln!(out, "  {}", l("nog geen levering", "no delivery yet"));
             continue;
         }
         let _ = writeln!(
             out,
-            "  delivery {} ({}{}): {}{}",
+            "  {} {} ({}{}): {}{}",
+            l("levering", "delivery"),
             delivery["id"],
             s(&delivery["trigger"]),
             delivery["night"]
                 .as_str()
-                .map(|n| format!(" of {n}"))
+                .map(|n| format!(" {} {n}", l("van", "of")))
                 .unwrap_or_default(),
-            s(&delivery["state"]),
+            state_word(delivery["state"].as_str().unwrap_or("-"), language),
             delivery["finished_at"]
                 .as_str()
-                .map(|t| format!(" at {t}"))
+                .map(|t| format!(" {} {t}", l("om", "at")))
                 .unwrap_or_default()
         );
         match delivery["message"].as_object() {
             Some(m) => {
                 let _ = writeln!(
                     out,
-                    "  message {} created {}, {} lot numbers, {} bytes",
+                    "  {} {} {} {}, {} {}, {} bytes",
+                    l("bericht", "message"),
                     m.get("id").and_then(Value::as_str).unwrap_or("-"),
+                    l("aangemaakt", "created"),
                     m.get("created").and_then(Value::as_str).unwrap_or("-"),
                     m.get("lots").unwrap_or(&Value::Null),
+                    l("partijnummers", "lot numbers"),
                     m.get("bytes").unwrap_or(&Value::Null)
                 );
             }
             None => {
-                let _ = writeln!(out, "  message not built yet (source not readable)");
+                let _ = writeln!(
+                    out,
+                    "  {}",
+                    l(
+                        "bericht nog niet opgebouwd (bron niet leesbaar)",
+                        "message not built yet (source not readable)"
+                    )
+                );
             }
         }
         for a in delivery["attempts"].as_array().into_iter().flatten() {
-            let detail = a["detail"].as_str().unwrap_or("");
-            let first_line = detail.lines().next().unwrap_or("");
+            let detail = a["detail"].as_str().unwrap_or("").trim();
+            let mut lines = detail.lines();
+            let first = lines.next().unwrap_or("");
             let _ = writeln!(
                 out,
-                "  attempt {} {}{}",
+                "  {} {} {}{}",
+                l("poging", "attempt"),
                 s(&a["at"]),
-                s(&a["outcome"]),
-                if first_line.is_empty() {
+                outcome_word(a["outcome"].as_str().unwrap_or("-"), language),
+                if first.is_empty() {
                     String::new()
                 } else {
-                    format!(": {first_line}")
+                    format!(": {first}")
                 }
             );
+            for line in lines {
+                let _ = writeln!(out, "    {}", line.trim());
+            }
         }
         if let Some(next) = d["next_attempt"].as_str() {
-            let _ = writeln!(out, "  next attempt {next}");
+            let _ = writeln!(out, "  {} {next}", l("volgende poging", "next attempt"));
         } else if d["exhausted"].as_bool() == Some(true) {
-            let _ = writeln!(out, "  no attempts left until the next night (or send-now)");
+            let _ = writeln!(
+                out,
+                "  {}",
+                l(
+                    "geen pogingen meer tot de volgende nacht (of send-now)",
+                    "no attempts left until the next night (or send-now)"
+                )
+            );
         }
         match delivery["escalated_at"].as_str() {
             Some(at) => {
                 let _ = writeln!(
                     out,
-                    "  escalated at {at}{}",
+                    "  {} {at}{}",
+                    l("geëscaleerd om", "escalated at"),
                     if delivery["escalation_open"].as_bool() == Some(true) {
-                        " (awaiting delivery)"
+                        l(" (wacht op aflevering)", " (awaiting delivery)")
                     } else {
                         ""
                     }
@@ -197,12 +228,16 @@ pub fn text(status: &Value) -> String {
             }
             None if delivery["state"] != "delivered" => match delivery["escalate_at"].as_str() {
                 Some(at) => {
-                    let _ = writeln!(out, "  escalation at {at}");
+                    let _ = writeln!(out, "  {} {at}", l("escalatie om", "escalation at"));
                 }
                 None => {
                     let _ = writeln!(
                         out,
-                        "  no escalation: the night began before this installation"
+                        "  {}",
+                        l(
+                            "geen escalatie: de nacht begon vóór deze installatie",
+                            "no escalation: the night began before this installation"
+                        )
                     );
                 }
             },
@@ -210,4 +245,83 @@ pub fn text(status: &Value) -> String {
         }
     }
     out
+}
+
+/// A delivery's state (`pending`, `delivered`, `rejected`) in words.
+fn state_word(state: &str, language: Language) -> String {
+    match (state, language) {
+        ("pending", Language::Nl) => "niet afgeleverd".to_owned(),
+        ("delivered", Language::Nl) => "afgeleverd".to_owned(),
+        ("rejected", Language::Nl) => "geweigerd".to_owned(),
+        (other, _) => other.to_owned(),
+    }
+}
+
+/// An attempt's outcome (`delivered`, `rejected`, `failed`, `in flight`,
+/// `interrupted`) in words.
+pub fn outcome_word(outcome: &str, language: Language) -> String {
+    match (outcome, language) {
+        ("delivered", Language::Nl) => "afgeleverd".to_owned(),
+        ("rejected", Language::Nl) => "geweigerd".to_owned(),
+        ("failed", Language::Nl) => "mislukt".to_owned(),
+        ("in flight", Language::Nl) => "bezig".to_owned(),
+        ("interrupted", Language::Nl) => "onderbroken".to_owned(),
+        (other, _) => other.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status() -> Value {
+        json!({
+            "now": "2026-06-01T05:00:00Z",
+            "next_night": {"date": "2026-06-02", "start": "2026-06-02T00:00:00Z"},
+            "destinations": [{
+                "name": "ggd-a",
+                "url": "https://dd-jgz.example/jgz",
+                "receiver": "99999002",
+                "exhausted": false,
+                "next_attempt": null,
+                "delivery": {
+                    "id": 4,
+                    "trigger": "nightly",
+                    "night": "2026-06-01",
+                    "state": "rejected",
+                    "finished_at": "2026-06-01T00:00:01Z",
+                    "message": null,
+                    "attempts": [{
+                        "at": "2026-06-01T00:00:00Z",
+                        "outcome": "rejected",
+                        "detail": "HTTP 200 OK: CE 1.2/ACK-1\n  SYN104: [lot.blank] leeg (/x)\n  SYN104: [lot.too-long] te lang (/y)",
+                    }],
+                    "escalate_at": "2026-06-01T05:00:00Z",
+                    "escalated_at": null,
+                    "escalation_open": false,
+                },
+            }],
+        })
+    }
+
+    #[test]
+    fn the_text_shows_every_line_of_a_detail_in_the_chosen_language() {
+        let nl = text(&status(), Language::Nl);
+        for expected in [
+            "nu 2026-06-01T05:00:00Z; volgende nacht 2026-06-02 begint",
+            "levering 4 (nightly van 2026-06-01): geweigerd om 2026-06-01T00:00:01Z",
+            "bericht nog niet opgebouwd",
+            "  poging 2026-06-01T00:00:00Z geweigerd: HTTP 200 OK: CE 1.2/ACK-1\n    SYN104: [lot.blank] leeg (/x)\n    SYN104: [lot.too-long] te lang (/y)\n",
+        ] {
+            assert!(nl.contains(expected), "{expected:?} not in:\n{nl}");
+        }
+        let en = text(&status(), Language::En);
+        for expected in [
+            "now 2026-06-01T05:00:00Z; next night 2026-06-02 starts",
+            "delivery 4 (nightly of 2026-06-01): rejected at 2026-06-01T00:00:01Z",
+            "  attempt 2026-06-01T00:00:00Z rejected: HTTP 200 OK: CE 1.2/ACK-1\n    SYN104: [lot.blank]",
+        ] {
+            assert!(en.contains(expected), "{expected:?} not in:\n{en}");
+        }
+    }
 }

@@ -263,7 +263,17 @@ fn a_rejection_stops_the_attempts_and_sends_one_email() {
     assert!(subject.contains("rejected by jgz"), "{subject}");
     let body = mail.body();
     assert!(body.contains("CE"), "{body}");
+    // The acknowledgement's details, not only its type: in the email and the status text.
+    assert!(body.contains("[message.stale]"), "{body}");
     assert_eq!(mail.envelope_recipients(), ["beheer@example.org"]);
+    let out = sender.cli(&["status"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("rejected: HTTP 200 OK: CE ")
+            && text.contains("\n    ")
+            && text.contains("[message.stale]"),
+        "{text}"
+    );
     smtp.stop();
 }
 
