@@ -140,7 +140,10 @@ pub async fn serve<H, F>(
                                  ({n} such connection(s) since start)"
                             );
                         }
-                        Ok(Err(e)) => tracing::warn!("TLS handshake with {addr} failed: {e}"),
+                        Ok(Err(e)) => tracing::warn!(
+                            "TLS handshake with {addr} failed: {}",
+                            crate::tls::describe_failure(&e).unwrap_or_else(|| e.to_string())
+                        ),
                         Err(_) => tracing::info!(
                             "TLS handshake with {addr} not complete within {:?}; disconnected",
                             limits.header_timeout

@@ -177,13 +177,17 @@ pub(super) fn summary(config: &Config) -> String {
             humantime::format_duration(r.header_timeout),
             humantime::format_duration(r.body_timeout)
         );
-        let _ = writeln!(
-            out,
-            "  shrink guard: quarantine a set below {}% of the current one (when it \
-             has at least {} lots)",
-            (r.shrink_guard.fraction * 100.0).round(),
-            r.shrink_guard.min_lots
-        );
+        if r.shrink_guard.fraction > 0.0 {
+            let _ = writeln!(
+                out,
+                "  shrink guard: quarantine a set below {}% of the current one (when it \
+                 has at least {} lots)",
+                (r.shrink_guard.fraction * 100.0).round(),
+                r.shrink_guard.min_lots
+            );
+        } else {
+            let _ = writeln!(out, "  shrink guard: off");
+        }
         let _ = writeln!(
             out,
             "  duplicates recognised for {}, history keeps {} deliveries",

@@ -63,6 +63,7 @@ pub async fn handle(receiver: Receiver, request: Request<Incoming>, peer: Arc<Pe
             );
         }
         options.allowed_senders = authorised;
+        options.certificate = identity.map(|identity| identity.to_string());
     }
     let max = usize::try_from(config.max_body).unwrap_or(usize::MAX);
     let declared = request

@@ -72,6 +72,7 @@ impl Receiver {
         let options = Options {
             receiver: Some(receiver.application_id.clone()),
             allowed_senders: receiver.allowed_senders.clone(),
+            certificate: None,
             allow_bare: false,
             limits: Limits {
                 max_bytes: receiver.max_body as usize,

@@ -29,6 +29,9 @@ pub(crate) fn http_reason(e: &reqwest::Error, timeout: Duration) -> Text {
 /// The deepest cause of an error, which names what actually happened ("Connection
 /// reset by peer (os error 104)"); reqwest's own text without the URL when there is none.
 pub(crate) fn innermost_cause(e: &reqwest::Error) -> String {
+    if let Some(tls) = crate::tls::describe_failure(e) {
+        return tls;
+    }
     let mut innermost = None;
     let mut source = std::error::Error::source(e);
     while let Some(cause) = source {

@@ -7,9 +7,11 @@
 //! content of a key.
 
 mod expiry;
+mod failure;
 mod identity;
 
 pub use expiry::{Expiry, OwnCertificate};
+pub use failure::describe_failure;
 pub use identity::PeerIdentity;
 
 use crate::config::{ReceiverTls, SecretSource, SenderTls};

@@ -2,6 +2,7 @@
 //! (one vaccine type per lot number, duplicates, expired lots).
 
 use super::{Options, Report, Rule};
+use crate::ids::ApplicationId;
 use crate::lot::LotSet;
 use crate::message::{Author, LotMessage};
 use crate::strings::same;
@@ -23,12 +24,35 @@ pub fn check_identity(m: &DecodedMessage, options: &Options, report: &mut Report
         && !options.allowed_senders.is_empty()
         && !options.allowed_senders.contains(sender)
     {
-        report.add(
-            Rule::WrapperSender,
-            "/PRMM_IN010043NL/sender/device/id/@extension",
-            format!("verzender {sender} is hier niet bekend"),
-            format!("sender {sender} is not known here"),
-        );
+        let location = "/PRMM_IN010043NL/sender/device/id/@extension";
+        match &options.certificate {
+            None => report.add(
+                Rule::WrapperSender,
+                location,
+                format!("verzender {sender} is hier niet bekend"),
+                format!("sender {sender} is not known here"),
+            ),
+            Some(identity) => {
+                let mapped = options
+                    .allowed_senders
+                    .iter()
+                    .map(ApplicationId::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                report.add(
+                    Rule::WrapperSender,
+                    location,
+                    format!(
+                        "dit clientcertificaat ({identity}) mag niet verzenden als {sender}; \
+                         het mag alleen verzenden als {mapped}"
+                    ),
+                    format!(
+                        "this client certificate ({identity}) may not send as {sender}; it \
+                         may send only as {mapped}"
+                    ),
+                );
+            }
+        }
     }
     let author_path =
         "/PRMM_IN010043NL/ControlActProcess/authorOrPerformer/participant/AssignedDevice";

@@ -45,6 +45,10 @@ pub struct Options {
     pub receiver: Option<ApplicationId>,
     /// The sender application ids we accept. Empty: any.
     pub allowed_senders: Vec<ApplicationId>,
+    /// The identity of the client certificate the message came over, when
+    /// `allowed_senders` are the ids mapped to that certificate (two-way TLS): a refused
+    /// sender is then refused for this certificate.
+    pub certificate: Option<String>,
     /// Accept a bare HL7 document without SOAP envelope (`lotgate validate`).
     pub allow_bare: bool,
     /// Limits for parsing.

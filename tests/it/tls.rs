@@ -364,6 +364,12 @@ fn clients_the_receiver_cannot_authorise_are_refused_and_nothing_is_stored() {
     {
         assert!(failed[i].contains(reason), "{reason:?} in {:?}", failed[i]);
     }
+    // The certificate's end is a date, not UNIX seconds.
+    assert!(
+        failed[2].contains("not valid after 20") && !failed[2].contains("(unix)"),
+        "{:?}",
+        failed[2]
+    );
 
     // (d) The right CA, but no [[receiver.tls.client]] lists the certificate.
     let response = post(&receiver, &client_tls(&ca_path, Some(&unlisted)), &message)
@@ -387,6 +393,14 @@ fn clients_the_receiver_cannot_authorise_are_refused_and_nothing_is_stored() {
     let response = post(&receiver, &a_tls, &as_c).expect("a response");
     let body = response.text();
     assert_eq!((response.status, ack_type(&body)), (200, "CR"), "{body}");
+    // The acknowledgement names the certificate that may not send as that id (English:
+    // the test receiver's language).
+    assert!(
+        body.contains(&format!(
+            "this client certificate (serialNumber={SERIAL_A}, CN="
+        )) && body.contains(") may not send as 99999003; it may send only as 99999001"),
+        "{body}"
+    );
     wait_for_log(
         &receiver,
         "not an allowed sender here",

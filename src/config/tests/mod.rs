@@ -241,3 +241,16 @@ fn load_resolves_paths_against_the_file() {
     assert!(err.to_string().starts_with("cannot read"), "{err}");
     assert_eq!(err.file(), Some(dir.path().join("missing.toml").as_path()));
 }
+
+#[test]
+fn the_summary_says_off_for_a_shrink_guard_that_is_off() {
+    let on = parse(MINIMAL).unwrap().summary();
+    assert!(
+        on.contains("shrink guard: quarantine a set below 50% of the current one"),
+        "{on}"
+    );
+    let text = minimal_with("[receiver]", "shrink_guard_fraction = 0.0");
+    let off = parse(&text).unwrap().summary();
+    assert!(off.contains("  shrink guard: off\n"), "{off}");
+    assert!(!off.contains("below 0%"), "{off}");
+}
