@@ -108,9 +108,99 @@ impl std::fmt::Display for Text {
     }
 }
 
+/// Words that give a text away as English or as Dutch (and are not the other's words),
+/// for tests that check a text is written in one language only.
+#[cfg(test)]
+const GIVEAWAYS: [(Language, &[&str]); 2] = [
+    (
+        Language::En,
+        &[
+            "the",
+            "not",
+            "and",
+            "has",
+            "have",
+            "been",
+            "with",
+            "this",
+            "for",
+            "after",
+            "please",
+            "received",
+            "delivered",
+            "attempt",
+            "attempts",
+            "expires",
+            "message",
+            "lot",
+            "numbers",
+            "failed",
+            "rejected",
+        ],
+    ),
+    (
+        Language::Nl,
+        &[
+            "de",
+            "het",
+            "niet",
+            "van",
+            "en",
+            "een",
+            "wordt",
+            "heeft",
+            "geen",
+            "voor",
+            "na",
+            "poging",
+            "pogingen",
+            "verloopt",
+            "bericht",
+            "ontvangen",
+            "mislukt",
+            "geweigerd",
+        ],
+    ),
+];
+
+/// Panics unless `text` is written in `language`: it holds none of the other language's
+/// giveaway words (names, codes and quotes in a test's text must avoid them).
+#[cfg(test)]
+pub(crate) fn assert_written_in(text: &str, language: Language) {
+    for (other, words) in GIVEAWAYS {
+        if other == language {
+            continue;
+        }
+        let found: Vec<&str> = text
+            .split(|c: char| !c.is_alphabetic())
+            // As written, or capitalised at the start of a sentence (not "EN", a code).
+            .filter(|w| {
+                let lower = w.to_lowercase();
+                words.contains(&lower.as_str()) && w.chars().skip(1).all(char::is_lowercase)
+            })
+            .collect();
+        assert!(
+            found.is_empty(),
+            "{:?} words {found:?} in a text that should be {}:\n{text}",
+            other,
+            language.code()
+        );
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_language_check_tells_one_from_the_other() {
+        assert_written_in("De levering is niet afgeleverd.", Language::Nl);
+        assert_written_in("The delivery has not been delivered.", Language::En);
+        let mixed = std::panic::catch_unwind(|| {
+            assert_written_in("mislukt: the answer was lost", Language::Nl)
+        });
+        assert!(mixed.is_err(), "English words in a Dutch text are found");
+    }
 
     #[test]
     fn texts_in_each_language() {

@@ -255,7 +255,14 @@ fn decide_and_store(receiver: &Receiver, prepared: Prepared) -> Result<(Reply, b
                 .find(|i| i.rule == validate::Rule::SetQuarantined)
                 .map(|i| i.text(language).to_owned())
                 .unwrap_or_default();
-            let mail = quarantine_mail(receiver, &message.id, &reason, &sha256, now, language);
+            let mail = quarantine_mail(
+                receiver.config(),
+                &message.id,
+                &reason,
+                &sha256,
+                now,
+                language,
+            );
             inner.store.quarantine(
                 candidate,
                 &reason,
@@ -333,14 +340,13 @@ fn ack_id(us: &str, sha256: &[u8; 32]) -> MessageId {
 
 /// The alert to the administrators about a quarantined set, as an outbox entry.
 fn quarantine_mail(
-    receiver: &Receiver,
+    config: &crate::config::ReceiverConfig,
     message_id: &MessageId,
     reason: &str,
     sha256: &[u8; 32],
     now: chrono::DateTime<Utc>,
     language: Language,
 ) -> Vec<(String, Vec<u8>)> {
-    let config = receiver.config();
     let to: Vec<String> = config
         .administrators
         .iter()
@@ -385,4 +391,40 @@ fn server_fault(language: Language) -> Reply {
         XML,
         soap::fault_envelope(FaultCode::Server, reason, language.code()),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_quarantine_email_is_written_in_one_language() {
+        for language in Language::ALL {
+            let text = format!(
+                "[gateway]\nlanguage = \"{}\"\n[mail]\nfrom = \"lotgate@example.org\"\n\
+                 [receiver]\napplication_id = \"99999002\"\nallowed_senders = [\"99999001\"]\n\
+                 administrators = [\"beheer@example.org\"]\n",
+                language.code()
+            );
+            let config = crate::config::Config::parse(&text, std::path::Path::new("/etc/lotgate"))
+                .expect("a valid configuration");
+            let id = MessageId::parse("2.16.840.1.113883.2.4.6.6.99999001.1", "LG-9").unwrap();
+            let reason = language.pick("30 < 50% van 100", "30 < 50% of 100");
+            let mails = quarantine_mail(
+                config.receiver.as_ref().unwrap(),
+                &id,
+                reason,
+                &[7; 32],
+                Utc::now(),
+                language,
+            );
+            assert_eq!(mails.len(), 1);
+            let mail: crate::mail::Mail = serde_json::from_slice(&mails[0].1).unwrap();
+            assert_eq!(mail.id(), "quarantine-0707070707070707");
+            crate::language::assert_written_in(
+                &format!("{}\n{}", mail.subject(), mail.body()),
+                language,
+            );
+        }
+    }
 }

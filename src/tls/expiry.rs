@@ -183,4 +183,27 @@ mod tests {
         assert_eq!(own.not_after.format("%Y-%m-%d").to_string(), "2030-01-02");
         assert_eq!(own.fingerprint.len(), 16);
     }
+
+    #[test]
+    fn the_expiry_email_is_written_in_one_language() {
+        let at = |y, m, d, h| Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap();
+        let days = |d: u64| Duration::from_secs(86_400 * d);
+        let cert = own(at(2026, 12, 31, 12));
+        let soon = cert
+            .expiry(at(2026, 12, 20, 0), days(30))
+            .expect("expiring");
+        for language in Language::ALL {
+            let mails = soon.mail(
+                "receiver.tls.certificate",
+                vec!["a@example.org".into()],
+                language,
+                at(2026, 12, 20, 0),
+            );
+            let mail: crate::mail::Mail = serde_json::from_slice(&mails[0].1).unwrap();
+            crate::language::assert_written_in(
+                &format!("{}\n{}", mail.subject(), mail.body()),
+                language,
+            );
+        }
+    }
 }

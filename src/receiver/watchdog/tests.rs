@@ -441,3 +441,36 @@ fn the_emails_in_english() {
         resolved.body()
     );
 }
+
+#[test]
+fn each_email_is_written_in_one_language() {
+    for language in [None, Some("en")] {
+        let (config, language) = receiver_config(language);
+        let writer = Writer {
+            config: config.receiver.as_ref().unwrap(),
+            zone: chrono_tz::Europe::Amsterdam,
+            language,
+        };
+        let message_id = MessageId::parse("2.16.840.1.113883.2.4.6.6.99999001.1", "LG-7").unwrap();
+        let created = Timestamp::parse("20260601020000").unwrap();
+        let set = SetFacts {
+            message_id: &message_id,
+            created: &created,
+            applied_at: utc("2026-06-01 08:00:00"),
+            lots: 12,
+        };
+        let now = utc("2026-06-01 08:00:00");
+        let day = date("2026-06-01");
+        for entries in [
+            writer.alert(day, Some(set), 2, now),
+            writer.alert(day, None, 0, now),
+            writer.resolved(Some(day), set, now),
+        ] {
+            let (_, mail) = read(entries);
+            crate::language::assert_written_in(
+                &format!("{}\n{}", mail.subject(), mail.body()),
+                language,
+            );
+        }
+    }
+}

@@ -513,3 +513,42 @@ fn every_email_quotes_the_attempts_in_its_own_language() {
         assert!(!mails[2].1.body().contains(note), "not once delivered");
     }
 }
+
+#[test]
+fn each_email_is_written_in_one_language() {
+    for language in [None, Some("en")] {
+        let config = config(language);
+        let w = writer(&config);
+        let a = &config.sender.as_ref().unwrap().destinations[0];
+        let detail = |outcome| attempt_in_both("2026-06-01T00:00:00Z", Some(outcome), true);
+        let mut failed = delivery(5, "ggd-a", vec![detail(AttemptOutcome::Transient)], true);
+        failed.escalated_at = Some(utc(NOW));
+        let mut rejected = failed.clone();
+        rejected.attempts = vec![detail(AttemptOutcome::Rejected)];
+        rejected.state = DeliveryState::Rejected;
+        let mut delivered = failed.clone();
+        delivered.attempts.push(detail(AttemptOutcome::Delivered));
+        delivered.state = DeliveryState::Delivered;
+        let unbuilt = delivery(6, "ggd-a", vec![], false);
+        let report = crate::language::Text::new("regel 3: fout", "row 3: wrong");
+        let mails = [
+            w.escalation(&[(&failed, a), (&unbuilt, a)], utc(NOW)),
+            w.rejected(&rejected, a, utc(NOW)),
+            w.resolved(&delivered, a, utc(NOW)),
+            w.source_invalid(
+                "/srv/export.csv",
+                report.get(w.language),
+                &["ggd-a"],
+                5,
+                utc(NOW),
+            ),
+        ];
+        for entries in mails {
+            let (_, mail) = read(entries);
+            crate::language::assert_written_in(
+                &format!("{}\n{}", mail.subject(), mail.body()),
+                w.language,
+            );
+        }
+    }
+}
