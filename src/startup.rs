@@ -48,6 +48,8 @@ pub async fn start(config: &Config) -> anyhow::Result<Gateway> {
 pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Gateway> {
     // Every TLS connection of the process, also the mail transport's, uses one provider.
     crate::tls::provider();
+    // Large deliveries' buffers go back to the system when freed (see `memory`).
+    crate::memory::return_large_allocations();
     let (stop, stopped) = watch::channel(false);
     let until_stopped = move || {
         let mut stopped = stopped.clone();

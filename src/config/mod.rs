@@ -194,7 +194,7 @@ pub struct SenderConfig {
     pub destinations: Vec<Destination>,
 }
 
-/// The nightly send time and the retry schedule (DESIGN.md, "The retry schedule").
+/// The nightly send time and the retry schedule (README, "The schedule").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScheduleConfig {
     /// The zone the times of day are in (a copy of `gateway.time_zone`).

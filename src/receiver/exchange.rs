@@ -1,6 +1,6 @@
-//! The exchange endpoint: one SOAP POST in, one answer out, through the pipeline of
-//! DESIGN.md: transport checks → interaction → duplicate → content → ordering → shrink
-//! guard → apply → acknowledgement.
+//! The exchange endpoint: one SOAP POST in, one answer out, through the receiver's
+//! pipeline (README, "The receiver"): transport checks → interaction → duplicate →
+//! content → ordering → shrink guard → apply → acknowledgement.
 
 use super::Receiver;
 use super::decide::{Answering, Decision, Known, decide};

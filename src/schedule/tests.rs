@@ -6,7 +6,7 @@ use super::*;
 use chrono::NaiveTime;
 use std::time::Duration;
 
-/// The DESIGN.md defaults: 02:00, 3 retries 10 min apart, repeated once after an hour,
+/// The default schedule: 02:00, 3 retries 10 min apart, repeated once after an hour,
 /// escalation at 07:00.
 fn defaults() -> ScheduleConfig {
     ScheduleConfig {

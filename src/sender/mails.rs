@@ -1,5 +1,5 @@
 //! The sender's four emails to the administrators, in the configured language, as outbox
-//! entries (DESIGN.md, "Outcomes of an attempt" and "The retry schedule"):
+//! entries (README, "Alert emails"):
 //!
 //! - a delivery was **rejected** by its receiver (sent at once);
 //! - the **escalation**: one email listing every destination not delivered by

@@ -2,8 +2,8 @@
 //! the inventory exports, or an HTTP URL answering JSON or CSV — and the checks that set
 //! must pass before any message is built from it.
 //!
-//! A read ends in one of three ways, and the sender treats them differently (DESIGN.md,
-//! "Outcomes of an attempt"):
+//! A read ends in one of three ways, and the sender treats them differently (README,
+//! "The source"):
 //! - a [`Snapshot`]: the complete set, with the warnings that do not block it;
 //! - [`SourceError::Unreadable`]: the bytes could not be had (missing file, timeout,
 //!   HTTP error, too large, not UTF-8). Transient: the attempt fails and the schedule
