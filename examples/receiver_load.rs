@@ -5,6 +5,7 @@
 //! cargo build --release
 //! cargo run --release --example receiver_load -- lookups [--seconds 5] [--connections 8]
 //! cargo run --release --example receiver_load -- memory [--lots 100000] [--deliveries 1]
+//! cargo run --release --example receiver_load -- aging [--lots 1500] [--deliveries 1000]
 //! ```
 //!
 //! `lookups` posts a 10,000-lot set, then keeps `--connections` keep-alive connections
@@ -12,7 +13,11 @@
 //! replacement halfway, and prints requests per second, latency percentiles, errors and
 //! the set versions the answers named. `memory` posts `--lots` lots (`--deliveries` times)
 //! and prints the receiver's resident memory (VmRSS) and its peak (VmHWM) before, after
-//! the apply and after some lookups.
+//! the apply and after some lookups. `aging` posts `--deliveries` sets of `--lots` lots
+//! one after another, each a little different from the one before (a window sliding 7
+//! lots per delivery), and compares the median time to `CA` of the first 100 with that of
+//! the last 100: applying must not get slower as the store ages (target: the last within
+//! 1.2× of the first).
 //!
 //! The load is bounded: at most 60 s, 64 connections and 5,000,000 requests; it only
 //! talks to the process it started, on 127.0.0.1, and stops that process at the end.
@@ -54,11 +59,11 @@ fn main() -> ExitCode {
 fn run(args: &[String]) -> Result<bool, String> {
     let (mode, options) = args
         .split_first()
-        .ok_or("usage: receiver_load lookups|memory [options]")?;
+        .ok_or("usage: receiver_load lookups|memory|aging [options]")?;
     let mut seconds = 5u64;
     let mut connections = 8usize;
-    let mut lots = 100_000usize;
-    let mut deliveries = 1u32;
+    let mut lots = None;
+    let mut deliveries = None;
     let mut binary = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release/lotgate");
     let mut options = options.iter();
     while let Some(option) = options.next() {
@@ -76,8 +81,8 @@ fn run(args: &[String]) -> Result<bool, String> {
             "--connections" => {
                 connections = (number(value()?)? as usize).clamp(1, MAX_CONNECTIONS);
             }
-            "--lots" => lots = (number(value()?)? as usize).clamp(1, 200_000),
-            "--deliveries" => deliveries = number(value()?)?.clamp(1, 10) as u32,
+            "--lots" => lots = Some((number(value()?)? as usize).clamp(1, 200_000)),
+            "--deliveries" => deliveries = Some(number(value()?)?),
             "--bin" => binary = PathBuf::from(value()?),
             other => return Err(format!("unknown option {other}")),
         }
@@ -90,8 +95,19 @@ fn run(args: &[String]) -> Result<bool, String> {
     }
     match mode.as_str() {
         "lookups" => lookups(&binary, seconds, connections),
-        "memory" => memory(&binary, lots, deliveries),
-        other => Err(format!("unknown mode {other}: lookups or memory")),
+        "memory" => memory(
+            &binary,
+            lots.unwrap_or(100_000),
+            deliveries.unwrap_or(1).clamp(1, 10) as u32,
+        ),
+        "aging" => aging(
+            &binary,
+            lots.unwrap_or(1_500),
+            deliveries
+                .unwrap_or(1_000)
+                .clamp(AGING_SAMPLE as u64 * 2, 5_000) as u32,
+        ),
+        other => Err(format!("unknown mode {other}: lookups, memory or aging")),
     }
 }
 
@@ -164,6 +180,20 @@ impl Receiver {
             ));
         }
         Ok(took)
+    }
+
+    /// The size of the receiver's store on disk, in bytes.
+    fn store_size(&self) -> u64 {
+        fn size(path: &Path) -> u64 {
+            match std::fs::read_dir(path) {
+                Ok(entries) => entries
+                    .filter_map(Result::ok)
+                    .map(|e| size(&e.path()))
+                    .sum(),
+                Err(_) => std::fs::metadata(path).map_or(0, |m| m.len()),
+            }
+        }
+        size(&self._dir.path().join("data"))
     }
 
     /// VmRSS and VmHWM of the process, in KiB.
@@ -446,4 +476,50 @@ fn memory(binary: &Path, lots: usize, deliveries: u32) -> Result<bool, String> {
         if mib(rss) <= 64.0 { "met" } else { "missed" }
     );
     Ok(found > 0)
+}
+
+/// How many deliveries the first and the last median of `aging` are taken over.
+const AGING_SAMPLE: usize = 100;
+
+/// Lots that each delivery of `aging` has that the one before did not (and the other way).
+const AGING_STEP: usize = 7;
+
+fn aging(binary: &Path, lots: usize, deliveries: u32) -> Result<bool, String> {
+    let receiver = Receiver::start(binary)?;
+    let pool = sample::lot_set(lots + deliveries as usize * AGING_STEP);
+    let started = Instant::now();
+    let mut times = Vec::with_capacity(deliveries as usize);
+    for sequence in 1..=deliveries {
+        let from = (sequence as usize - 1) * AGING_STEP;
+        let window = pool.lots()[from..from + lots].to_vec();
+        let set = lotgate::lot::LotSet::new(window).map_err(|e| format!("set: {e}"))?;
+        let message = support::delivery(&set, "AGING", sequence);
+        times.push(receiver.deliver(&message)?);
+        if sequence % 200 == 0 {
+            println!(
+                "{sequence} deliveries after {:.1} s, store {:.1} MiB",
+                started.elapsed().as_secs_f64(),
+                receiver.store_size() as f64 / (1024.0 * 1024.0)
+            );
+        }
+    }
+    let median = |sample: &[Duration]| {
+        let mut sorted = sample.to_vec();
+        sorted.sort();
+        sorted[sorted.len() / 2]
+    };
+    let first = median(&times[..AGING_SAMPLE]);
+    let last = median(&times[times.len() - AGING_SAMPLE..]);
+    let ratio = last.as_secs_f64() / first.as_secs_f64();
+    println!(
+        "{deliveries} deliveries of {lots} lots: median to CA of the first {AGING_SAMPLE} \
+         {:.2} ms, of the last {AGING_SAMPLE} {:.2} ms: {ratio:.2}x",
+        first.as_secs_f64() * 1e3,
+        last.as_secs_f64() * 1e3
+    );
+    println!(
+        "target (the last within 1.2x of the first): {}",
+        if ratio <= 1.2 { "met" } else { "missed" }
+    );
+    Ok(ratio <= 1.2)
 }
