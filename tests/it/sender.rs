@@ -795,3 +795,50 @@ fn a_kill_while_the_last_attempt_waits_for_its_answer_is_no_false_alarm() {
         .unwrap_or_default();
     assert!(mails.is_empty(), "no email: {mails:?}");
 }
+
+#[test]
+fn a_message_too_large_for_the_receiver_is_rejected_once_naming_its_size() {
+    let receiver = gateway::spawn_receiver("max_body = \"4KiB\"");
+    let temp = tempfile::tempdir().expect("temp dir");
+    let url = format!("http://{}{}", receiver.exchange, receiver.path);
+    let config = sender_config(
+        temp.path(),
+        &[("jgz", url, "99999002")],
+        Duration::from_secs(600),
+        &gateway::file_mail(temp.path()),
+    );
+    let sender = gateway::start(temp.path(), &config);
+    let status = wait_for(Duration::from_secs(20), || {
+        let status = destination(&sender, "jgz");
+        (status["delivery"]["state"] == "rejected").then_some(status)
+    })
+    .unwrap_or_else(|| panic!("not rejected: {:#}", destination(&sender, "jgz")));
+    let bytes = status["delivery"]["message"]["bytes"]
+        .as_u64()
+        .expect("size");
+    assert!(bytes > 4096, "{status:#}");
+    let detail = &attempts(&status)[0].2;
+    assert!(
+        detail.starts_with("HTTP 413 Payload Too Large: ")
+            && detail.contains(&format!("ours is {bytes} bytes")),
+        "{detail}"
+    );
+    // One email naming the size, and no attempt after the rejection (slots at +2, +4 s).
+    let mails = wait_for(Duration::from_secs(10), || {
+        let mails: Vec<String> = std::fs::read_dir(temp.path().join("mail"))
+            .ok()?
+            .filter_map(Result::ok)
+            .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+            .collect();
+        (!mails.is_empty()).then_some(mails)
+    })
+    .expect("a rejection email");
+    std::thread::sleep(Duration::from_secs(5));
+    assert_eq!(attempts(&destination(&sender, "jgz")).len(), 1);
+    assert_eq!(mails.len(), 1, "{mails:#?}");
+    assert!(
+        mails[0].contains("rejected by jgz") && mails[0].contains(&format!("Size: {bytes} bytes")),
+        "{}",
+        mails[0]
+    );
+}
