@@ -5,7 +5,7 @@
 
 use crate::config::{Config, Role};
 use crate::http::{self, Reply, ServeLimits, json, text};
-use crate::mail::{self, Mail, RetryPolicy, Transport};
+use crate::mail::{self, RetryPolicy, Transport};
 use crate::receiver::{self, Receiver};
 use crate::sender::{self, Clock, Sender, SystemClock};
 use crate::store::{self, StoreError};
@@ -59,23 +59,23 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
     };
     let mut tasks = JoinSet::new();
     let transport = Arc::new(Transport::from_config(&config.mail).context("mail")?);
-    let spawn_mail_worker = |tasks: &mut JoinSet<()>, outbox: store::Outbox, wake: Arc<Notify>| {
-        let transport = transport.clone();
-        let from = config.mail.from.clone();
-        let shutdown = until_stopped();
-        tasks.spawn(async move {
-            let outbox = StoreOutbox(outbox);
-            mail::run(
-                &outbox,
-                &transport,
-                &from,
-                RetryPolicy::default(),
-                &wake,
-                shutdown,
-            )
-            .await;
-        });
-    };
+    // One mail worker per role's outbox; the admin listener sees them as queues.
+    let mut queues = Vec::new();
+    let mut spawn_mail_worker =
+        |tasks: &mut JoinSet<()>, role: Role, outbox: store::Outbox, wake: Arc<Notify>| {
+            queues.push(mail::Queue {
+                role,
+                outbox: outbox.clone(),
+                wake: wake.clone(),
+            });
+            let transport = transport.clone();
+            let from = config.mail.from.clone();
+            let policy = RetryPolicy::from(&config.mail.timing);
+            let shutdown = until_stopped();
+            tasks.spawn(async move {
+                mail::run(&outbox, &transport, &from, policy, &wake, shutdown).await;
+            });
+        };
 
     // The receiver first: a sender in the same process may deliver to it at once.
     let mut exchange = None;
@@ -127,7 +127,12 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
             });
             tasks.spawn(receiver::prune_loop(receiver.clone(), until_stopped()));
             watchdogs.push(receiver.clone());
-            spawn_mail_worker(&mut tasks, receiver.store().outbox().clone(), mail_wake);
+            spawn_mail_worker(
+                &mut tasks,
+                Role::Receiver,
+                receiver.store().outbox().clone(),
+                mail_wake,
+            );
             Some(receiver)
         }
     };
@@ -148,7 +153,12 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
                     mail_wake: mail_wake.clone(),
                 });
             }
-            spawn_mail_worker(&mut tasks, sender.store().outbox().clone(), mail_wake);
+            spawn_mail_worker(
+                &mut tasks,
+                Role::Sender,
+                sender.store().outbox().clone(),
+                mail_wake,
+            );
             Some(sender)
         }
     };
@@ -179,6 +189,8 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
         sender,
         token,
         certificates,
+        queues,
+        mail_timing: config.mail.timing,
     });
     tasks.spawn({
         let roles = roles.clone();
@@ -257,6 +269,10 @@ struct Roles {
     token: Option<String>,
     /// Our own certificates, watched for expiry.
     certificates: Vec<Watched>,
+    /// Each role's mail outbox.
+    queues: Vec<mail::Queue>,
+    /// When a waiting mail makes the gateway degraded.
+    mail_timing: crate::config::MailTiming,
 }
 
 /// One of our certificates and whom to tell when it is about to expire.
@@ -380,6 +396,9 @@ async fn admin_request(roles: &Roles, request: &Request<Incoming>) -> Reply {
     {
         return reply;
     }
+    if let Some(reply) = mail::api::handle(&roles.queues, method, path) {
+        return reply;
+    }
     text(StatusCode::NOT_FOUND, "not found")
 }
 
@@ -456,6 +475,17 @@ fn readiness(roles: &Roles) -> Reply {
         }
     }
     let now = Utc::now();
+    match mail::list_all(&roles.queues) {
+        Ok(list) => {
+            let alarms = mail::alarms(&list, now, roles.mail_timing.pending_alarm);
+            body.insert(
+                "mail".into(),
+                serde_json::json!({"pending": list.pending.len(), "dead": list.dead.len()}),
+            );
+            reasons.extend(alarms);
+        }
+        Err(e) => return unavailable(&e),
+    }
     let mut certificates = Vec::new();
     for watched in &roles.certificates {
         let expiry = watched.certificate.expiry(now, watched.warning);
@@ -490,34 +520,4 @@ fn unavailable(e: &StoreError) -> Reply {
         StatusCode::SERVICE_UNAVAILABLE,
         &serde_json::json!({"status": "unavailable", "error": "the store is not available"}),
     )
-}
-
-/// The store's outbox as the mail worker sees it: entries are mails as JSON.
-struct StoreOutbox(store::Outbox);
-
-impl mail::Outbox for StoreOutbox {
-    type Error = StoreError;
-
-    fn pending(&self) -> Result<Vec<Mail>, StoreError> {
-        let mut mails = Vec::new();
-        for (id, payload) in self.0.pending()? {
-            match serde_json::from_slice::<Mail>(&payload) {
-                Ok(mail) => mails.push(mail),
-                Err(e) => {
-                    // Unreadable: keep it aside for the administrators rather than retry forever.
-                    tracing::error!("outbox entry {id} is not a mail: {e}");
-                    self.0.failed(&id, &format!("not a mail: {e}"))?;
-                }
-            }
-        }
-        Ok(mails)
-    }
-
-    fn sent(&self, id: &str) -> Result<(), StoreError> {
-        self.0.sent(id).map(|_| ())
-    }
-
-    fn failed(&self, id: &str, reason: &str) -> Result<(), StoreError> {
-        self.0.failed(id, reason).map(|_| ())
-    }
 }

@@ -16,8 +16,8 @@ use super::error::Problem;
 use super::raw::{RawAdmin, RawConfig, RawGateway, RawMail, RawSmtp};
 use super::values;
 use super::{
-    AdminConfig, Config, GatewayConfig, MailConfig, MailTransport, SmtpConfig, SmtpCredentials,
-    SmtpSecurity,
+    AdminConfig, Config, GatewayConfig, MailConfig, MailTiming, MailTransport, SmtpConfig,
+    SmtpCredentials, SmtpSecurity,
 };
 use crate::language::Language;
 use std::net::SocketAddr;
@@ -209,9 +209,23 @@ fn mail(c: &mut Checker, raw: Option<&RawMail>, data_dir: &Path) -> Option<MailC
             None
         }
     };
+    let timing = MailTiming {
+        retry_max: c.duration("mail.retry_max", raw.retry_max.as_deref(), "5m", 1),
+        refused_retry: c.duration("mail.refused_retry", raw.refused_retry.as_deref(), "15m", 1),
+        give_up_after: c.duration("mail.give_up_after", raw.give_up_after.as_deref(), "7d", 60),
+        pending_alarm: c.duration("mail.pending_alarm", raw.pending_alarm.as_deref(), "15m", 1),
+    };
+    if timing.refused_retry > timing.give_up_after {
+        c.err(
+            "mail.refused_retry",
+            "is longer than mail.give_up_after: a refused mail would be given up on before \
+             its second try",
+        );
+    }
     Some(MailConfig {
         from: from?,
         transport: transport?,
+        timing,
     })
 }
 

@@ -107,6 +107,36 @@ pub struct MailConfig {
     pub from: EmailAddress,
     /// How emails are delivered.
     pub transport: MailTransport,
+    /// When alert emails are tried again, given up on, and raised.
+    pub timing: MailTiming,
+}
+
+/// `[mail]`'s times: what happens to an alert email that cannot be sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MailTiming {
+    /// The longest wait between tries while the way out fails (the waits double from
+    /// 1 s up to this); default 5 minutes.
+    pub retry_max: Duration,
+    /// The wait between tries while the mail server refuses us (a configuration
+    /// problem: an address, a login, a relay rule); default 15 minutes.
+    pub refused_retry: Duration,
+    /// How long a mail the server refuses us for is tried before it goes to the dead
+    /// letters; default 7 days.
+    pub give_up_after: Duration,
+    /// How long a mail may wait before the gateway reports itself degraded; default 15
+    /// minutes.
+    pub pending_alarm: Duration,
+}
+
+impl Default for MailTiming {
+    fn default() -> Self {
+        Self {
+            retry_max: Duration::from_secs(5 * 60),
+            refused_retry: Duration::from_secs(15 * 60),
+            give_up_after: Duration::from_secs(7 * 86_400),
+            pending_alarm: Duration::from_secs(15 * 60),
+        }
+    }
 }
 
 /// How alert emails are delivered.

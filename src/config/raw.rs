@@ -61,6 +61,10 @@ pub(super) struct RawMail {
     pub transport: Option<String>,
     pub from: Option<String>,
     pub file_dir: Option<String>,
+    pub retry_max: Option<String>,
+    pub refused_retry: Option<String>,
+    pub give_up_after: Option<String>,
+    pub pending_alarm: Option<String>,
     pub smtp: Option<RawSmtp>,
 }
 

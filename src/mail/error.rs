@@ -1,20 +1,26 @@
-//! Why one mail could not be sent, and whether trying again can help.
+//! Why one mail could not be sent, and what that means for it.
 
-/// Whether a failed send is worth repeating.
+/// What a failed send means for the mail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SendErrorKind {
-    /// The mail is fine but the way out is not (connection refused, timeout, TLS,
-    /// login, SMTP 4xx, a full disk): keep the mail and try again later.
+    /// The way out fails for now (connection refused, timeout, TLS, an SMTP 4xx answer,
+    /// a full disk): keep the mail and try again soon.
     Transient,
-    /// The mail itself cannot be delivered (SMTP 5xx on the mail transaction, an
-    /// address that is not an address): sending it again cannot help.
-    Permanent,
+    /// The mail server refuses *us* — a permanent answer when we connect, log in, give
+    /// our sender address, or name every recipient: a configuration problem (an
+    /// address, a login, a relay rule), the same for every mail. Keep the mail, try
+    /// again on the slow schedule, and raise it until it is fixed.
+    Refused,
+    /// This mail cannot be delivered: the server refused its content after `DATA`, or
+    /// it cannot be written at all (a recipient that is not an address). Sending it
+    /// again cannot help: it goes to the dead letters.
+    Undeliverable,
 }
 
-/// A mail that was not sent: whether that is transient or permanent, and why.
+/// A mail that was not sent: what that means, and why.
 ///
-/// The message names the server or the file and what went wrong; it never holds a
-/// password.
+/// The message names the server or the file and what went wrong (the server's answer
+/// quoted); it never holds a password.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct SendError {
@@ -23,28 +29,34 @@ pub struct SendError {
 }
 
 impl SendError {
-    /// A transient failure: keep the mail, try again later.
+    /// A transient failure: keep the mail, try again soon.
     pub fn transient(message: impl Into<String>) -> Self {
+        Self::new(SendErrorKind::Transient, message)
+    }
+
+    /// The server refuses us: keep the mail, try again on the slow schedule.
+    pub fn refused(message: impl Into<String>) -> Self {
+        Self::new(SendErrorKind::Refused, message)
+    }
+
+    /// This mail cannot be delivered.
+    pub fn undeliverable(message: impl Into<String>) -> Self {
+        Self::new(SendErrorKind::Undeliverable, message)
+    }
+
+    fn new(kind: SendErrorKind, message: impl Into<String>) -> Self {
         Self {
-            kind: SendErrorKind::Transient,
+            kind,
             message: message.into(),
         }
     }
 
-    /// A permanent failure: this mail cannot be delivered.
-    pub fn permanent(message: impl Into<String>) -> Self {
-        Self {
-            kind: SendErrorKind::Permanent,
-            message: message.into(),
-        }
-    }
-
-    /// Transient or permanent.
+    /// What the failure means for the mail.
     pub fn kind(&self) -> SendErrorKind {
         self.kind
     }
 
-    /// Whether trying again later can help.
+    /// Whether trying again soon can help.
     pub fn is_transient(&self) -> bool {
         self.kind == SendErrorKind::Transient
     }

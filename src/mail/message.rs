@@ -116,6 +116,21 @@ impl Mail {
         self.created_at
     }
 
+    /// The same mail for those of its recipients whose address is one of `addresses`
+    /// (a recipient that is not an address is left out).
+    pub fn only_to(&self, addresses: &[String]) -> Mail {
+        let to = self
+            .to
+            .iter()
+            .filter(|to| {
+                EmailAddress::parse(to)
+                    .is_ok_and(|parsed| addresses.iter().any(|a| a == parsed.address()))
+            })
+            .cloned()
+            .collect();
+        Mail { to, ..self.clone() }
+    }
+
     /// The RFC 5322 `Message-ID`: `<{id}@lotgate>`.
     pub fn message_id(&self) -> String {
         format!("<{}@{MESSAGE_ID_DOMAIN}>", self.id)
@@ -129,7 +144,7 @@ impl Mail {
 
     /// The lettre message, envelope included.
     pub(super) fn to_message(&self, from: &EmailAddress) -> Result<Message, SendError> {
-        let fail = |what: String| SendError::permanent(format!("mail {}: {what}", self.id));
+        let fail = |what: String| SendError::undeliverable(format!("mail {}: {what}", self.id));
         let mut builder = Message::builder()
             .from(mailbox(from).map_err(|e| fail(format!("sender {e}")))?)
             .subject(self.subject.clone())

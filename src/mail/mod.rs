@@ -11,15 +11,18 @@
 //! Callers write subject and body (in the configured language); this module adds no
 //! text of its own and never logs a password.
 
+pub mod api;
 mod error;
 mod message;
 mod outbox;
+mod queue;
 mod transport;
 mod worker;
 
 pub use crate::secret::SecretError;
 pub use error::{SendError, SendErrorKind};
 pub use message::{InvalidMailId, MESSAGE_ID_DOMAIN, Mail, outbox_entry};
-pub use outbox::{DrainReport, Outbox, Stopped, drain_once};
-pub use transport::{Transport, TransportError};
+pub use outbox::{DrainReport, Outbox, Pending, Stopped, Tries, drain_once};
+pub use queue::{DEAD_LETTER_ALARM, MailList, MailView, Queue, alarms, list_all};
+pub use transport::{Accepted, Transport, TransportError};
 pub use worker::{RetryPolicy, run};

@@ -18,7 +18,8 @@ use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{
     AsyncSmtpConnection, Certificate, CertificateStore, TlsParameters,
 };
-use lettre::transport::smtp::extension::ClientId;
+use lettre::transport::smtp::commands::{self, Data, Rcpt};
+use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -72,15 +73,27 @@ impl Transport {
         Ok(Transport { inner })
     }
 
-    /// Sends one mail from `from`. On success the transport has accepted it: the SMTP
-    /// server answered `250` to the data, or the `.eml` file is in place.
-    pub async fn send(&self, mail: &Mail, from: &EmailAddress) -> Result<(), SendError> {
+    /// Sends one mail from `from`. On success the transport has accepted it for at
+    /// least one recipient: the SMTP server answered `250` to the data, or the `.eml`
+    /// file is in place; [`Accepted::refused`] names the recipients the server refused
+    /// for good.
+    pub async fn send(&self, mail: &Mail, from: &EmailAddress) -> Result<Accepted, SendError> {
         let message = mail.to_message(from)?;
         match &self.inner {
-            Inner::File { dir } => write_eml(dir, mail.id(), &message).await,
+            Inner::File { dir } => write_eml(dir, mail.id(), &message)
+                .await
+                .map(|()| Accepted::default()),
             Inner::Smtp(smtp) => smtp.send(mail.id(), &message).await,
         }
     }
+}
+
+/// What the transport did with a mail it accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Accepted {
+    /// Recipients the server refused for good, each with its answer; every other
+    /// recipient got the mail.
+    pub refused: Vec<(String, String)>,
 }
 
 /// Shows where mail goes, never the password.
@@ -162,11 +175,11 @@ impl Smtp {
         })
     }
 
-    async fn send(&self, id: &str, message: &Message) -> Result<(), SendError> {
+    async fn send(&self, id: &str, message: &Message) -> Result<Accepted, SendError> {
         let server = format!("SMTP server {}:{}", self.host, self.port);
         match tokio::time::timeout(self.timeout, self.converse(message)).await {
-            Ok(Ok(())) => Ok(()),
-            Ok(Err(e)) => Err(e.describe(id, &server)),
+            Ok(Ok(accepted)) => Ok(accepted),
+            Ok(Err(failure)) => Err(failure.describe(id, &server)),
             Err(_) => Err(SendError::transient(format!(
                 "mail {id}: {server} did not finish within {:?}",
                 self.timeout
@@ -174,8 +187,11 @@ impl Smtp {
         }
     }
 
-    /// One SMTP conversation: connect, secure, log in, send, quit.
-    async fn converse(&self, message: &Message) -> Result<(), Failure> {
+    /// One SMTP conversation: connect, secure, log in, `MAIL FROM`, `RCPT TO` one
+    /// recipient at a time, `DATA`. The `QUIT` goes on in the background once the server
+    /// has taken the mail, so that the caller can record it as sent at once (a kill in
+    /// between sends it again: the window is one round trip, not two).
+    async fn converse(&self, message: &Message) -> Result<Accepted, Failure> {
         let wrapped = match self.security {
             SmtpSecurity::Tls => self.tls.clone(),
             SmtpSecurity::StartTls | SmtpSecurity::Plain => None,
@@ -188,7 +204,7 @@ impl Smtp {
             None,
         )
         .await
-        .map_err(Failure::Setup)?;
+        .map_err(|e| Failure::new(Phase::Connect, e))?;
         if let (SmtpSecurity::StartTls, Some(tls)) = (self.security, &self.tls) {
             // lettre refuses when the server does not offer STARTTLS: no downgrade.
             let upgraded = conn.starttls(tls.clone(), &self.hello).await;
@@ -196,7 +212,7 @@ impl Smtp {
                 // No `abort` (QUIT) here: after a failed handshake lettre has no stream
                 // left and would panic writing to it; dropping the connection closes it.
                 drop(conn);
-                return Err(Failure::Setup(e));
+                return Err(Failure::new(Phase::Connect, e));
             }
         }
         if let Some((_, credentials)) = &self.credentials {
@@ -205,51 +221,147 @@ impl Smtp {
                 .await;
             if let Err(e) = login {
                 conn.abort().await;
-                return Err(Failure::Setup(e));
+                return Err(Failure::new(Phase::Login, e));
             }
         }
-        let sent = conn.send(message.envelope(), &message.formatted()).await;
-        match sent {
-            // The server has taken the mail; a failing QUIT changes nothing.
-            Ok(_) => {
-                let _ = conn.quit().await;
-                Ok(())
+        let result = transaction(&mut conn, message).await;
+        match result {
+            Ok(accepted) => {
+                // The server has taken the mail; a failing QUIT changes nothing.
+                tokio::spawn(async move {
+                    let _ = conn.quit().await;
+                });
+                Ok(accepted)
             }
-            Err(e) => {
+            Err(failure) => {
                 conn.abort().await;
-                Err(Failure::Transaction(e))
+                Err(failure)
             }
         }
     }
 }
 
+/// The mail transaction: `MAIL FROM`, one `RCPT TO` per recipient (a permanent refusal
+/// of one recipient is noted and the others still get the mail; a temporary one puts
+/// off the whole mail), `DATA` and the message.
+async fn transaction(
+    conn: &mut AsyncSmtpConnection,
+    message: &Message,
+) -> Result<Accepted, Failure> {
+    let envelope = message.envelope();
+    let mut options = Vec::new();
+    if envelope
+        .to()
+        .iter()
+        .any(|a| !AsRef::<str>::as_ref(a).is_ascii())
+        || envelope
+            .from()
+            .is_some_and(|a| !AsRef::<str>::as_ref(a).is_ascii())
+    {
+        if !conn.server_info().supports_feature(Extension::SmtpUtfEight) {
+            return Err(Failure::Unwritable(
+                "an address is not ASCII and the server does not offer SMTPUTF8".to_owned(),
+            ));
+        }
+        options.push(MailParameter::SmtpUtfEight);
+    }
+    let formatted = message.formatted();
+    if !formatted.is_ascii() {
+        if !conn.server_info().supports_feature(Extension::EightBitMime) {
+            return Err(Failure::Unwritable(
+                "the message is not 7-bit and the server does not offer 8BITMIME".to_owned(),
+            ));
+        }
+        options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+    }
+    conn.command(commands::Mail::new(envelope.from().cloned(), options))
+        .await
+        .map_err(|e| Failure::new(Phase::Sender, e))?;
+    let mut refused = Vec::new();
+    for to in envelope.to() {
+        match conn.command(Rcpt::new(to.clone(), vec![])).await {
+            Ok(_) => {}
+            Err(e) if e.is_permanent() => refused.push((to.to_string(), e.to_string())),
+            Err(e) => return Err(Failure::new(Phase::Recipient, e)),
+        }
+    }
+    if refused.len() == envelope.to().len() {
+        let answers = refused
+            .iter()
+            .map(|(to, answer)| format!("{to}: {answer}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Err(Failure::AllRecipients(answers));
+    }
+    conn.command(Data)
+        .await
+        .map_err(|e| Failure::new(Phase::Data, e))?;
+    conn.message(&formatted)
+        .await
+        .map_err(|e| Failure::new(Phase::Data, e))?;
+    Ok(Accepted { refused })
+}
+
 /// Where in the conversation lettre failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Phase {
+    /// Connecting, the greeting, `EHLO`, STARTTLS.
+    Connect,
+    /// `AUTH`.
+    Login,
+    /// `MAIL FROM`.
+    Sender,
+    /// `RCPT TO` (a temporary answer: permanent ones are counted per recipient).
+    Recipient,
+    /// `DATA` and the message.
+    Data,
+}
+
+/// Why a conversation failed.
 enum Failure {
-    /// Before the mail transaction: the server or our configuration.
-    Setup(lettre::transport::smtp::Error),
-    /// Within `MAIL FROM` / `RCPT TO` / `DATA`.
-    Transaction(lettre::transport::smtp::Error),
+    /// lettre's error in a phase.
+    Smtp(Phase, lettre::transport::smtp::Error),
+    /// Every recipient was refused for good (their answers).
+    AllRecipients(String),
+    /// The mail cannot be written for this server.
+    Unwritable(String),
 }
 
 impl Failure {
+    fn new(phase: Phase, error: lettre::transport::smtp::Error) -> Self {
+        Failure::Smtp(phase, error)
+    }
+
+    /// What the failure means for the mail: a permanent answer before the data refuses
+    /// us (a configuration problem); one to the data refuses this mail; anything else
+    /// (a 4xx answer, the network, TLS, a timeout) is transient.
     fn describe(self, id: &str, server: &str) -> SendError {
         match self {
-            Failure::Setup(e) => {
-                SendError::transient(format!("mail {id}: connecting to {server}: {e}"))
+            Failure::Smtp(Phase::Data, e) if e.is_permanent() => {
+                SendError::undeliverable(format!("mail {id}: {server} refused it: {e}"))
             }
-            // 530 ("authentication required", "must issue STARTTLS first") is about
-            // our configuration, not this mail: keep it until that is fixed.
-            Failure::Transaction(e) if e.status().map(u16::from) == Some(530) => {
-                SendError::transient(format!("mail {id}: {server} wants a login or TLS: {e}"))
+            Failure::Smtp(phase, e) if e.is_permanent() => {
+                let when = match phase {
+                    Phase::Connect => "when we connected",
+                    Phase::Login => "our login",
+                    Phase::Sender => "our sender address (MAIL FROM)",
+                    Phase::Recipient | Phase::Data => "the mail",
+                };
+                SendError::refused(format!("mail {id}: {server} refused {when}: {e}"))
             }
-            // Any other 5xx answer refuses this mail; so does lettre itself when the
-            // mail needs an extension the server lacks (SMTPUTF8 for a non-ASCII
-            // address).
-            Failure::Transaction(e) if e.is_permanent() || e.is_client() => {
-                SendError::permanent(format!("mail {id}: {server} refused it: {e}"))
+            Failure::Smtp(phase, e) => {
+                let doing = match phase {
+                    Phase::Connect => "connecting to",
+                    Phase::Login => "logging in to",
+                    Phase::Sender | Phase::Recipient | Phase::Data => "sending to",
+                };
+                SendError::transient(format!("mail {id}: {doing} {server}: {e}"))
             }
-            Failure::Transaction(e) => {
-                SendError::transient(format!("mail {id}: sending to {server}: {e}"))
+            Failure::AllRecipients(answers) => SendError::refused(format!(
+                "mail {id}: {server} refused every recipient: {answers}"
+            )),
+            Failure::Unwritable(why) => {
+                SendError::undeliverable(format!("mail {id}: {server}: {why}"))
             }
         }
     }
@@ -306,6 +418,7 @@ mod tests {
                 timeout: Duration::from_secs(30),
                 roots: Vec::new(),
             }),
+            timing: Default::default(),
         }
     }
 
@@ -338,6 +451,7 @@ mod tests {
         let transport = Transport::from_config(&MailConfig {
             from: from(),
             transport: MailTransport::File { dir: not_a_dir },
+            timing: Default::default(),
         })
         .expect("a transport");
         let mail = Mail::new(

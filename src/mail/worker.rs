@@ -1,35 +1,50 @@
 //! The mail worker's loop: [`run`] calls [`drain_once`] at start, whenever it is woken
-//! because a mail was queued, and on an exponential backoff ([`RetryPolicy`], via
-//! `backon`) while the transport fails. Idle, it waits without polling.
+//! (a mail was queued, or an operator asked for a retry: every pending mail is tried at
+//! once, for the server may be back), on an exponential backoff (via `backon`) while the
+//! way out fails, and on the slow schedule while the server refuses us
+//! ([`RetryPolicy`]). Idle, it waits without polling.
 
-use super::{Outbox, Transport, drain_once};
-use crate::config::EmailAddress;
+use super::{Outbox, Stopped, Transport, drain_once};
+use crate::config::{EmailAddress, MailTiming};
 use backon::{BackoffBuilder, ExponentialBuilder};
 use std::future::Future;
 use std::time::Duration;
 use tokio::sync::Notify;
 
-/// How long the worker waits before trying again while the transport fails: the first
-/// delay, doubling after each failure up to the longest one. A success starts over.
+/// When the worker tries again after a pass that did not finish.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
-    /// The wait after the first failure (default 1 s).
+    /// The wait after the first transient failure (1 s).
     pub first_delay: Duration,
-    /// The longest wait (default 5 minutes); a smaller `first_delay` wins.
+    /// The longest wait while failures go on (`mail.retry_max`, 5 minutes); a smaller
+    /// `first_delay` wins.
     pub max_delay: Duration,
+    /// The wait while the server refuses us (`mail.refused_retry`, 15 minutes).
+    pub refused_delay: Duration,
+    /// How long a mail the server refuses us for is tried (`mail.give_up_after`, 7
+    /// days) before it goes to the dead letters.
+    pub give_up_after: Duration,
 }
 
 impl Default for RetryPolicy {
     fn default() -> Self {
+        Self::from(&MailTiming::default())
+    }
+}
+
+impl From<&MailTiming> for RetryPolicy {
+    fn from(timing: &MailTiming) -> Self {
         RetryPolicy {
             first_delay: Duration::from_secs(1),
-            max_delay: Duration::from_secs(5 * 60),
+            max_delay: timing.retry_max,
+            refused_delay: timing.refused_retry,
+            give_up_after: timing.give_up_after,
         }
     }
 }
 
 impl RetryPolicy {
-    /// The waits after successive failures, without end.
+    /// The waits after successive transient failures, without end.
     pub fn delays(&self) -> impl Iterator<Item = Duration> + use<> {
         let max = self.max_delay.max(self.first_delay);
         ExponentialBuilder::new()
@@ -43,9 +58,10 @@ impl RetryPolicy {
 
 /// Drains the outbox until `shutdown` completes: at start, after every
 /// `wake.notify_one()` (call it after queueing a mail — `notify_one` keeps the signal
-/// when the worker is busy, `notify_waiters` would lose it), and, while the transport
-/// fails, again after each backoff delay (or sooner when woken; the delays keep
-/// growing until a pass completes).
+/// when the worker is busy, `notify_waiters` would lose it), and, while a pass does not
+/// finish, again after a delay (or sooner when woken): the growing backoff after a
+/// transient failure, `refused_delay` while the server refuses us. A pass that
+/// finishes starts the backoff over.
 ///
 /// `shutdown` also cancels a send in progress: that mail stays in the outbox and may
 /// reach the server twice, recognisable by its `Message-ID`.
@@ -60,32 +76,36 @@ pub async fn run<O: Outbox>(
     let mut shutdown = std::pin::pin!(shutdown);
     let mut delays = None;
     loop {
+        let now = chrono::Utc::now();
         let report = tokio::select! {
             biased;
             () = &mut shutdown => return,
-            report = drain_once(outbox, transport, from) => report,
+            report = drain_once(outbox, transport, from, now, policy.give_up_after) => report,
         };
-        if report.is_complete() {
-            if delays.take().is_some() {
-                tracing::info!("mail outbox: delivering again");
+        let delay = match &report.stopped {
+            None => {
+                if delays.take().is_some() {
+                    tracing::info!("mail outbox: delivering again");
+                }
+                tokio::select! {
+                    biased;
+                    () = &mut shutdown => return,
+                    () = wake.notified() => {}
+                }
+                continue;
             }
-            tokio::select! {
-                biased;
-                () = &mut shutdown => return,
-                () = wake.notified() => {}
-            }
-        } else {
-            let delay = delays
+            Some(Stopped::Refused { .. }) => policy.refused_delay,
+            Some(Stopped::Transient { .. } | Stopped::Outbox(_)) => delays
                 .get_or_insert_with(|| policy.delays())
                 .next()
-                .unwrap_or(policy.max_delay);
-            tracing::info!("mail outbox: trying again in {delay:?}");
-            tokio::select! {
-                biased;
-                () = &mut shutdown => return,
-                () = tokio::time::sleep(delay) => {}
-                () = wake.notified() => {}
-            }
+                .unwrap_or(policy.max_delay),
+        };
+        tracing::info!("mail outbox: trying again in {delay:?}");
+        tokio::select! {
+            biased;
+            () = &mut shutdown => return,
+            () = tokio::time::sleep(delay) => {}
+            () = wake.notified() => {}
         }
     }
 }
@@ -109,6 +129,7 @@ mod tests {
         let policy = RetryPolicy {
             first_delay: Duration::from_secs(10),
             max_delay: Duration::from_secs(3),
+            ..RetryPolicy::default()
         };
         let delays: Vec<u64> = policy.delays().take(3).map(|d| d.as_secs()).collect();
         assert_eq!(delays, [10, 10, 10]);

@@ -16,7 +16,9 @@
 //! | `meta` | `history.next`, `quarantine.next` | the next sequence number and quarantine id (u64, big-endian) |
 //! | `meta` | `watchdog` | the watchdog's state (JSON) |
 //! | `outbox` | insertion number from `generate_id` (u64, big-endian) | a pending mail: its id and opaque payload |
-//! | `dead_letters` | the number it had in `outbox` | a mail given up on: id, reason, payload |
+//! | `outbox_state` | the mail's key in `outbox` | what the mail module recorded about its tries (opaque) |
+//! | `dead_letters` | the number it had in `outbox` (or a fresh one for the copy for refused recipients) | a mail given up on: id, reason, payload, when |
+//! | `outbox_once` | a mail id | (empty): queued once for good |
 //!
 //! # Layout of the sender's database
 //!
@@ -52,7 +54,7 @@ mod tests;
 mod watchdog;
 
 pub use history::{ImportReport, LotChanges, Outcome, ReportIssue};
-pub use outbox::{DeadLetter, Outbox};
+pub use outbox::{DeadLetter, Outbox, PendingMail};
 pub use quarantine::{QuarantineSummary, Quarantined};
 pub use receiver::{Applied, MessageRecord, ReceiverStore, StoreOptions, StoredSet};
 pub use sender::{

@@ -331,8 +331,8 @@ fn outbox_order_sent_and_failed() {
     assert_eq!(ids(&outbox), ["m1", "m2", "m3", "m4"]);
     assert!(outbox.sent("m2").unwrap());
     assert!(!outbox.sent("m2").unwrap());
-    assert!(outbox.failed("m1", "550 no such user").unwrap());
-    assert!(!outbox.failed("nope", "x").unwrap());
+    assert!(outbox.failed("m1", "550 no such user", at(10)).unwrap());
+    assert!(!outbox.failed("nope", "x", at(10)).unwrap());
     drop(outbox);
 
     let store = reopen(store, dir.path());
@@ -344,6 +344,7 @@ fn outbox_order_sent_and_failed() {
             id: "m1".into(),
             reason: "550 no such user".into(),
             payload: b"m1".to_vec(),
+            at: Some(at(10)),
         }]
     );
     // New mails still sort after the old ones after a restart.
@@ -428,4 +429,70 @@ fn large_sets_are_chunked_and_leave_no_blobs() {
     assert_eq!(blobs, 0, "every page of the set stays in sled's log");
     let store = reopen(store, dir.path());
     assert_eq!(store.current().unwrap(), Some(applied.set));
+}
+
+#[test]
+fn outbox_tries_partial_sends_retry_and_discard() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ReceiverStore::open(dir.path()).unwrap();
+    let outbox = store.outbox().clone();
+    for name in ["a", "b", "c"] {
+        outbox.enqueue(name, name.as_bytes()).unwrap();
+    }
+    // Tries are kept beside the mail, and go with it.
+    assert!(outbox.tried("a", b"tries-1").unwrap());
+    assert!(!outbox.tried("nope", b"x").unwrap());
+    let states: Vec<Option<Vec<u8>>> = outbox
+        .pending_mails()
+        .unwrap()
+        .into_iter()
+        .map(|m| m.state)
+        .collect();
+    assert_eq!(states, [Some(b"tries-1".to_vec()), None, None]);
+
+    // Sent to some: the mail leaves, the copy for the others is a dead letter.
+    assert!(
+        outbox
+            .sent_partly("a", b"a-for-refused", "550 user", at(1))
+            .unwrap()
+    );
+    assert!(outbox.failed("b", "554 spam", at(2)).unwrap());
+    let dead = outbox.dead_letters().unwrap();
+    assert_eq!(
+        dead.iter()
+            .map(|d| (d.id.as_str(), d.payload.as_slice()))
+            .collect::<Vec<_>>(),
+        [("b", &b"b"[..]), ("a", &b"a-for-refused"[..])],
+        "b keeps its key; the partial copy gets a new one"
+    );
+
+    // Back into the outbox at the old place, without tries; then discarded.
+    let outbox = {
+        drop(outbox);
+        reopen(store, dir.path()).outbox().clone()
+    };
+    assert_eq!(outbox.retry("b").unwrap(), 1);
+    assert_eq!(outbox.retry("b").unwrap(), 0);
+    let ids =
+        |o: &Outbox| -> Vec<String> { o.pending().unwrap().into_iter().map(|m| m.0).collect() };
+    assert_eq!(ids(&outbox), ["b", "c"]);
+    assert!(
+        outbox
+            .pending_mails()
+            .unwrap()
+            .iter()
+            .all(|m| m.state.is_none())
+    );
+    assert_eq!(outbox.retry_all().unwrap(), 1);
+    assert_eq!(ids(&outbox), ["b", "c", "a"]);
+    assert_eq!(outbox.discard("a").unwrap(), 1);
+    assert_eq!(outbox.discard("a").unwrap(), 0);
+    assert!(outbox.failed("c", "x", at(3)).unwrap());
+    assert_eq!(
+        outbox.discard("c").unwrap(),
+        1,
+        "a dead letter is discarded too"
+    );
+    assert_eq!(ids(&outbox), ["b"]);
+    assert!(outbox.dead_letters().unwrap().is_empty());
 }

@@ -8,7 +8,7 @@ use lotgate::config::{
     EmailAddress, MailConfig, MailTransport, SecretSource, SmtpConfig, SmtpCredentials,
     SmtpSecurity,
 };
-use lotgate::mail::{self, Mail, Outbox, RetryPolicy, Stopped, Transport};
+use lotgate::mail::{self, Mail, Outbox, Pending, RetryPolicy, Stopped, Transport, Tries};
 use std::convert::Infallible;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -62,6 +62,7 @@ fn smtp_trusting(
             timeout: LIMIT,
             roots,
         }),
+        timing: Default::default(),
     })
     .expect("an SMTP transport")
 }
@@ -70,6 +71,7 @@ fn file_transport(dir: PathBuf) -> Transport {
     Transport::from_config(&MailConfig {
         from: from(),
         transport: MailTransport::File { dir },
+        timing: Default::default(),
     })
     .expect("a file transport")
 }
@@ -81,7 +83,7 @@ struct MemoryOutbox {
 
 #[derive(Default)]
 struct State {
-    pending: Vec<Mail>,
+    pending: Vec<Pending>,
     sent: Vec<String>,
     failed: Vec<(String, String)>,
     /// How often the worker read the outbox: one per pass.
@@ -91,14 +93,15 @@ struct State {
 impl MemoryOutbox {
     fn new(mails: Vec<Mail>) -> MemoryOutbox {
         let (state, _) = watch::channel(State {
-            pending: mails,
+            pending: mails.into_iter().map(Pending::new).collect(),
             ..State::default()
         });
         MemoryOutbox { state }
     }
 
     fn queue(&self, mail: Mail) {
-        self.state.send_modify(|s| s.pending.push(mail));
+        self.state
+            .send_modify(|s| s.pending.push(Pending::new(mail)));
     }
 
     fn ids(&self, which: impl Fn(&State) -> Vec<String>) -> Vec<String> {
@@ -117,22 +120,43 @@ impl MemoryOutbox {
 impl Outbox for MemoryOutbox {
     type Error = Infallible;
 
-    fn pending(&self) -> Result<Vec<Mail>, Infallible> {
+    fn pending(&self) -> Result<Vec<Pending>, Infallible> {
         self.state.send_modify(|s| s.passes += 1);
         Ok(self.state.borrow().pending.clone())
     }
 
     fn sent(&self, id: &str) -> Result<(), Infallible> {
         self.state.send_modify(|s| {
-            s.pending.retain(|m| m.id() != id);
+            s.pending.retain(|p| p.mail.id() != id);
             s.sent.push(id.to_owned());
+        });
+        Ok(())
+    }
+
+    fn sent_partly(&self, id: &str, refused: &Mail, reason: &str) -> Result<(), Infallible> {
+        self.state.send_modify(|s| {
+            s.pending.retain(|p| p.mail.id() != id);
+            s.sent.push(id.to_owned());
+            s.failed.push((
+                format!("{id} to {}", refused.to().join(", ")),
+                reason.to_owned(),
+            ));
+        });
+        Ok(())
+    }
+
+    fn tried(&self, id: &str, tries: &Tries) -> Result<(), Infallible> {
+        self.state.send_modify(|s| {
+            for p in s.pending.iter_mut().filter(|p| p.mail.id() == id) {
+                p.tries = tries.clone();
+            }
         });
         Ok(())
     }
 
     fn failed(&self, id: &str, reason: &str) -> Result<(), Infallible> {
         self.state.send_modify(|s| {
-            s.pending.retain(|m| m.id() != id);
+            s.pending.retain(|p| p.mail.id() != id);
             s.failed.push((id.to_owned(), reason.to_owned()));
         });
         Ok(())
@@ -140,7 +164,19 @@ impl Outbox for MemoryOutbox {
 }
 
 fn pending(s: &State) -> Vec<String> {
-    s.pending.iter().map(|m| m.id().to_owned()).collect()
+    s.pending.iter().map(|p| p.mail.id().to_owned()).collect()
+}
+
+/// One pass over the outbox, now, giving up on refused mails after a week.
+async fn drain(outbox: &MemoryOutbox, transport: &Transport) -> mail::DrainReport<Infallible> {
+    mail::drain_once(
+        outbox,
+        transport,
+        &from(),
+        Utc::now(),
+        RetryPolicy::default().give_up_after,
+    )
+    .await
 }
 
 fn message_ids(server: &SmtpServer) -> Vec<String> {
@@ -221,7 +257,7 @@ async fn with_smtp_down_a_pass_stops_and_keeps_every_mail() {
     let transport = smtp(server.port(), SmtpSecurity::Plain, None);
     let outbox = MemoryOutbox::new(vec![alert("a-1"), alert("a-2")]);
 
-    let report = mail::drain_once(&outbox, &transport, &from()).await;
+    let report = drain(&outbox, &transport).await;
     assert!(report.sent.is_empty() && report.failed.is_empty());
     let Some(Stopped::Transient { id, error }) = report.stopped else {
         panic!("expected a transient stop, got {:?}", report.stopped);
@@ -336,7 +372,7 @@ async fn undeliverable_mails_are_moved_aside_and_the_rest_is_sent() {
     .expect("a valid id");
     let outbox = MemoryOutbox::new(vec![bad_address, too_large, alert("good-1")]);
 
-    let report = mail::drain_once(&outbox, &transport, &from()).await;
+    let report = drain(&outbox, &transport).await;
     assert!(report.is_complete());
     assert_eq!(report.sent, ["good-1"]);
     let failed: Vec<&str> = report.failed.iter().map(|(id, _)| id.as_str()).collect();
@@ -363,6 +399,7 @@ async fn the_worker_retries_while_smtp_is_down_and_delivers_each_mail_once() {
     let policy = RetryPolicy {
         first_delay: Duration::from_millis(50),
         max_delay: Duration::from_millis(200),
+        ..RetryPolicy::default()
     };
     let started = std::time::Instant::now();
     let worker = tokio::spawn({

@@ -1,0 +1,107 @@
+//! The mail's part of the admin listener (JSON), for both roles' outboxes: the mails
+//! waiting and given up on, and the operators' actions on them — try again (a dead
+//! letter goes back into the outbox; every pending mail is tried at once) or discard.
+
+use super::queue::{Queue, list_all};
+use crate::http::{Reply, json, text};
+use crate::store::StoreError;
+use hyper::{Method, StatusCode};
+use serde_json::json;
+
+/// Answers a request for `path` when it is one of the mail's; `None` when it is not.
+pub fn handle(queues: &[Queue], method: &Method, path: &str) -> Option<Reply> {
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
+    let reply = match (method, segments.as_slice()) {
+        (&Method::GET, ["api", "v1", "mail"]) => match list_all(queues) {
+            Ok(list) => json(StatusCode::OK, &json!(list)),
+            Err(e) => unavailable(&e),
+        },
+        (&Method::POST, ["api", "v1", "mail", "retry"]) => retry_all(queues),
+        (&Method::POST, ["api", "v1", "mail", id, "retry"]) => retry(queues, id),
+        (&Method::POST, ["api", "v1", "mail", id, "discard"]) => discard(queues, id),
+        (_, ["api", "v1", "mail", ..]) => {
+            text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")
+        }
+        _ => return None,
+    };
+    Some(reply)
+}
+
+/// Puts the mail with this id back to work: a dead letter goes back into its outbox, and
+/// the worker tries every pending mail at once.
+fn retry(queues: &[Queue], id: &str) -> Reply {
+    let mut revived = 0;
+    let mut waiting = 0;
+    for queue in queues {
+        let moved = match queue.outbox.retry(id) {
+            Ok(moved) => moved,
+            Err(e) => return unavailable(&e),
+        };
+        let pending = match queue.outbox.pending() {
+            Ok(pending) => pending.iter().filter(|(p, _)| p == id).count(),
+            Err(e) => return unavailable(&e),
+        };
+        if pending > 0 {
+            queue.wake.notify_one();
+        }
+        revived += moved;
+        waiting += pending;
+    }
+    if waiting == 0 {
+        return not_found(id);
+    }
+    tracing::warn!(
+        "operator action: mail retry {id} ({revived} dead letter(s) back in the outbox)"
+    );
+    json(
+        StatusCode::ACCEPTED,
+        &json!({"retried": id, "from_dead_letters": revived}),
+    )
+}
+
+/// Puts every dead letter back into its outbox and tries every pending mail at once.
+fn retry_all(queues: &[Queue]) -> Reply {
+    let mut revived = 0;
+    for queue in queues {
+        match queue.outbox.retry_all() {
+            Ok(moved) => revived += moved,
+            Err(e) => return unavailable(&e),
+        }
+        queue.wake.notify_one();
+    }
+    tracing::warn!(
+        "operator action: mail retry --all ({revived} dead letter(s) back in the outbox)"
+    );
+    json(StatusCode::ACCEPTED, &json!({"from_dead_letters": revived}))
+}
+
+/// Removes the mail with this id for good, pending or dead.
+fn discard(queues: &[Queue], id: &str) -> Reply {
+    let mut removed = 0;
+    for queue in queues {
+        match queue.outbox.discard(id) {
+            Ok(n) => removed += n,
+            Err(e) => return unavailable(&e),
+        }
+    }
+    if removed == 0 {
+        return not_found(id);
+    }
+    tracing::warn!("operator action: mail discard {id} ({removed} entr(y/ies) removed)");
+    json(StatusCode::OK, &json!({"discarded": id}))
+}
+
+fn not_found(id: &str) -> Reply {
+    json(
+        StatusCode::NOT_FOUND,
+        &json!({"error": format!("no mail {id:?} is waiting or among the dead letters")}),
+    )
+}
+
+fn unavailable(e: &StoreError) -> Reply {
+    tracing::error!("mail: {e}");
+    json(
+        StatusCode::SERVICE_UNAVAILABLE,
+        &json!({"error": "the store is not available"}),
+    )
+}
