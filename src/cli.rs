@@ -66,6 +66,15 @@ pub enum Command {
         #[command(flatten)]
         config: ConfigArg,
     },
+    /// The alert emails of both roles: list the ones waiting and the ones given up on,
+    /// try them again, or discard one (talks to the running gateway's admin listener).
+    Mail {
+        /// What to do.
+        #[command(subcommand)]
+        action: MailAction,
+        #[command(flatten)]
+        config: ConfigArg,
+    },
     /// Start a new delivery now, to every destination or to one, superseding unfinished
     /// ones (talks to the running gateway's admin listener).
     SendNow {
@@ -95,6 +104,36 @@ pub enum QuarantineAction {
     Discard {
         /// The quarantine id (from `list`).
         id: u64,
+    },
+}
+
+/// What `lotgate mail` does.
+#[derive(Debug, Subcommand)]
+pub enum MailAction {
+    /// List the mails waiting to be sent (with their tries and the last answer) and the
+    /// ones given up on (the dead letters).
+    List {
+        /// Only the dead letters.
+        #[arg(long)]
+        dead: bool,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Try mail ID again at once (a dead letter goes back into the outbox), or every
+    /// mail with --all.
+    Retry {
+        /// The mail's id (from `list`).
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        id: Option<String>,
+        /// Every dead letter back into the outbox, and every waiting mail tried at once.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Remove mail ID for good, waiting or dead.
+    Discard {
+        /// The mail's id (from `list`).
+        id: String,
     },
 }
 
@@ -130,6 +169,7 @@ pub fn main() -> ExitCode {
         Command::Run(arg) => run(&arg.config),
         Command::Quarantine { action, config } => quarantine(&config.config, &action),
         Command::Status { json, config } => status(&config.config, json),
+        Command::Mail { action, config } => mail(&config.config, &action),
         Command::SendNow {
             destination,
             wait,
@@ -242,13 +282,62 @@ fn status(path: &Path, as_json: bool) -> ExitCode {
         Ok(admin) => admin,
         Err(code) => return code,
     };
+    // The sender's deliveries (a gateway without a sender answers 404), then the mail.
     let (status, body) = match admin.call(reqwest::Method::GET, "/api/v1/sender/status") {
         Ok(answer) => answer,
         Err(code) => return code,
     };
-    match serde_json::from_str::<serde_json::Value>(&body) {
-        Ok(value) if status.is_success() && !as_json => {
-            print!("{}", crate::sender::status::text(&value, admin.language));
+    let mut value = match serde_json::from_str::<serde_json::Value>(&body) {
+        Ok(value) if status.is_success() => value,
+        _ if status == reqwest::StatusCode::NOT_FOUND => serde_json::json!({}),
+        _ => return print_json(status, &body),
+    };
+    let (status, body) = match admin.call(reqwest::Method::GET, "/api/v1/mail") {
+        Ok(answer) => answer,
+        Err(code) => return code,
+    };
+    let Ok(mail) = serde_json::from_str::<crate::mail::MailList>(&body) else {
+        return print_json(status, &body);
+    };
+    value["mail"] = serde_json::json!(mail);
+    if as_json {
+        return print_json(status, &value.to_string());
+    }
+    if value.get("destinations").is_some() {
+        print!("{}", crate::sender::status::text(&value, admin.language));
+    }
+    if !mail.is_empty() {
+        print!("\n{}", mail.text(false, admin.language));
+    }
+    ExitCode::SUCCESS
+}
+
+fn mail(path: &Path, action: &MailAction) -> ExitCode {
+    let admin = match Admin::new(path, "mail") {
+        Ok(admin) => admin,
+        Err(code) => return code,
+    };
+    let (method, path_and_query) = match action {
+        MailAction::List { .. } => (reqwest::Method::GET, "/api/v1/mail".to_owned()),
+        MailAction::Retry { id: Some(id), .. } => (
+            reqwest::Method::POST,
+            format!("/api/v1/mail/{}/retry", crate::http::percent_encode(id)),
+        ),
+        MailAction::Retry { id: None, .. } => {
+            (reqwest::Method::POST, "/api/v1/mail/retry".to_owned())
+        }
+        MailAction::Discard { id } => (
+            reqwest::Method::POST,
+            format!("/api/v1/mail/{}/discard", crate::http::percent_encode(id)),
+        ),
+    };
+    let (status, body) = match admin.call(method, &path_and_query) {
+        Ok(answer) => answer,
+        Err(code) => return code,
+    };
+    match (action, serde_json::from_str::<crate::mail::MailList>(&body)) {
+        (MailAction::List { dead, json: false }, Ok(list)) if status.is_success() => {
+            print!("{}", list.text(*dead, admin.language));
             ExitCode::SUCCESS
         }
         _ => print_json(status, &body),

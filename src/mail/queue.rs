@@ -7,9 +7,10 @@
 
 use super::{Mail, Outbox, Pending, Tries};
 use crate::config::Role;
+use crate::language::Language;
 use crate::store::{self, StoreError};
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -85,12 +86,12 @@ pub struct Queue {
 }
 
 /// A mail as administrators see it: waiting, or given up on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MailView {
     /// The mail's id (also its `Message-ID`): what `lotgate mail retry` takes.
     pub id: String,
     /// Whose outbox it is in: `sender` or `receiver`.
-    pub role: &'static str,
+    pub role: String,
     /// The subject line.
     pub subject: String,
     /// The recipients.
@@ -112,7 +113,7 @@ pub struct MailView {
 }
 
 /// Every mail of a set of queues: waiting and given up on, oldest first.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MailList {
     /// The mails waiting to be sent.
     pub pending: Vec<MailView>,
@@ -134,7 +135,7 @@ impl Queue {
             let mail = serde_json::from_slice::<Mail>(&entry.payload).ok();
             list.pending.push(MailView {
                 id: entry.id,
-                role,
+                role: role.to_owned(),
                 subject: mail
                     .as_ref()
                     .map(|m| m.subject().to_owned())
@@ -156,7 +157,7 @@ impl Queue {
             let mail = serde_json::from_slice::<Mail>(&letter.payload).ok();
             list.dead.push(MailView {
                 id: letter.id,
-                role,
+                role: role.to_owned(),
                 subject: mail
                     .as_ref()
                     .map(|m| m.subject().to_owned())
@@ -236,6 +237,85 @@ pub fn alarms(list: &MailList, now: DateTime<Utc>, pending_alarm: Duration) -> V
     reasons
 }
 
+impl MailList {
+    /// Whether no mail waits and none was given up on.
+    pub fn is_empty(&self) -> bool {
+        self.pending.is_empty() && self.dead.is_empty()
+    }
+
+    /// The list as text for a terminal, in `language`: the waiting mails (unless
+    /// `dead_only`) and the dead letters, each with its recipients, tries and the last
+    /// answer or the reason.
+    pub fn text(&self, dead_only: bool, language: Language) -> String {
+        let l = |nl, en| language.pick(nl, en);
+        let mut out = String::new();
+        if !dead_only {
+            out.push_str(&format!(
+                "{} ({}):\n",
+                l("Wachtende e-mails", "Mails waiting"),
+                self.pending.len()
+            ));
+            for mail in &self.pending {
+                out.push_str(&mail.head());
+                out.push_str(&format!(
+                    "    {} {}, {} {}{}\n",
+                    l("in de wachtrij sinds", "queued at"),
+                    mail.queued_at,
+                    mail.tries,
+                    l("poging(en)", "tries"),
+                    mail.last_try
+                        .as_deref()
+                        .map(|at| format!(", {} {at}", l("laatste om", "last at")))
+                        .unwrap_or_default()
+                ));
+                if let Some(since) = &mail.refused_since {
+                    out.push_str(&format!(
+                        "    {} {since}\n",
+                        l(
+                            "de mailserver weigert ons (configuratie?) sinds",
+                            "the mail server refuses us (configuration?) since"
+                        )
+                    ));
+                }
+                if let Some(error) = &mail.last_error {
+                    out.push_str(&format!(
+                        "    {}: {error}\n",
+                        l("laatste antwoord", "last answer")
+                    ));
+                }
+            }
+        }
+        out.push_str(&format!(
+            "{} ({}):\n",
+            l("Onbestelbare e-mails", "Dead letters"),
+            self.dead.len()
+        ));
+        for mail in &self.dead {
+            out.push_str(&mail.head());
+            out.push_str(&format!(
+                "    {} {}: {}\n",
+                l("opgegeven op", "given up at"),
+                mail.dead_at.as_deref().unwrap_or("?"),
+                mail.reason.as_deref().unwrap_or("")
+            ));
+        }
+        out
+    }
+}
+
+impl MailView {
+    /// The first lines of a mail in a list: id, role, subject and recipients.
+    fn head(&self) -> String {
+        format!(
+            "  {} ({}) \"{}\"\n    -> {}\n",
+            self.id,
+            self.role,
+            self.subject,
+            self.to.join(", ")
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -243,7 +323,7 @@ mod tests {
     fn view(queued_at: &str, dead_at: Option<&str>) -> MailView {
         MailView {
             id: "m-1".into(),
-            role: "sender",
+            role: "sender".into(),
             subject: "s".into(),
             to: vec!["beheer@example.org".into()],
             queued_at: queued_at.into(),

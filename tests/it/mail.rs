@@ -452,3 +452,163 @@ async fn the_worker_retries_while_smtp_is_down_and_delivers_each_mail_once() {
     let most = outage.as_millis() / 50 + 3;
     assert!(passes as u128 <= most, "{passes} passes in {outage:?}");
 }
+
+/// A mail to two recipients: one the scripted server accepts, one whose local part
+/// starts with "refused".
+fn to_two(id: &str) -> Mail {
+    Mail::new(
+        id,
+        vec![
+            "Beheer <beheer@example.org>".to_owned(),
+            "refused-jgz@example.org".to_owned(),
+        ],
+        "Partijnummers niet afgeleverd",
+        "Geachte beheerder,\n",
+        Utc::now(),
+    )
+    .expect("a valid mail")
+}
+
+#[tokio::test]
+async fn each_smtp_answer_means_what_it_says_for_the_mail() {
+    use lotgate::mail::SendErrorKind::{Refused, Transient, Undeliverable};
+    // The server refuses every recipient: it refuses us (a relay rule), not this mail.
+    let server = SmtpServer::start_scripted("rcpt-550-all");
+    let error = smtp(server.port(), SmtpSecurity::Plain, None)
+        .send(&alert("m-1"), &from())
+        .await
+        .expect_err("refused");
+    assert_eq!(error.kind(), Refused, "{error}");
+    assert!(
+        error.to_string().contains("refused every recipient") && error.to_string().contains("550"),
+        "{error}"
+    );
+    assert!(server.messages().is_empty());
+
+    // One of two recipients refused: the other gets the mail, the refused one is named.
+    let server = SmtpServer::start_scripted("rcpt-550-one");
+    let accepted = smtp(server.port(), SmtpSecurity::Plain, None)
+        .send(&to_two("m-2"), &from())
+        .await
+        .expect("sent to one");
+    assert_eq!(accepted.refused.len(), 1, "{accepted:?}");
+    assert_eq!(accepted.refused[0].0, "refused-jgz@example.org");
+    assert!(accepted.refused[0].1.contains("550"), "{accepted:?}");
+    let received = server.messages();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].envelope_recipients(), ["beheer@example.org"]);
+
+    // A login refused with 535: our configuration.
+    let temp = tempfile::tempdir().expect("temp dir");
+    let password_file = temp.path().join("smtp-password");
+    std::fs::write(&password_file, "geheim-wachtwoord\n").expect("write");
+    let login = SmtpCredentials {
+        username: "lotgate".to_owned(),
+        password: SecretSource::File(password_file),
+    };
+    let server = SmtpServer::start_scripted("auth-535");
+    let error = smtp(server.port(), SmtpSecurity::Plain, Some(login))
+        .send(&alert("m-3"), &from())
+        .await
+        .expect_err("login refused");
+    assert_eq!(error.kind(), Refused, "{error}");
+    assert!(
+        error.to_string().contains("our login") && error.to_string().contains("535"),
+        "{error}"
+    );
+    assert!(!error.to_string().contains("geheim"), "{error}");
+
+    // Refused after DATA: this mail.
+    let server = SmtpServer::start_scripted("data-554");
+    let error = smtp(server.port(), SmtpSecurity::Plain, None)
+        .send(&alert("m-4"), &from())
+        .await
+        .expect_err("refused after DATA");
+    assert_eq!(error.kind(), Undeliverable, "{error}");
+    assert!(error.to_string().contains("554"), "{error}");
+
+    // Greylisted: 451 first, then accepted.
+    let server = SmtpServer::start_scripted("greylist");
+    let transport = smtp(server.port(), SmtpSecurity::Plain, None);
+    let error = transport
+        .send(&alert("m-5"), &from())
+        .await
+        .expect_err("greylisted");
+    assert_eq!(error.kind(), Transient, "{error}");
+    assert!(error.to_string().contains("451"), "{error}");
+    transport
+        .send(&alert("m-5"), &from())
+        .await
+        .expect("accepted the second time");
+    assert_eq!(message_ids(&server), ["<m-5@lotgate>"]);
+
+    // A server that accepts the connection and never says a word.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let port = silent.local_addr().expect("address").port();
+    let started = std::time::Instant::now();
+    let error = Transport::from_config(&MailConfig {
+        from: from(),
+        transport: MailTransport::Smtp(SmtpConfig {
+            host: "127.0.0.1".to_owned(),
+            port,
+            security: SmtpSecurity::Plain,
+            credentials: None,
+            timeout: Duration::from_secs(1),
+            roots: Vec::new(),
+        }),
+        timing: Default::default(),
+    })
+    .expect("a transport")
+    .send(&alert("m-6"), &from())
+    .await
+    .expect_err("no answer");
+    assert_eq!(error.kind(), Transient, "{error}");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "bounded by the timeout"
+    );
+    drop(silent);
+}
+
+#[tokio::test]
+async fn a_pass_keeps_refused_mails_with_their_tries_and_gives_up_after_the_limit() {
+    let server = SmtpServer::start_scripted("rcpt-550-all");
+    let transport = smtp(server.port(), SmtpSecurity::Plain, None);
+    let outbox = MemoryOutbox::new(vec![alert("r-1"), alert("r-2")]);
+    let week = RetryPolicy::default().give_up_after;
+    let start = Utc::now();
+    let report = mail::drain_once(&outbox, &transport, &from(), start, week).await;
+    assert!(matches!(report.stopped, Some(Stopped::Refused { ref id, .. }) if id == "r-1"));
+    let tries = outbox.state.borrow().pending[0].tries.clone();
+    assert_eq!((tries.count, tries.refused_since), (1, Some(start)));
+    assert!(
+        tries
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("550"))
+    );
+    assert_eq!(outbox.ids(pending), ["r-1", "r-2"], "both kept, in order");
+
+    // Refused again a week later: given up on, and the next mail is tried.
+    let later = start + chrono::TimeDelta::from_std(week).expect("a week");
+    let report = mail::drain_once(&outbox, &transport, &from(), later, week).await;
+    let failed: Vec<&str> = report.failed.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(failed, ["r-1"]);
+    let reasons = outbox.ids(|s| s.failed.iter().map(|(_, why)| why.clone()).collect());
+    assert!(
+        reasons[0].starts_with("given up after the server refused it for 7days (2 tries)"),
+        "{reasons:?}"
+    );
+    assert!(matches!(report.stopped, Some(Stopped::Refused { ref id, .. }) if id == "r-2"));
+    assert_eq!(outbox.ids(pending), ["r-2"]);
+
+    // A partly refused mail: sent, with a dead copy for the refused recipient.
+    let server = SmtpServer::start_scripted("rcpt-550-one");
+    let transport = smtp(server.port(), SmtpSecurity::Plain, None);
+    let outbox = MemoryOutbox::new(vec![to_two("p-1")]);
+    let report = drain(&outbox, &transport).await;
+    assert!(report.is_complete());
+    assert_eq!(report.sent, ["p-1"]);
+    let failed = outbox.ids(|s| s.failed.iter().map(|(what, _)| what.clone()).collect());
+    assert_eq!(failed, ["p-1 to refused-jgz@example.org"]);
+}

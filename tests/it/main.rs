@@ -1,5 +1,6 @@
 //! lotgate's integration tests: one binary, modules per area, shared support.
 
+mod alerts;
 mod cli;
 mod clock;
 mod codec;

@@ -47,6 +47,7 @@ fn changes_on_a_non_loopback_admin_listener_need_the_token() {
     // Reading needs no token.
     assert_eq!(call(admin, "GET", "/api/v1/set", None).status, 200);
     assert_eq!(call(admin, "GET", "/api/v1/quarantine", None).status, 200);
+    assert_eq!(call(admin, "GET", "/api/v1/mail", None).status, 200);
     // A change without the token, with a wrong one, or not as a bearer token: 401.
     for auth in [
         None,
@@ -54,14 +55,29 @@ fn changes_on_a_non_loopback_admin_listener_need_the_token() {
         Some(&format!("Bearer {TOKEN}x")[..]),
         Some(&format!("Basic {TOKEN}")[..]),
     ] {
-        let answer = call(admin, "POST", "/api/v1/quarantine/1/accept", auth);
-        assert_eq!(answer.status, 401, "{auth:?}: {}", answer.text());
-        assert_eq!(answer.header("www-authenticate"), Some("Bearer"));
-        assert!(
-            !answer.text().contains(TOKEN),
-            "the answer echoes the token"
-        );
+        for change in [
+            "/api/v1/quarantine/1/accept",
+            "/api/v1/mail/retry",
+            "/api/v1/mail/m-1/retry",
+            "/api/v1/mail/m-1/discard",
+        ] {
+            let answer = call(admin, "POST", change, auth);
+            assert_eq!(answer.status, 401, "{change} {auth:?}: {}", answer.text());
+            assert_eq!(answer.header("www-authenticate"), Some("Bearer"));
+            assert!(
+                !answer.text().contains(TOKEN),
+                "the answer echoes the token"
+            );
+        }
     }
+    // With the token: no such mail.
+    let answer = call(
+        admin,
+        "POST",
+        "/api/v1/mail/m-1/discard",
+        Some(&format!("Bearer {TOKEN}")),
+    );
+    assert_eq!(answer.status, 404, "{}", answer.text());
     // With the token the change is carried out (here: there is no quarantined set 1).
     let answer = call(
         admin,

@@ -24,6 +24,8 @@ pub struct SmtpServer {
     child: Option<Child>,
     /// Extra command-line options for aiosmtpd.
     options: Vec<String>,
+    /// How `smtp_server.py` answers, when it runs instead of aiosmtpd's own handler.
+    mode: Option<String>,
 }
 
 impl SmtpServer {
@@ -61,20 +63,40 @@ impl SmtpServer {
         ])
     }
 
+    /// Starts `smtp_server.py` (aiosmtpd with a handler that answers as `mode` says:
+    /// `accept`, `rcpt-550-all`, `rcpt-550-one`, `auth-535`, `data-554`, `greylist`).
+    pub fn start_scripted(mode: &str) -> SmtpServer {
+        let mut server = Self::stopped(Vec::new());
+        server.mode = Some(mode.to_owned());
+        server.restart();
+        server
+    }
+
+    /// Changes how the scripted server answers from its next restart on.
+    pub fn set_mode(&mut self, mode: &str) {
+        assert!(self.mode.is_some(), "only a scripted server has a mode");
+        self.mode = Some(mode.to_owned());
+    }
+
     fn start_with(options: Vec<String>) -> SmtpServer {
+        let mut server = Self::stopped(options);
+        server.restart();
+        server
+    }
+
+    fn stopped(options: Vec<String>) -> SmtpServer {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|listener| listener.local_addr())
             .expect("a free loopback port")
             .port();
         let dir = tempfile::tempdir().expect("temp dir");
-        let mut server = SmtpServer {
+        SmtpServer {
             port,
             dir,
             child: None,
             options,
-        };
-        server.restart();
-        server
+            mode: None,
+        }
     }
 
     /// The port it listens on (also while stopped: a restart uses the same one).
@@ -96,12 +118,21 @@ impl SmtpServer {
         assert!(self.child.is_none(), "the SMTP server is already running");
         let log_path = self.dir.path().join("aiosmtpd.log");
         let log = std::fs::File::create(&log_path).expect("create the aiosmtpd log");
-        let child = Command::new(PYTHON)
-            .args(["-m", "aiosmtpd", "-n", "-l"])
-            .arg(format!("127.0.0.1:{}", self.port))
-            .args(&self.options)
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(self.maildir())
+        let mut command = Command::new(PYTHON);
+        match &self.mode {
+            None => command
+                .args(["-m", "aiosmtpd", "-n", "-l"])
+                .arg(format!("127.0.0.1:{}", self.port))
+                .args(&self.options)
+                .args(["-c", "aiosmtpd.handlers.Mailbox"])
+                .arg(self.maildir()),
+            Some(mode) => command
+                .arg(super::crate_dir().join("tests/it/support/smtp_server.py"))
+                .arg(self.port.to_string())
+                .arg(self.maildir())
+                .arg(mode),
+        };
+        let child = command
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log)

@@ -1,0 +1,343 @@
+//! Alerts that cannot silently fail: the real binary mailing through a real SMTP server
+//! (aiosmtpd, `support/smtp_server.py`) that answers as each test needs — a relay that
+//! refuses every recipient or one of two, a refused login, a message refused after
+//! `DATA`, greylisting, and a server that never answers. For each: what is kept and
+//! retried, what goes to the dead letters, what `/readyz`, `lotgate status` and
+//! `lotgate mail list` show, and that `lotgate mail retry` delivers exactly once after
+//! the server is fixed.
+//!
+//! The alert is the receiver's quarantine email: a set much smaller than the one in
+//! place is held back, and its administrators are told.
+
+use crate::support::envelope;
+use crate::support::gateway::{self, Gateway, receiver_config};
+use crate::support::sender::wait_for;
+use crate::support::smtp::{Received, SmtpServer};
+use lotgate::mail::{MailList, MailView};
+use std::path::Path;
+use std::time::Duration;
+
+/// Every wait for something the gateway does is bounded by this.
+const LIMIT: Duration = Duration::from_secs(15);
+
+/// A receiver in `dir` mailing through the SMTP server on `port`, with `mail` lines in
+/// `[mail]` (timings) and `smtp` lines in `[mail.smtp]`, and `administrators` as its
+/// alert recipients.
+fn receiver(dir: &Path, port: u16, mail: &str, smtp: &str, administrators: &[&str]) -> Gateway {
+    let mail = format!(
+        "transport = \"smtp\"\n{mail}\n\n[mail.smtp]\nhost = \"127.0.0.1\"\nport = {port}\n\
+         security = \"plain\"\ntimeout = \"2s\"\n{smtp}"
+    );
+    // No watchdog alert beside the quarantine's: a set is expected only by the end of
+    // the day.
+    let config = receiver_config(dir, "expect_by = \"23:59:59\"", &mail).replacen(
+        "administrators = [\"beheer@example.org\"]",
+        &format!("administrators = {administrators:?}"),
+        1,
+    );
+    gateway::start(dir, &config)
+}
+
+/// Raises the alert: a set of 30 lots, then one of 3, which is quarantined. Returns the
+/// alert's mail id.
+fn raise_alert(gateway: &Gateway) -> String {
+    assert_eq!(gateway.post(envelope(30, "BIG").as_bytes()).status, 200);
+    assert_eq!(gateway.post(envelope(3, "SMALL").as_bytes()).status, 200);
+    let list = wait_for(LIMIT, || {
+        let list = mail_list(gateway);
+        (!list.is_empty()).then_some(list)
+    })
+    .unwrap_or_else(|| panic!("no alert email in the outbox:\n{}", gateway.log()));
+    let ids: Vec<String> = list
+        .pending
+        .iter()
+        .chain(&list.dead)
+        .map(|m| m.id.clone())
+        .collect();
+    assert!(
+        ids.len() == 1 && ids[0].starts_with("quarantine-"),
+        "one alert, the quarantine's: {ids:?}"
+    );
+    ids[0].clone()
+}
+
+/// What `GET /api/v1/mail` says.
+fn mail_list(gateway: &Gateway) -> MailList {
+    let answer = gateway.admin_get("/api/v1/mail");
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    serde_json::from_slice(&answer.body).expect("a mail list")
+}
+
+/// Waits until the pending mail `id` has been tried and its last answer contains
+/// `answer`; returns it.
+fn pending_with(gateway: &Gateway, id: &str, answer: &str) -> MailView {
+    wait_for(LIMIT, || {
+        mail_list(gateway).pending.into_iter().find(|m| {
+            m.id == id && m.tries > 0 && m.last_error.as_deref().is_some_and(|e| e.contains(answer))
+        })
+    })
+    .unwrap_or_else(|| {
+        panic!(
+            "mail {id} not pending with {answer:?}: {:#?}\n{}",
+            mail_list(gateway),
+            gateway.log()
+        )
+    })
+}
+
+/// `/readyz`: its status and reason.
+fn readiness(gateway: &Gateway) -> (String, String) {
+    let ready = gateway.admin_get("/readyz").json();
+    (
+        ready["status"].as_str().unwrap_or("").to_owned(),
+        ready["reason"].as_str().unwrap_or("").to_owned(),
+    )
+}
+
+/// Runs `lotgate ARGS` against the gateway; exit code and stdout.
+fn cli(gateway: &Gateway, args: &[&str]) -> (Option<i32>, String) {
+    let out = gateway.cli(args);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.is_empty(), "lotgate {args:?}: {stderr}");
+    (out.status.code(), stdout)
+}
+
+/// Restarts the SMTP server answering as `mode`.
+fn fix(smtp: &mut SmtpServer, mode: &str) {
+    smtp.stop();
+    smtp.set_mode(mode);
+    smtp.restart();
+}
+
+/// The messages with this `Message-ID`, after a moment for a second copy to show up.
+fn delivered(smtp: &SmtpServer, id: &str) -> Vec<Received> {
+    let message_id = format!("<{id}@lotgate>");
+    let arrived = |smtp: &SmtpServer| {
+        smtp.messages()
+            .into_iter()
+            .filter(|m| m.message_id().as_deref() == Some(message_id.as_str()))
+            .collect::<Vec<_>>()
+    };
+    wait_for(LIMIT, || Some(arrived(smtp)).filter(|m| !m.is_empty()))
+        .unwrap_or_else(|| panic!("{id} did not arrive"));
+    std::thread::sleep(Duration::from_secs(2));
+    arrived(smtp)
+}
+
+/// `lotgate mail retry ID`, which must succeed.
+fn retry(gateway: &Gateway, id: &str) {
+    let (code, stdout) = cli(gateway, &["mail", "retry", id]);
+    assert_eq!(code, Some(0), "{stdout}");
+}
+
+#[test]
+fn a_relay_refusing_every_recipient_keeps_the_alert_raised_until_it_is_retried() {
+    let mut smtp = SmtpServer::start_scripted("rcpt-550-all");
+    let temp = tempfile::tempdir().expect("temp dir");
+    // Slow retries of a refused mail, so that only the operator's retry sends it.
+    let gateway = receiver(
+        temp.path(),
+        smtp.port(),
+        "refused_retry = \"1h\"\npending_alarm = \"1s\"",
+        "",
+        &["beheer@example.org"],
+    );
+    let id = raise_alert(&gateway);
+    let mail = pending_with(&gateway, &id, "550");
+    assert!(mail.refused_since.is_some(), "{mail:#?}");
+    assert!(mail.subject.contains("held back"), "{mail:#?}");
+    assert!(mail_list(&gateway).dead.is_empty(), "kept, not dead");
+
+    // Raised everywhere once it has waited longer than pending_alarm.
+    std::thread::sleep(Duration::from_millis(1500));
+    let (status, reason) = readiness(&gateway);
+    assert_eq!(status, "degraded", "{reason}");
+    assert!(
+        reason.contains(&format!("alert email {id} (receiver) has waited"))
+            && reason.contains("550"),
+        "{reason}"
+    );
+    let (code, text) = cli(&gateway, &["status"]);
+    assert_eq!(code, Some(0), "{text}");
+    for expected in [
+        &id,
+        "held back",
+        "-> beheer@example.org",
+        "1 tries",
+        "the mail server refuses us (configuration?) since",
+        "last answer: ",
+        "550",
+    ] {
+        assert!(text.contains(expected), "{expected:?} not in:\n{text}");
+    }
+    let (code, listed) = cli(&gateway, &["mail", "list"]);
+    assert_eq!(code, Some(0));
+    assert!(
+        listed.starts_with("Mails waiting (1):") && listed.contains(&id),
+        "{listed}"
+    );
+
+    // Fixed: one retry delivers it, exactly once, and the gateway is ready again.
+    fix(&mut smtp, "accept");
+    retry(&gateway, &id);
+    assert_eq!(delivered(&smtp, &id).len(), 1);
+    assert!(mail_list(&gateway).is_empty());
+    assert_eq!(readiness(&gateway).0, "ready");
+}
+
+#[test]
+fn one_refused_recipient_of_two_gets_a_dead_letter_and_the_other_the_alert() {
+    let mut smtp = SmtpServer::start_scripted("rcpt-550-one");
+    let temp = tempfile::tempdir().expect("temp dir");
+    let gateway = receiver(
+        temp.path(),
+        smtp.port(),
+        "",
+        "",
+        &["beheer@example.org", "refused-jgz@example.org"],
+    );
+    let id = raise_alert(&gateway);
+    let first = delivered(&smtp, &id);
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0].envelope_recipients(), ["beheer@example.org"]);
+    let dead = wait_for(LIMIT, || {
+        let list = mail_list(&gateway);
+        (list.pending.is_empty() && !list.dead.is_empty()).then_some(list.dead)
+    })
+    .expect("a dead letter");
+    assert_eq!(dead.len(), 1, "{dead:#?}");
+    assert_eq!(dead[0].to, ["refused-jgz@example.org"]);
+    let reason = dead[0].reason.as_deref().unwrap_or("");
+    assert!(
+        reason.contains("refused-jgz@example.org") && reason.contains("550"),
+        "{reason}"
+    );
+    let (status, why) = readiness(&gateway);
+    assert_eq!(status, "degraded");
+    assert!(
+        why.contains(&format!(
+            "alert email {id} (receiver) could not be delivered"
+        )),
+        "{why}"
+    );
+    let (_, listed) = cli(&gateway, &["mail", "list", "--dead"]);
+    assert!(
+        listed.starts_with("Dead letters (1):") && listed.contains("-> refused-jgz@example.org"),
+        "{listed}"
+    );
+
+    // The address is fixed at the relay: the retry reaches the refused recipient only.
+    fix(&mut smtp, "accept");
+    retry(&gateway, &id);
+    let all = delivered(&smtp, &id);
+    assert_eq!(all.len(), 2, "one copy each");
+    assert_eq!(all[1].envelope_recipients(), ["refused-jgz@example.org"]);
+    assert!(mail_list(&gateway).is_empty());
+    assert_eq!(readiness(&gateway).0, "ready");
+}
+
+#[test]
+fn a_refused_login_keeps_the_alert_until_the_login_works() {
+    let mut smtp = SmtpServer::start_scripted("auth-535");
+    let temp = tempfile::tempdir().expect("temp dir");
+    let password = temp.path().join("smtp-password");
+    std::fs::write(&password, "geheim-wachtwoord\n").expect("write");
+    let gateway = receiver(
+        temp.path(),
+        smtp.port(),
+        "refused_retry = \"1h\"",
+        &format!(
+            "username = \"lotgate\"\npassword_file = \"{}\"",
+            password.display()
+        ),
+        &["beheer@example.org"],
+    );
+    let id = raise_alert(&gateway);
+    let mail = pending_with(&gateway, &id, "535");
+    assert!(mail.refused_since.is_some(), "{mail:#?}");
+    assert!(
+        mail.last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("our login"))
+    );
+    assert!(!gateway.log().contains("geheim"));
+
+    fix(&mut smtp, "auth-ok");
+    retry(&gateway, &id);
+    assert_eq!(delivered(&smtp, &id).len(), 1);
+    assert!(mail_list(&gateway).is_empty());
+}
+
+#[test]
+fn a_message_refused_after_data_is_dead_at_once_and_can_be_retried() {
+    let mut smtp = SmtpServer::start_scripted("data-554");
+    let temp = tempfile::tempdir().expect("temp dir");
+    let gateway = receiver(temp.path(), smtp.port(), "", "", &["beheer@example.org"]);
+    let id = raise_alert(&gateway);
+    let dead = wait_for(LIMIT, || {
+        let list = mail_list(&gateway);
+        (list.pending.is_empty() && !list.dead.is_empty()).then_some(list.dead)
+    })
+    .expect("a dead letter");
+    assert_eq!(dead[0].id, id);
+    assert!(
+        dead[0].reason.as_deref().is_some_and(|r| r.contains("554")),
+        "{dead:#?}"
+    );
+    assert_eq!(readiness(&gateway).0, "degraded");
+    assert!(smtp.messages().is_empty());
+
+    fix(&mut smtp, "accept");
+    retry(&gateway, &id);
+    assert_eq!(delivered(&smtp, &id).len(), 1);
+    assert!(mail_list(&gateway).is_empty());
+    assert_eq!(readiness(&gateway).0, "ready");
+}
+
+#[test]
+fn greylisting_delays_the_alert_and_it_arrives_once() {
+    let smtp = SmtpServer::start_scripted("greylist");
+    let temp = tempfile::tempdir().expect("temp dir");
+    let gateway = receiver(
+        temp.path(),
+        smtp.port(),
+        "retry_max = \"1s\"",
+        "",
+        &["beheer@example.org"],
+    );
+    let id = raise_alert(&gateway);
+    assert_eq!(delivered(&smtp, &id).len(), 1);
+    assert!(mail_list(&gateway).is_empty(), "nothing kept, nothing dead");
+    assert!(gateway.log().contains("451"), "the first try was put off");
+    assert_eq!(readiness(&gateway).0, "ready");
+}
+
+#[test]
+fn a_server_that_never_answers_keeps_the_alert_raised_until_it_does() {
+    let mut smtp = SmtpServer::start_scripted("accept");
+    smtp.stop();
+    // Its port now accepts connections and never says a word.
+    let silent = std::net::TcpListener::bind(("127.0.0.1", smtp.port())).expect("the port");
+    let temp = tempfile::tempdir().expect("temp dir");
+    let gateway = receiver(
+        temp.path(),
+        smtp.port(),
+        "retry_max = \"1h\"\npending_alarm = \"1s\"",
+        "",
+        &["beheer@example.org"],
+    );
+    let id = raise_alert(&gateway);
+    let mail = pending_with(&gateway, &id, "did not finish within 2s");
+    assert_eq!(mail.refused_since, None, "not refused: transient");
+    std::thread::sleep(Duration::from_millis(1500));
+    let (status, reason) = readiness(&gateway);
+    assert_eq!(status, "degraded");
+    assert!(reason.contains("did not finish within 2s"), "{reason}");
+
+    drop(silent);
+    smtp.restart();
+    retry(&gateway, &id);
+    assert_eq!(delivered(&smtp, &id).len(), 1);
+    assert!(mail_list(&gateway).is_empty());
+}
