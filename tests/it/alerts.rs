@@ -341,3 +341,33 @@ fn a_server_that_never_answers_keeps_the_alert_raised_until_it_does() {
     assert_eq!(delivered(&smtp, &id).len(), 1);
     assert!(mail_list(&gateway).is_empty());
 }
+
+#[test]
+fn the_senders_alerts_take_the_same_path() {
+    let smtp = SmtpServer::start_scripted("rcpt-550-all");
+    let temp = tempfile::tempdir().expect("temp dir");
+    let mail = format!(
+        "transport = \"smtp\"\nrefused_retry = \"1h\"\n\n[mail.smtp]\nhost = \"127.0.0.1\"\n\
+         port = {}\nsecurity = \"plain\"\ntimeout = \"2s\"",
+        smtp.port()
+    );
+    // A destination nobody listens on, escalated 3 s after start.
+    let config = crate::support::sender::sender_config(
+        temp.path(),
+        &[("jgz", "http://127.0.0.1:9/jgz".to_owned(), "99999002")],
+        Duration::from_secs(3),
+        &mail,
+    );
+    crate::support::sender::installed_earlier(temp.path());
+    let sender = gateway::start(temp.path(), &config);
+    let escalation = wait_for(LIMIT, || {
+        mail_list(&sender).pending.into_iter().find(|m| {
+            m.id.starts_with("sender-escalation-")
+                && m.last_error.as_deref().is_some_and(|e| e.contains("550"))
+        })
+    })
+    .unwrap_or_else(|| panic!("no refused escalation: {:#?}", mail_list(&sender)));
+    assert_eq!(escalation.role, "sender");
+    assert!(escalation.refused_since.is_some(), "{escalation:#?}");
+    assert!(smtp.messages().is_empty());
+}
