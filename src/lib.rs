@@ -1,6 +1,7 @@
 //! lotgate: a reliable gateway for vaccine lot numbers (JGZ-4 "Versturen partijnummers").
 pub mod cli;
 pub mod config;
+pub mod diagnostics;
 pub mod http;
 pub mod ids;
 pub mod language;

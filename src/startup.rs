@@ -295,7 +295,7 @@ const EXPIRY_CHECK_EVERY: Duration = Duration::from_secs(3600);
 /// certificate, also across restarts). `/readyz` shows the warning on its own.
 async fn watch_expiry(
     watched: Watched,
-    language: crate::validate::Language,
+    language: crate::language::Language,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
     let mut shutdown = std::pin::pin!(shutdown);

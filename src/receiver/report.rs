@@ -1,10 +1,11 @@
 //! Import reports: what a delivery brought compared with the set before it (counts per
 //! vaccine type, lots added and removed), with the warnings and errors of its validation.
 
+use crate::diagnostics::{Level, Report};
+use crate::language::Language;
 use crate::lot::LotSet;
 use crate::store::{ImportReport, LotChanges, Outcome, ReportIssue};
 use crate::strings::compare;
-use crate::validate::{Language, Level, Report};
 use chrono::{DateTime, Utc};
 use std::cmp::Ordering;
 

@@ -4,13 +4,13 @@
 
 use super::net::{http_reason, read_limited, status_line};
 use crate::config::{Destination, SenderConfig};
+use crate::diagnostics::Report;
 use crate::ids::MessageId;
 use crate::language::{Language, Text};
 use crate::lot::LotSet;
 use crate::message::{AckType, LotMessage, Period};
 use crate::store::{AttemptOutcome, BuiltMessage};
 use crate::timestamp::Timestamp;
-use crate::validate::Report;
 use crate::wire::{self, soap};
 use crate::xml::{Document, Limits};
 use chrono::{DateTime, NaiveDateTime, Utc};

@@ -26,9 +26,10 @@ mod tests;
 
 use super::net::{http_reason, read_limited, redact_url, status_line, timed_out};
 use crate::config::{SourceConfig, SourceFormat, SourceLocation};
+use crate::diagnostics::{Level, Report};
+use crate::language::Language;
 use crate::language::Text;
 use crate::lot::LotSet;
-use crate::validate::{Language, Level, Report};
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 use std::fmt;

@@ -1,11 +1,12 @@
 //! The rules that compare decoded values: who may send to whom, the author, and the lots
 //! (one vaccine type per lot number, duplicates, expired lots).
 
-use super::{Options, Report, Rule};
+use super::{Issue, Options, Report, Rule};
 use crate::ids::ApplicationId;
+use crate::language::Language;
 use crate::lot::LotSet;
+use crate::lot::rules::{self, Field, Place};
 use crate::message::{Author, LotMessage};
-use crate::strings::same;
 use crate::wire::decode::{DecodedMessage, product_path};
 
 /// Addressee, allowed sender, author equals sender, UZI/URA pairing.
@@ -84,95 +85,36 @@ pub fn check_identity(m: &DecodedMessage, options: &Options, report: &mut Report
     }
 }
 
-/// One vaccine type per lot number, duplicates and expired lots; builds the set (taking
-/// the lots out of `m`) when the lots allow it.
+/// The set rules ([`crate::lot::rules`]) for the message's lots, checked for the day of
+/// its `creationTime`; builds the set (taking the lots out of `m`) when they allow it.
 pub fn check_lots(m: &mut DecodedMessage, report: &mut Report) -> Option<LotSet> {
-    // Sorting by lot number (stable, so the first occurrence stays first) puts every
-    // repeat right after the entry it repeats; the set is built from the same order.
-    m.entries.sort_by(|a, b| a.lot.number.cmp(&b.lot.number));
-    let mut conflict = false;
-    let mut first_of_run = 0;
-    for i in 0..m.entries.len() {
-        let entry = &m.entries[i];
-        let lot = &entry.lot;
-        if !same(
-            m.entries[first_of_run].lot.number.as_str(),
-            lot.number.as_str(),
-        ) {
-            first_of_run = i;
-        }
-        if first_of_run == i {
-            continue;
-        }
-        let first = &m.entries[first_of_run];
+    let entries = std::mem::take(&mut m.entries)
+        .into_iter()
+        .map(|entry| (entry.lot, Product(entry.product)))
+        .collect();
+    let today = m.created.as_ref().map(|created| created.local().date());
+    rules::check_set(entries, today, report)
+}
+
+/// A lot's place in a message: the 1-based position of its `product`.
+struct Product(usize);
+
+impl Place for Product {
+    fn issue(&self, rule: Rule, field: Field, nl: &str, en: &str) -> Issue {
+        let leaf = match field {
+            Field::LotNumber => "id/@extension",
+            Field::ExpiryDate => "expirationTime",
+        };
         let location = format!(
-            "{}/instanceOfKind/productInstanceInstance/id/@extension",
-            product_path(entry.product)
+            "{}/instanceOfKind/productInstanceInstance/{leaf}",
+            product_path(self.0)
         );
-        if first.lot.vaccine.code() != lot.vaccine.code() {
-            conflict = true;
-            report.add(
-                        Rule::LotTwoVaccines,
-                        location,
-                        format!(
-                            "partijnummer {} staat onder vaccinsoort {} (product {}) en {} (product {})",
-                            lot.number, first.lot.vaccine.code(), first.product, lot.vaccine.code(), entry.product
-                        ),
-                        format!(
-                            "lot number {} is listed under vaccine type {} (product {}) and {} (product {})",
-                            lot.number, first.lot.vaccine.code(), first.product, lot.vaccine.code(), entry.product
-                        ),
-                    );
-        } else {
-            let differs = first.lot != *lot;
-            report.add(
-                Rule::LotDuplicate,
-                location,
-                format!(
-                    "partijnummer {} staat dubbel (product {} en {}){}",
-                    lot.number,
-                    first.product,
-                    entry.product,
-                    if differs {
-                        "; de gegevens verschillen, het eerste telt"
-                    } else {
-                        ""
-                    }
-                ),
-                format!(
-                    "lot number {} is listed twice (products {} and {}){}",
-                    lot.number,
-                    first.product,
-                    entry.product,
-                    if differs {
-                        "; the details differ, the first counts"
-                    } else {
-                        ""
-                    }
-                ),
-            );
-        }
+        Issue::new(rule, location, nl, en)
     }
-    if let Some(created) = &m.created {
-        let today = created.local().date();
-        for entry in m.entries.iter().filter(|e| e.lot.is_expired_on(today)) {
-            let expires = entry.lot.expires.map(|d| d.to_string()).unwrap_or_default();
-            report.add(
-                Rule::LotExpired,
-                format!(
-                    "{}/instanceOfKind/productInstanceInstance/expirationTime",
-                    product_path(entry.product)
-                ),
-                format!("partij {} is al vervallen ({expires})", entry.lot.number),
-                format!("lot {} has already expired ({expires})", entry.lot.number),
-            );
-        }
+
+    fn label(&self, _: Language) -> String {
+        format!("product {}", self.0)
     }
-    if conflict {
-        return None;
-    }
-    let entries = std::mem::take(&mut m.entries);
-    LotSet::new(entries.into_iter().map(|e| e.lot).collect()).ok()
 }
 
 /// The message, when every part of it could be read.

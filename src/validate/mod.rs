@@ -8,35 +8,17 @@
 
 mod answer;
 mod content;
-mod report;
-mod rules;
 
+pub use crate::diagnostics::{
+    ACK_DETAIL_CODE_SYSTEM, Hl7Code, Issue, Level, MAX_ISSUES, Report, Rule, Verdict, level_name,
+};
+pub use crate::language::Language;
 pub use answer::{Answer, answer};
-pub use report::{Issue, Language, MAX_ISSUES, Report, Verdict, level_name};
-pub use rules::{ACK_DETAIL_CODE_SYSTEM, Hl7Code, Level, Rule};
 
 use crate::ids::{ApplicationId, MessageId};
 use crate::message::LotMessage;
 use crate::wire::{self, MESSAGE_INTERACTION, soap};
 use crate::xml::{Document, Limits, XmlErrorKind};
-
-/// The rule a refused lot number breaks, with its texts (Dutch, English): one wording for
-/// the receiver's decoder and the sender's source alike.
-pub fn lot_number_problem(error: &crate::lot::LotNumberError) -> (Rule, String, String) {
-    use crate::lot::LotNumberError;
-    let (rule, nl) = match error {
-        LotNumberError::Blank => (Rule::LotBlank, "partijnummer is leeg".to_owned()),
-        LotNumberError::TooLong(n) => (
-            Rule::LotTooLong,
-            format!("partijnummer heeft {n} tekens, hoogstens 50 toegestaan"),
-        ),
-        LotNumberError::ControlCharacter(c) => (
-            Rule::LotControlChar,
-            format!("partijnummer bevat stuurteken U+{c:04X}"),
-        ),
-    };
-    (rule, nl, error.to_string())
-}
 
 /// What the validating side knows about itself.
 #[derive(Debug, Clone, Default)]

@@ -3,8 +3,8 @@
 use super::decode::{read_device, read_message_id, read_wrapper, timestamp};
 use super::profile;
 use super::*;
+use crate::diagnostics::{Report, Rule};
 use crate::message::{AckDetail, AckType, Acknowledgement};
-use crate::validate::{Report, Rule};
 use crate::xml::Element;
 
 /// Reads an acknowledgement element (namespace and name already checked). Returns it
@@ -58,7 +58,7 @@ pub fn decode_acknowledgement(
         receiver: receiver?,
         sender: sender?,
     })
-    .filter(|_| !report.has(crate::validate::Level::Error))
+    .filter(|_| !report.has(crate::diagnostics::Level::Error))
 }
 
 fn read_detail(detail: Element<'_, '_>, report: &mut Report) -> Option<AckDetail> {

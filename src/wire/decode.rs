@@ -8,11 +8,11 @@
 
 use super::profile::{self, Children};
 use super::*;
+use crate::diagnostics::{Report, Rule};
 use crate::ids::{AORTA_APPLICATION_ROOT, ApplicationId, MessageId, URA_ROOT, UZI_SERVER_ROOT};
 use crate::lot::Lot;
 use crate::message::{Author, Organization, Period};
 use crate::timestamp::Timestamp;
-use crate::validate::{Report, Rule};
 use crate::xml::Element;
 
 /// What a lot-number message says, as far as it could be read.

@@ -2,7 +2,7 @@
 //! envelope, both ways.
 //!
 //! Pure: bytes in, values out (and back). No I/O, no clock. Decoding never panics on any
-//! input and reports every problem it meets into a [`Report`](crate::validate::Report)
+//! input and reports every problem it meets into a [`Report`](crate::diagnostics::Report)
 //! with an XPath location, so that validation and the receiver answer from one source.
 
 mod ack;

@@ -4,12 +4,12 @@
 use super::decode::{DecodedMessage, Entry, PRODUCT_LIST_PATH, timestamp};
 use super::profile;
 use super::*;
+use crate::diagnostics::{Report, Rule};
 use crate::ids::is_oid;
 use crate::lot::{Lot, LotNumber};
 use crate::message::Period;
 use crate::timestamp::{Timestamp, parse_date};
 use crate::vaccine::{VACCINE_CODE_SYSTEM, VaccineCode, VaccineType};
-use crate::validate::{Report, Rule};
 use crate::xml::Element;
 
 pub(super) fn read_product_list(
@@ -225,7 +225,7 @@ fn read_lot_number(id: Element<'_, '_>, position: usize, report: &mut Report) ->
     match LotNumber::parse(extension) {
         Ok(number) => Some(number),
         Err(e) => {
-            let (rule, nl, en) = crate::validate::lot_number_problem(&e);
+            let (rule, nl, en) = crate::lot::rules::lot_number_problem(&e);
             report.add(
                 rule,
                 location(),
@@ -323,11 +323,12 @@ fn read_vaccine(
     }
     let code_value = parsed?;
     if system_ok && code_value.known_name().is_none() {
+        let (nl, en) = crate::lot::rules::unknown_vaccine_code(code_value);
         report.add(
             Rule::VaccineUnknownCode,
             format!("{}/@code", profile::location(code)),
-            format!("vaccinsoort {value} staat niet in waardelijst W0422"),
-            format!("vaccine type {value} is not in value set W0422"),
+            nl,
+            en,
         );
     }
     if !system_ok {

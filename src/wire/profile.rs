@@ -5,8 +5,8 @@
 //! too.
 
 use super::HL7_NS;
+use crate::diagnostics::{Report, Rule};
 use crate::strings::same;
-use crate::validate::{Report, Rule};
 use crate::xml::Element;
 
 /// No upper bound.

@@ -2,8 +2,8 @@
 
 use super::encode::escape;
 use super::*;
+use crate::diagnostics::{Report, Rule};
 use crate::message::{Acknowledgement, LotMessage};
-use crate::validate::{Report, Rule};
 use crate::xml::{Document, Element};
 use std::fmt::Write;
 

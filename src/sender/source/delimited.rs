@@ -8,7 +8,7 @@
 //! spreadsheets leave at the end) are skipped: they hold no lot.
 
 use super::rows::{At, Field, RawRow};
-use crate::validate::{Issue, Report, Rule};
+use crate::diagnostics::{Issue, Report, Rule};
 
 const REQUIRED: [&str; 2] = ["vaccine_code", "lot_number"];
 const OPTIONAL: [&str; 2] = ["expiry_date", "vaccine_name"];

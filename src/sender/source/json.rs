@@ -4,7 +4,8 @@
 //! `lots`, are ignored.
 
 use super::rows::{At, Field, RawRow};
-use crate::validate::{Issue, Language, Report, Rule};
+use crate::diagnostics::{Issue, Report, Rule};
+use crate::language::Language;
 use serde_json::{Map, Value};
 
 /// Reads the rows; `None` when they cannot be read at all (not JSON, wrong shape).

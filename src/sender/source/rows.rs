@@ -1,9 +1,10 @@
 //! The rows of a source, whatever its format, and the receiver's content rules for one
 //! row: the lot number, the vaccine code and name, the expiry date.
 
+use crate::diagnostics::{Issue, Report, Rule};
+use crate::language::Language;
 use crate::lot::{Lot, LotNumber};
 use crate::vaccine::{VaccineCode, VaccineType};
-use crate::validate::{Issue, Language, Report, Rule};
 use chrono::NaiveDate;
 
 /// Where a row is: a CSV line (1-based, counting the header and blank lines) or a JSON
@@ -141,7 +142,7 @@ impl RawRow {
 
 /// A lot number, or the rule it breaks with its texts (the receiver's).
 fn lot_number(text: &str) -> Result<LotNumber, (Rule, String, String)> {
-    LotNumber::parse(text).map_err(|e| crate::validate::lot_number_problem(&e))
+    LotNumber::parse(text).map_err(|e| crate::lot::rules::lot_number_problem(&e))
 }
 
 /// The vaccine type of a row: W0422's name unless the row gives one (then kept as
@@ -177,8 +178,7 @@ fn vaccine_type(
         (Some(_), Some(name)) => Some(VaccineType::new(code, &name)),
         (Some(known), None) => Some(VaccineType::new(code, known)),
         (None, Some(name)) => {
-            let nl = format!("vaccinsoort {code} staat niet in waardelijst W0422");
-            let en = format!("vaccine type {code} is not in value set W0422");
+            let (nl, en) = crate::lot::rules::unknown_vaccine_code(code);
             add(Rule::VaccineUnknownCode, "vaccine_code", &nl, &en);
             Some(VaccineType::new(code, &name))
         }

@@ -1,9 +1,12 @@
-//! The receiver's content rules for the set as a whole: at least one lot, one vaccine
-//! type per lot number, repeated rows, expired lots.
+//! The content rules for the source's set as a whole: at least one lot, then the set
+//! rules every set of lots meets ([`crate::lot::rules`]), with lines and elements of the
+//! source as places.
 
 use super::rows::{At, RawRow};
-use crate::lot::{Lot, LotSet};
-use crate::validate::{Issue, Language, Level, Report, Rule};
+use crate::diagnostics::{Issue, Level, Report, Rule};
+use crate::language::Language;
+use crate::lot::LotSet;
+use crate::lot::rules::{self, Field, Place};
 use chrono::NaiveDate;
 
 /// Applies every rule to every row and then to the set; the set only when no rule
@@ -18,72 +21,30 @@ pub(super) fn check(rows: Vec<RawRow>, today: NaiveDate, report: &mut Report) ->
         );
         return None;
     }
-    let mut lots: Vec<(Lot, At)> = Vec::with_capacity(rows.len());
+    let mut lots = Vec::with_capacity(rows.len());
     for row in rows {
         let at = row.at;
-        let Some(lot) = row.check(report) else {
-            continue;
-        };
-        if lot.is_expired_on(today) {
-            let expires = lot.expires.map(|d| d.to_string()).unwrap_or_default();
-            let nl = format!("partij {} is al vervallen ({expires})", lot.number);
-            let en = format!("lot {} has already expired ({expires})", lot.number);
-            report.push(at.issue(Rule::LotExpired, "expiry_date", &nl, &en));
+        if let Some(lot) = row.check(report) {
+            lots.push((lot, at));
         }
-        lots.push((lot, at));
     }
-    repeated_lot_numbers(&lots, report);
+    let set = rules::check_set(lots, Some(today), report);
     if report.has(Level::Error) {
         return None;
     }
-    match LotSet::new(lots.into_iter().map(|(lot, _)| lot).collect()) {
-        Ok(set) => Some(set),
-        Err(conflict) => {
-            // Reported above already; this is a second line of defence.
-            let text = conflict.to_string();
-            report.add(Rule::LotTwoVaccines, "/", text.clone(), text);
-            None
-        }
-    }
+    set
 }
 
-/// One vaccine type per lot number (an error) and repeated lot numbers (a warning; when
-/// the rows differ, the first counts, as in [`LotSet::new`]), reported in row order.
-fn repeated_lot_numbers(lots: &[(Lot, At)], report: &mut Report) {
-    // A stable sort puts every repeat right after the first row with its number.
-    let mut order: Vec<usize> = (0..lots.len()).collect();
-    order.sort_by(|a, b| lots[*a].0.number.cmp(&lots[*b].0.number));
-    let mut found: Vec<(usize, Issue)> = Vec::new();
-    let mut first: Option<usize> = None;
-    for i in order {
-        let (lot, at) = &lots[i];
-        let Some(f) = first.filter(|f| lots[*f].0.number == lot.number) else {
-            first = Some(i);
-            continue;
+impl Place for At {
+    fn issue(&self, rule: Rule, field: Field, nl: &str, en: &str) -> Issue {
+        let field = match field {
+            Field::LotNumber => "lot_number",
+            Field::ExpiryDate => "expiry_date",
         };
-        let (first_lot, first_at) = &lots[f];
-        let (a, b) = (first_lot.vaccine.code(), lot.vaccine.code());
-        let (fl, al) = (first_at.label(Language::Nl), at.label(Language::Nl));
-        let (fe, ae) = (first_at.label(Language::En), at.label(Language::En));
-        let n = &lot.number;
-        let issue = if a != b {
-            let nl = format!("partijnummer {n} staat onder vaccinsoort {a} ({fl}) en {b} ({al})");
-            let en =
-                format!("lot number {n} is listed under vaccine type {a} ({fe}) and {b} ({ae})");
-            at.issue(Rule::LotTwoVaccines, "lot_number", &nl, &en)
-        } else {
-            let mut nl = format!("partijnummer {n} staat dubbel ({fl} en {al})");
-            let mut en = format!("lot number {n} is listed twice ({fe} and {ae})");
-            if first_lot != lot {
-                nl.push_str("; de gegevens verschillen, de eerste telt");
-                en.push_str("; the details differ, the first counts");
-            }
-            at.issue(Rule::LotDuplicate, "lot_number", &nl, &en)
-        };
-        found.push((i, issue));
+        At::issue(*self, rule, field, nl, en)
     }
-    found.sort_by_key(|(i, _)| *i);
-    for (_, issue) in found {
-        report.push(issue);
+
+    fn label(&self, language: Language) -> String {
+        At::label(*self, language)
     }
 }

@@ -1,6 +1,8 @@
 //! Lots (*partijen*): the lot number, its vaccine type and optional expiry date, and the
 //! complete set of lots that one message delivers.
 
+pub mod rules;
+
 use crate::vaccine::{VaccineCode, VaccineType};
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};

@@ -1,8 +1,8 @@
-//! The validation report: problems found in one message, each with its rule, a text in
+//! The report: problems found in one message (or source), each with its rule, a text in
 //! Dutch and English and a location, and the verdict they add up to.
 
 use super::rules::{Level, Rule};
-pub use crate::language::Language;
+use crate::language::Language;
 use serde::Serialize;
 use std::fmt;
 
