@@ -7,7 +7,7 @@ use crate::language::Language;
 use crate::lot::LotSet;
 use crate::lot::rules::{self, Field, Place};
 use crate::message::{Author, LotMessage};
-use crate::wire::decode::{DecodedMessage, product_path};
+use crate::wire::decoded::{DecodedMessage, product_path};
 
 /// Addressee, allowed sender, author equals sender, UZI/URA pairing.
 pub fn check_identity(m: &DecodedMessage, options: &Options, report: &mut Report) {

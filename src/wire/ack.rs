@@ -1,7 +1,8 @@
 //! Reading an MCCI_IN000002 acknowledgement (the sender reads what the receiver answered).
 
-use super::decode::{read_device, read_message_id, read_wrapper, timestamp};
+use super::decode::{read_device, read_message_id, read_wrapper};
 use super::profile;
+use super::profile::timestamp;
 use super::*;
 use crate::diagnostics::{Report, Rule};
 use crate::message::{AckDetail, AckType, Acknowledgement};

@@ -6,56 +6,13 @@
 //! list all problems, not the first. Rules that compare values (author equals sender,
 //! one vaccine type per lot, ...) are validation's, not the decoder's.
 
-use super::profile::{self, Children};
+use super::decoded::DecodedMessage;
+use super::profile::{self, Children, timestamp};
 use super::*;
 use crate::diagnostics::{Report, Rule};
 use crate::ids::{AORTA_APPLICATION_ROOT, ApplicationId, MessageId, URA_ROOT, UZI_SERVER_ROOT};
-use crate::lot::Lot;
-use crate::message::{Author, Organization, Period};
-use crate::timestamp::Timestamp;
+use crate::message::Organization;
 use crate::xml::Element;
-
-/// What a lot-number message says, as far as it could be read.
-#[derive(Debug, Clone, Default)]
-pub struct DecodedMessage {
-    /// The message id, if present and well-formed.
-    pub id: Option<MessageId>,
-    /// The creation time, if present and well-formed.
-    pub created: Option<Timestamp>,
-    /// `receiver/device/id/@extension`, if readable.
-    pub receiver: Option<ApplicationId>,
-    /// `sender/device/id/@extension`, if readable.
-    pub sender: Option<ApplicationId>,
-    /// The author device's AORTA application id (extension as written), if any.
-    pub author_application: Option<String>,
-    /// The author device's UZI number and organisation.
-    pub author: Author,
-    /// Whether the author was readable at all (a device with ids).
-    pub author_present: bool,
-    /// The list's validity period, if complete and well-formed.
-    pub period: Option<Period>,
-    /// Every lot that could be read, with the 1-based position of its `product`.
-    pub entries: Vec<Entry>,
-    /// How many `product` elements the list has.
-    pub products: usize,
-}
-
-/// One lot as read from the message, with the position of its `product` element.
-#[derive(Debug, Clone)]
-pub struct Entry {
-    /// The lot.
-    pub lot: Lot,
-    /// 1-based position of the `product` element.
-    pub product: usize,
-}
-
-/// XPath of the product list.
-pub const PRODUCT_LIST_PATH: &str = "/PRMM_IN010043NL/ControlActProcess/subject/ProductList";
-
-/// XPath of the `product` at a 1-based position.
-pub fn product_path(position: usize) -> String {
-    format!("{PRODUCT_LIST_PATH}/product[{position}]")
-}
 
 /// Reads a PRMM_IN010043NL element. The caller has checked its namespace and name.
 pub fn decode_message(root: Element<'_, '_>, report: &mut Report) -> DecodedMessage {
@@ -277,22 +234,5 @@ fn read_author(author: Element<'_, '_>, out: &mut DecodedMessage, report: &mut R
                     ura: ura.to_owned(),
                     name,
                 });
-    }
-}
-
-/// Reads a timestamp attribute, reporting `timestamp.format` when it is missing or wrong.
-pub(super) fn timestamp(e: Element<'_, '_>, attr: &str, report: &mut Report) -> Option<Timestamp> {
-    let value = e.attr(attr).unwrap_or("");
-    match Timestamp::parse(value) {
-        Ok(ts) => Some(ts),
-        Err(err) => {
-            report.add(
-                Rule::TimestampFormat,
-                format!("{}/@{attr}", profile::location(e)),
-                format!("{}: \"{value}\" is geen tijdstip JJJJMMDDUUMMSS", e.name()),
-                format!("{}: {err}", e.name()),
-            );
-            None
-        }
     }
 }

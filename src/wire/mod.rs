@@ -6,7 +6,8 @@
 //! with an XPath location, so that validation and the receiver answer from one source.
 
 mod ack;
-pub mod decode;
+mod decode;
+pub mod decoded;
 mod encode;
 mod products;
 mod profile;

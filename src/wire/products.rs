@@ -1,8 +1,8 @@
 //! Reading the payload of a lot-number message: the product list with its validity
 //! period and, per `product`, the lot number, expiry date and vaccine type.
 
-use super::decode::{DecodedMessage, Entry, PRODUCT_LIST_PATH, timestamp};
-use super::profile;
+use super::decoded::{DecodedMessage, Entry, PRODUCT_LIST_PATH};
+use super::profile::{self, timestamp};
 use super::*;
 use crate::diagnostics::{Report, Rule};
 use crate::ids::is_oid;

@@ -7,6 +7,7 @@
 use super::HL7_NS;
 use crate::diagnostics::{Report, Rule};
 use crate::strings::same;
+use crate::timestamp::Timestamp;
 use crate::xml::Element;
 
 /// No upper bound.
@@ -282,3 +283,20 @@ model!(MATERIAL_KIND: ROOT_ELEMENTS[0], ROOT_ELEMENTS[1], ROOT_ELEMENTS[2], ("co
 model!(ACKNOWLEDGEMENT: ("acknowledgementDetail", 0, MANY), ("targetMessage", 1, 1));
 model!(ACK_DETAIL: ("code", 1, 1), ("text", 0, 1), ("location", 0, 1));
 model!(TARGET_MESSAGE: ("id", 1, 1));
+
+/// Reads a timestamp attribute, reporting `timestamp.format` when it is missing or wrong.
+pub(super) fn timestamp(e: Element<'_, '_>, attr: &str, report: &mut Report) -> Option<Timestamp> {
+    let value = e.attr(attr).unwrap_or("");
+    match Timestamp::parse(value) {
+        Ok(ts) => Some(ts),
+        Err(err) => {
+            report.add(
+                Rule::TimestampFormat,
+                format!("{}/@{attr}", location(e)),
+                format!("{}: \"{value}\" is geen tijdstip JJJJMMDDUUMMSS", e.name()),
+                format!("{}: {err}", e.name()),
+            );
+            None
+        }
+    }
+}
