@@ -1,18 +1,21 @@
 //! Builds the running gateway from a checked configuration: opens the stores, binds the
 //! listeners (and reports the addresses actually bound, so tests can ask for port 0),
-//! starts the receiver's watchdog and the mail worker, and stops everything gracefully
-//! on request.
+//! starts each role's tasks — the exchange listener, the receiver's watchdog and
+//! pruning, the sender's loop, a mail worker per role, the watch on our certificates —
+//! and the admin listener, and stops everything gracefully on request.
 
-use crate::config::{Config, Role};
-use crate::http::{self, Reply, ServeLimits, json, text};
+use crate::admin::{self, Roles};
+use crate::certificates::{self, Watched};
+use crate::config::{Config, ReceiverConfig, Role, SenderConfig};
+use crate::http::{self, ServeLimits};
 use crate::mail::{self, RetryPolicy, Transport};
 use crate::receiver::{self, Receiver};
 use crate::sender::{self, Clock, Sender, SystemClock};
-use crate::store::{self, StoreError};
+use crate::store;
 use anyhow::Context;
-use chrono::Utc;
+use hyper::Request;
 use hyper::body::Incoming;
-use hyper::{Request, StatusCode};
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -51,192 +54,46 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
     // Large deliveries' buffers go back to the system when freed (see `memory`).
     crate::memory::return_large_allocations();
     let (stop, stopped) = watch::channel(false);
-    let until_stopped = move || {
-        let mut stopped = stopped.clone();
-        async move {
-            let _ = stopped.wait_for(|stop| *stop).await;
-        }
-    };
-    let mut tasks = JoinSet::new();
-    let transport = Arc::new(Transport::from_config(&config.mail).context("mail")?);
-    // One mail worker per role's outbox; the admin listener sees them as queues.
-    let mut queues = Vec::new();
-    let mut spawn_mail_worker =
-        |tasks: &mut JoinSet<()>, role: Role, outbox: store::Outbox, wake: Arc<Notify>| {
-            queues.push(mail::Queue {
-                role,
-                outbox: outbox.clone(),
-                wake: wake.clone(),
-            });
-            let transport = transport.clone();
-            let from = config.mail.from.clone();
-            let policy = RetryPolicy::from(&config.mail.timing);
-            let shutdown = until_stopped();
-            tasks.spawn(async move {
-                mail::run(&outbox, &transport, &from, policy, &wake, shutdown).await;
-            });
-        };
+    let mut launch = Launch::new(config, stopped)?;
 
     // The receiver first: a sender in the same process may deliver to it at once.
-    let mut exchange = None;
-    let mut watchdogs = Vec::new();
-    let mut certificates = Vec::new();
-    let receiver = match &config.receiver {
-        None => None,
+    let (receiver, exchange) = match &config.receiver {
+        None => (None, None),
         Some(receiver_config) => {
-            let mail_wake = Arc::new(Notify::new());
-            let receiver =
-                Receiver::open(config, receiver_config, mail_wake.clone()).context("receiver")?;
-            let tls = match &receiver_config.tls {
-                None => None,
-                Some(tls) => {
-                    let (server, own) = crate::tls::server_config(tls)?;
-                    certificates.push(Watched {
-                        whose: "receiver.tls.certificate",
-                        certificate: own,
-                        warning: tls.expiry_warning,
-                        outbox: receiver.store().outbox().clone(),
-                        administrators: receiver_config.administrators.clone(),
-                        mail_wake: mail_wake.clone(),
-                    });
-                    Some(server)
-                }
-            };
-            let listener = TcpListener::bind(receiver_config.listen)
-                .await
-                .with_context(|| {
-                    format!(
-                        "receiver.listen: cannot listen on {}",
-                        receiver_config.listen
-                    )
-                })?;
-            exchange = Some(listener.local_addr()?);
-            let limits = ServeLimits {
-                name: "exchange",
-                header_timeout: receiver_config.header_timeout,
-                max_connections: receiver_config.max_connections,
-                max_per_address: receiver_config.max_connections_per_address,
-                shutdown_grace: Duration::from_secs(30),
-            };
-            tasks.spawn({
-                let receiver = receiver.clone();
-                let handler = move |request: Request<Incoming>, peer| {
-                    receiver::handle_exchange(receiver.clone(), request, peer)
-                };
-                http::serve(listener, limits, tls, handler, until_stopped())
-            });
-            tasks.spawn(receiver::prune_loop(receiver.clone(), until_stopped()));
-            watchdogs.push(receiver.clone());
-            spawn_mail_worker(
-                &mut tasks,
-                Role::Receiver,
-                receiver.store().outbox().clone(),
-                mail_wake,
-            );
-            Some(receiver)
+            let (receiver, exchange) = launch.receiver(receiver_config).await?;
+            (Some(receiver), Some(exchange))
         }
     };
-
     let sender = match &config.sender {
         None => None,
-        Some(sender_config) => {
-            let mail_wake = Arc::new(Notify::new());
-            let sender =
-                Sender::open(config, sender_config, clock, mail_wake.clone()).context("sender")?;
-            if let (Some(own), Some(tls)) = (sender.certificate(), &sender_config.tls) {
-                certificates.push(Watched {
-                    whose: "sender.tls.certificate",
-                    certificate: own.clone(),
-                    warning: tls.expiry_warning,
-                    outbox: sender.store().outbox().clone(),
-                    administrators: sender_config.administrators.clone(),
-                    mail_wake: mail_wake.clone(),
-                });
-            }
-            spawn_mail_worker(
-                &mut tasks,
-                Role::Sender,
-                sender.store().outbox().clone(),
-                mail_wake,
-            );
-            Some(sender)
-        }
+        Some(sender_config) => Some(launch.sender(sender_config, clock)?),
     };
-
-    let admin_listener = TcpListener::bind(config.admin.listen)
-        .await
-        .with_context(|| format!("admin.listen: cannot listen on {}", config.admin.listen))?;
-    let admin = admin_listener.local_addr()?;
-    let token = match &config.admin.token_file {
-        None => None,
-        Some(path) => {
-            crate::secret::warn_if_readable_by_others(path, "admin.token_file");
-            let token = crate::secret::read(&crate::config::SecretSource::File(path.clone()))
-                .context("admin.token_file")?;
-            Some(token)
-        }
-    };
+    let token = admin_token(config)?;
     warn_if_insecure(config);
-    for watched in &certificates {
-        tasks.spawn(watch_expiry(
+    for watched in &launch.certificates {
+        let watch = certificates::watch(
             watched.clone(),
             config.gateway.language,
-            until_stopped(),
-        ));
+            launch.until_stopped(),
+        );
+        launch.tasks.spawn(watch);
     }
     let roles = Arc::new(Roles {
         receiver,
         sender,
         token,
-        certificates,
-        queues,
+        certificates: std::mem::take(&mut launch.certificates),
+        queues: std::mem::take(&mut launch.queues),
         mail_timing: config.mail.timing,
     });
-    tasks.spawn({
-        let roles = roles.clone();
-        let handler = move |request: Request<Incoming>, _peer| {
-            let roles = roles.clone();
-            async move { admin_request(&roles, &request).await }
-        };
-        // No separate cap per address here: a record system's lookups may well come
-        // over many connections from one address.
-        let limits = ServeLimits {
-            name: "admin",
-            header_timeout: Duration::from_secs(10),
-            max_connections: 64,
-            max_per_address: 64,
-            shutdown_grace: Duration::from_secs(5),
-        };
-        http::serve(admin_listener, limits, None, handler, until_stopped())
-    });
-
-    // The receiver's watchdog checks at once (a receiver that was down at expect_by
-    // alerts now, and an alert left open with a set applied after it is resolved), then
-    // at each expect_by; with a sender in the same process, after the sender's start-up
-    // round, which may bring the set the check would miss.
-    for receiver in watchdogs {
-        let settled = roles.sender.clone();
-        let shutdown = until_stopped();
-        tasks.spawn(async move {
-            let mut shutdown = std::pin::pin!(shutdown);
-            if let Some(sender) = settled {
-                // Bounded: a sender whose store fails must not silence the watchdog.
-                let limit = sender.config().schedule.attempt_timeout
-                    + sender.config().source.timeout
-                    + Duration::from_secs(10);
-                tokio::select! {
-                    biased;
-                    () = &mut shutdown => return,
-                    _ = tokio::time::timeout(limit, sender.settled()) => {}
-                }
-            }
-            receiver::watchdog::run(receiver, shutdown).await;
-        });
+    let admin = launch.admin(roles.clone()).await?;
+    if let Some(receiver) = &roles.receiver {
+        launch.watchdog(receiver.clone(), roles.sender.clone());
     }
-
     // The sender last: everything it may deliver to in this process is listening.
     if let Some(sender) = &roles.sender {
-        tasks.spawn(sender::run(sender.clone(), until_stopped()));
+        let run = sender::run(sender.clone(), launch.until_stopped());
+        launch.tasks.spawn(run);
         tracing::info!(
             "sender delivering to {} destination(s), store {}",
             sender.config().destinations.len(),
@@ -256,75 +113,199 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
         exchange,
         admin,
         stop,
-        tasks,
+        tasks: launch.tasks,
     })
 }
 
-/// The roles running in this process, as the admin listener sees them.
-struct Roles {
-    receiver: Option<Receiver>,
-    sender: Option<Sender>,
-    /// The bearer token every change (any method but GET and HEAD) must carry, when
-    /// `admin.token_file` is set.
-    token: Option<String>,
-    /// Our own certificates, watched for expiry.
-    certificates: Vec<Watched>,
-    /// Each role's mail outbox.
+/// What starting the gateway gathers as it goes: its tasks, the signal that stops them,
+/// each role's mail queue and our certificates.
+struct Launch<'a> {
+    config: &'a Config,
+    tasks: JoinSet<()>,
+    stopped: watch::Receiver<bool>,
+    transport: Arc<Transport>,
     queues: Vec<mail::Queue>,
-    /// When a waiting mail makes the gateway degraded.
-    mail_timing: crate::config::MailTiming,
+    certificates: Vec<Watched>,
 }
 
-/// One of our certificates and whom to tell when it is about to expire.
-#[derive(Clone)]
-struct Watched {
-    /// The configuration key of the certificate, e.g. `receiver.tls.certificate`.
-    whose: &'static str,
-    certificate: crate::tls::OwnCertificate,
-    warning: Duration,
-    outbox: store::Outbox,
-    administrators: Vec<crate::config::EmailAddress>,
-    mail_wake: Arc<Notify>,
-}
+impl<'a> Launch<'a> {
+    fn new(config: &'a Config, stopped: watch::Receiver<bool>) -> anyhow::Result<Self> {
+        Ok(Self {
+            config,
+            tasks: JoinSet::new(),
+            stopped,
+            transport: Arc::new(Transport::from_config(&config.mail).context("mail")?),
+            queues: Vec::new(),
+            certificates: Vec::new(),
+        })
+    }
 
-/// How often a certificate's expiry is checked.
-const EXPIRY_CHECK_EVERY: Duration = Duration::from_secs(3600);
+    /// Completes when the gateway is told to stop.
+    fn until_stopped(&self) -> impl Future<Output = ()> + Send + 'static {
+        let mut stopped = self.stopped.clone();
+        async move {
+            let _ = stopped.wait_for(|stop| *stop).await;
+        }
+    }
 
-/// Checks at start-up and then hourly whether the certificate is within its warning
-/// period; the first time it is, one email goes to the role's administrators (once per
-/// certificate, also across restarts). `/readyz` shows the warning on its own.
-async fn watch_expiry(
-    watched: Watched,
-    language: crate::language::Language,
-    shutdown: impl std::future::Future<Output = ()>,
-) {
-    let mut shutdown = std::pin::pin!(shutdown);
-    loop {
-        let now = Utc::now();
-        if let Some(expiry) = watched.certificate.expiry(now, watched.warning) {
-            tracing::warn!("{}", expiry.reason(watched.whose));
-            let to = watched
-                .administrators
-                .iter()
-                .map(ToString::to_string)
-                .collect();
-            for (id, payload) in expiry.mail(watched.whose, to, language, now) {
-                match watched.outbox.enqueue_once(&id, &payload) {
-                    Ok(true) => watched.mail_wake.notify_one(),
-                    Ok(false) => {}
-                    Err(e) => tracing::error!("certificate expiry email not queued: {e}"),
+    /// Starts the mail worker of `role`'s outbox, woken by `wake`.
+    fn mail_worker(&mut self, role: Role, outbox: store::Outbox, wake: Arc<Notify>) {
+        self.queues.push(mail::Queue {
+            role,
+            outbox: outbox.clone(),
+            wake: wake.clone(),
+        });
+        let transport = self.transport.clone();
+        let from = self.config.mail.from.clone();
+        let policy = RetryPolicy::from(&self.config.mail.timing);
+        let shutdown = self.until_stopped();
+        self.tasks.spawn(async move {
+            mail::run(&outbox, &transport, &from, policy, &wake, shutdown).await;
+        });
+    }
+
+    /// Opens the receiver's store and starts its exchange listener, its pruning and its
+    /// mail worker; returns it with the address the exchange listener bound.
+    async fn receiver(
+        &mut self,
+        receiver_config: &ReceiverConfig,
+    ) -> anyhow::Result<(Receiver, SocketAddr)> {
+        let mail_wake = Arc::new(Notify::new());
+        let receiver =
+            Receiver::open(self.config, receiver_config, mail_wake.clone()).context("receiver")?;
+        let tls = match &receiver_config.tls {
+            None => None,
+            Some(tls) => {
+                let (server, own) = crate::tls::server_config(tls)?;
+                self.certificates.push(Watched {
+                    whose: "receiver.tls.certificate",
+                    certificate: own,
+                    warning: tls.expiry_warning,
+                    outbox: receiver.store().outbox().clone(),
+                    administrators: receiver_config.administrators.clone(),
+                    mail_wake: mail_wake.clone(),
+                });
+                Some(server)
+            }
+        };
+        let listener = TcpListener::bind(receiver_config.listen)
+            .await
+            .with_context(|| {
+                format!(
+                    "receiver.listen: cannot listen on {}",
+                    receiver_config.listen
+                )
+            })?;
+        let exchange = listener.local_addr()?;
+        let limits = ServeLimits {
+            name: "exchange",
+            header_timeout: receiver_config.header_timeout,
+            max_connections: receiver_config.max_connections,
+            max_per_address: receiver_config.max_connections_per_address,
+            shutdown_grace: Duration::from_secs(30),
+        };
+        let handler = {
+            let receiver = receiver.clone();
+            move |request: Request<Incoming>, peer| {
+                receiver::handle_exchange(receiver.clone(), request, peer)
+            }
+        };
+        let serve = http::serve(listener, limits, tls, handler, self.until_stopped());
+        self.tasks.spawn(serve);
+        let prune = receiver::prune_loop(receiver.clone(), self.until_stopped());
+        self.tasks.spawn(prune);
+        let outbox = receiver.store().outbox().clone();
+        self.mail_worker(Role::Receiver, outbox, mail_wake);
+        Ok((receiver, exchange))
+    }
+
+    /// Opens the sender's store and starts its mail worker (its loop starts last).
+    fn sender(
+        &mut self,
+        sender_config: &SenderConfig,
+        clock: Arc<dyn Clock>,
+    ) -> anyhow::Result<Sender> {
+        let mail_wake = Arc::new(Notify::new());
+        let sender =
+            Sender::open(self.config, sender_config, clock, mail_wake.clone()).context("sender")?;
+        if let (Some(own), Some(tls)) = (sender.certificate(), &sender_config.tls) {
+            self.certificates.push(Watched {
+                whose: "sender.tls.certificate",
+                certificate: own.clone(),
+                warning: tls.expiry_warning,
+                outbox: sender.store().outbox().clone(),
+                administrators: sender_config.administrators.clone(),
+                mail_wake: mail_wake.clone(),
+            });
+        }
+        let outbox = sender.store().outbox().clone();
+        self.mail_worker(Role::Sender, outbox, mail_wake);
+        Ok(sender)
+    }
+
+    /// Binds and serves the admin listener; returns the address it bound.
+    async fn admin(&mut self, roles: Arc<Roles>) -> anyhow::Result<SocketAddr> {
+        let listen = self.config.admin.listen;
+        let listener = TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("admin.listen: cannot listen on {listen}"))?;
+        let address = listener.local_addr()?;
+        let handler = move |request: Request<Incoming>, _peer| {
+            let roles = roles.clone();
+            async move { admin::handle(&roles, &request).await }
+        };
+        // No separate cap per address here: a record system's lookups may well come
+        // over many connections from one address.
+        let limits = ServeLimits {
+            name: "admin",
+            header_timeout: Duration::from_secs(10),
+            max_connections: 64,
+            max_per_address: 64,
+            shutdown_grace: Duration::from_secs(5),
+        };
+        let serve = http::serve(listener, limits, None, handler, self.until_stopped());
+        self.tasks.spawn(serve);
+        Ok(address)
+    }
+
+    /// Starts the receiver's watchdog. It checks at once (a receiver that was down at
+    /// expect_by alerts now, and an alert left open with a set applied after it is
+    /// resolved), then at each expect_by; with a sender in the same process, after the
+    /// sender's start-up round, which may bring the set the check would miss.
+    fn watchdog(&mut self, receiver: Receiver, sender: Option<Sender>) {
+        let shutdown = self.until_stopped();
+        self.tasks.spawn(async move {
+            let mut shutdown = std::pin::pin!(shutdown);
+            if let Some(sender) = sender {
+                // Bounded: a sender whose store fails must not silence the watchdog.
+                let limit = sender.config().schedule.attempt_timeout
+                    + sender.config().source.timeout
+                    + Duration::from_secs(10);
+                tokio::select! {
+                    biased;
+                    () = &mut shutdown => return,
+                    _ = tokio::time::timeout(limit, sender.settled()) => {}
                 }
             }
-        }
-        tokio::select! {
-            () = &mut shutdown => return,
-            () = tokio::time::sleep(EXPIRY_CHECK_EVERY) => {}
-        }
+            receiver::watchdog::run(receiver, shutdown).await;
+        });
     }
 }
 
+/// The admin token from `admin.token_file`, when set (warned about when others can read
+/// the file).
+fn admin_token(config: &Config) -> anyhow::Result<Option<String>> {
+    let Some(path) = &config.admin.token_file else {
+        return Ok(None);
+    };
+    crate::secret::warn_if_readable_by_others(path, "admin.token_file");
+    let token = crate::secret::read(&crate::config::SecretSource::File(path.clone()))
+        .context("admin.token_file")?;
+    Ok(Some(token))
+}
+
 /// `https` when the receiver's exchange listener has TLS, else `http`.
-fn scheme(receiver: &crate::config::ReceiverConfig) -> &'static str {
+fn scheme(receiver: &ReceiverConfig) -> &'static str {
     if receiver.tls.is_some() {
         "https"
     } else {
@@ -333,10 +314,7 @@ fn scheme(receiver: &crate::config::ReceiverConfig) -> &'static str {
 }
 
 /// Runs the gateway until `signal` completes, then shuts it down gracefully.
-pub async fn run(
-    config: &Config,
-    signal: impl std::future::Future<Output = ()>,
-) -> anyhow::Result<()> {
+pub async fn run(config: &Config, signal: impl Future<Output = ()>) -> anyhow::Result<()> {
     let gateway = start(config).await?;
     if let Some(sender) = &config.sender {
         println!(
@@ -359,47 +337,6 @@ pub async fn run(
     println!("lotgate: shutting down");
     gateway.shutdown().await;
     Ok(())
-}
-
-async fn admin_request(roles: &Roles, request: &Request<Incoming>) -> Reply {
-    let path = request.uri().path();
-    match path {
-        "/healthz" => return text(StatusCode::OK, "ok"),
-        "/readyz" => return readiness(roles),
-        _ => {}
-    }
-    let (method, query) = (request.method(), request.uri().query());
-    if let Some(token) = &roles.token
-        && method != hyper::Method::GET
-        && method != hyper::Method::HEAD
-        && !http::bearer_is(request.headers(), token)
-    {
-        let mut reply = json(
-            StatusCode::UNAUTHORIZED,
-            &serde_json::json!({
-                "error": "this change needs the admin token: Authorization: Bearer <the token in admin.token_file>"
-            }),
-        );
-        reply.headers_mut().insert(
-            hyper::header::WWW_AUTHENTICATE,
-            hyper::header::HeaderValue::from_static("Bearer"),
-        );
-        return reply;
-    }
-    if let Some(receiver) = &roles.receiver
-        && let Some(reply) = receiver::api::handle(receiver, method, path, query).await
-    {
-        return reply;
-    }
-    if let Some(sender) = &roles.sender
-        && let Some(reply) = sender::api::handle(sender, method, path, query).await
-    {
-        return reply;
-    }
-    if let Some(reply) = mail::api::handle(&roles.queues, method, path) {
-        return reply;
-    }
-    text(StatusCode::NOT_FOUND, "not found")
 }
 
 /// Says loudly that a listener serves plain HTTP on a non-loopback address, or a
@@ -430,94 +367,4 @@ fn warn_if_insecure(config: &Config) {
             crate::sender::redact_url(&destination.url)
         );
     }
-}
-
-/// `/readyz`: ready, or degraded (still HTTP 200: the receiver serves the last good set,
-/// the sender keeps trying) while the receiver's set is stale or a destination of the
-/// sender has an escalation open; 503 when a store cannot be read.
-fn readiness(roles: &Roles) -> Reply {
-    let mut body = serde_json::Map::new();
-    let mut reasons = Vec::new();
-    if let Some(receiver) = &roles.receiver {
-        let snapshot = receiver.snapshot();
-        body.insert(
-            "receiver".into(),
-            serde_json::json!({"set_version": snapshot.version(), "has_set": snapshot.set.is_some()}),
-        );
-        match receiver.stale(Utc::now()) {
-            Ok(None) => {
-                body.insert("stale".into(), false.into());
-            }
-            Ok(Some(stale)) => {
-                body.insert("stale".into(), true.into());
-                reasons.push(stale.to_string());
-            }
-            Err(e) => return unavailable(&e),
-        }
-    }
-    if let Some(sender) = &roles.sender {
-        match sender.store().deliveries() {
-            Ok(deliveries) => {
-                let open: Vec<&str> = deliveries
-                    .iter()
-                    .filter(|d| d.escalation_open)
-                    .map(|d| d.destination.as_str())
-                    .collect();
-                if !open.is_empty() {
-                    reasons.push(format!(
-                        "not delivered after escalation: {}",
-                        open.join(", ")
-                    ));
-                }
-                body.insert("sender".into(), serde_json::json!({"escalated": open}));
-            }
-            Err(e) => return unavailable(&e),
-        }
-    }
-    let now = Utc::now();
-    match mail::list_all(&roles.queues) {
-        Ok(list) => {
-            let alarms = mail::alarms(&list, now, roles.mail_timing.pending_alarm);
-            body.insert(
-                "mail".into(),
-                serde_json::json!({"pending": list.pending.len(), "dead": list.dead.len()}),
-            );
-            reasons.extend(alarms);
-        }
-        Err(e) => return unavailable(&e),
-    }
-    let mut certificates = Vec::new();
-    for watched in &roles.certificates {
-        let expiry = watched.certificate.expiry(now, watched.warning);
-        if let Some(expiry) = &expiry {
-            reasons.push(expiry.reason(watched.whose));
-        }
-        certificates.push(serde_json::json!({
-            "name": watched.whose,
-            "subject": watched.certificate.subject,
-            "not_after": watched.certificate.not_after.to_rfc3339(),
-            "expiring": expiry.is_some(),
-        }));
-    }
-    if !certificates.is_empty() {
-        body.insert("certificates".into(), certificates.into());
-    }
-    let status = if reasons.is_empty() {
-        "ready"
-    } else {
-        "degraded"
-    };
-    body.insert("status".into(), status.into());
-    if !reasons.is_empty() {
-        body.insert("reason".into(), reasons.join("; ").into());
-    }
-    json(StatusCode::OK, &serde_json::Value::Object(body))
-}
-
-fn unavailable(e: &StoreError) -> Reply {
-    tracing::error!("readiness: {e}");
-    json(
-        StatusCode::SERVICE_UNAVAILABLE,
-        &serde_json::json!({"status": "unavailable", "error": "the store is not available"}),
-    )
 }

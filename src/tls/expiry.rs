@@ -1,8 +1,7 @@
-//! The expiry of the gateway's own certificates: a warning in `/readyz` and one email
-//! to the role's administrators when one is within its configured warning period.
+//! The expiry of the gateway's own certificates: when one is within its configured
+//! warning period, and the reason `/readyz` and the log give. (The email about it is the
+//! certificate watch's: see `crate::certificates`.)
 
-use crate::language::Language;
-use crate::mail::outbox_entry;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use std::time::Duration;
@@ -76,47 +75,6 @@ impl Expiry {
             )
         }
     }
-
-    /// The email to `to` as an outbox entry; its id names the certificate, so it is
-    /// queued once per certificate (see `Outbox::enqueue_once`).
-    pub fn mail(
-        &self,
-        whose: &str,
-        to: Vec<String>,
-        language: Language,
-        now: DateTime<Utc>,
-    ) -> Vec<(String, Vec<u8>)> {
-        let c = &self.certificate;
-        let when = c.not_after.format("%Y-%m-%d %H:%M UTC");
-        let (subject, body) = match language {
-            Language::Nl => (
-                format!("lotgate: certificaat {whose} verloopt op {when}"),
-                format!(
-                    "Het certificaat van lotgate in {whose} verloopt binnenkort of is verlopen.\n\n\
-                     Certificaat: {}\nGeldig tot: {when}\nDagen over: {}\n\n\
-                     Vraag tijdig een nieuw certificaat aan en vervang het bestand; na een herstart \
-                     gebruikt lotgate het nieuwe. Zonder geldig certificaat komen er geen \
-                     partijnummers meer over.\n",
-                    c.subject,
-                    self.days_left.max(0)
-                ),
-            ),
-            Language::En => (
-                format!("lotgate: certificate {whose} expires on {when}"),
-                format!(
-                    "lotgate's certificate in {whose} expires soon or has expired.\n\n\
-                     Certificate: {}\nValid until: {when}\nDays left: {}\n\n\
-                     Request a new certificate in time and replace the file; lotgate uses the \
-                     new one after a restart. Without a valid certificate no lot numbers get \
-                     through.\n",
-                    c.subject,
-                    self.days_left.max(0)
-                ),
-            ),
-        };
-        let id = format!("certificate-expiry-{}", c.fingerprint);
-        outbox_entry(id, to, subject, body, now)
-    }
 }
 
 #[cfg(test)]
@@ -158,14 +116,6 @@ mod tests {
             gone.reason("sender.tls.certificate")
                 .contains("expired on 2026-12-31")
         );
-        let mail = gone.mail(
-            "sender.tls.certificate",
-            vec!["a@example.org".into()],
-            Language::En,
-            at(2027, 1, 1, 0),
-        );
-        assert_eq!(mail.len(), 1);
-        assert_eq!(mail[0].0, "certificate-expiry-0011223344556677");
     }
 
     #[test]
@@ -182,28 +132,5 @@ mod tests {
         let own = OwnCertificate::of(&der).expect("parsable");
         assert_eq!(own.not_after.format("%Y-%m-%d").to_string(), "2030-01-02");
         assert_eq!(own.fingerprint.len(), 16);
-    }
-
-    #[test]
-    fn the_expiry_email_is_written_in_one_language() {
-        let at = |y, m, d, h| Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap();
-        let days = |d: u64| Duration::from_secs(86_400 * d);
-        let cert = own(at(2026, 12, 31, 12));
-        let soon = cert
-            .expiry(at(2026, 12, 20, 0), days(30))
-            .expect("expiring");
-        for language in Language::ALL {
-            let mails = soon.mail(
-                "receiver.tls.certificate",
-                vec!["a@example.org".into()],
-                language,
-                at(2026, 12, 20, 0),
-            );
-            let mail: crate::mail::Mail = serde_json::from_slice(&mails[0].1).unwrap();
-            crate::language::assert_written_in(
-                &format!("{}\n{}", mail.subject(), mail.body()),
-                language,
-            );
-        }
     }
 }
