@@ -1,14 +1,17 @@
 //! Import reports: what happened to each delivery the receiver answered, kept as a
-//! bounded history (the newest `history_limit` reports).
+//! bounded history (the newest `history_limit` reports) in the `history` tree, which only
+//! this module reads and writes: [`ImportReport`] and its parts, their stored form, and
+//! appending, reading and trimming the history.
 
-use super::receiver::ReceiverStore;
-use super::records::{ReportRec, from_json};
-use super::{Abort, META_HISTORY_NEXT, StoreError, next_counter, read_u64, u64_key};
+use super::codec::{IdRec, Invalid, from_json, parse_time, time};
+use super::{Abort, Database, META_HISTORY_NEXT, StoreError, next_counter, read_u64, u64_key};
 use crate::ids::MessageId;
 use crate::lot::LotNumber;
 use crate::message::AckType;
 use crate::vaccine::VaccineCode;
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sled::Tree;
 use sled::transaction::{ConflictableTransactionResult, TransactionalTree};
 use std::collections::BTreeMap;
 
@@ -148,35 +151,185 @@ impl LotChanges {
     }
 }
 
-impl ReceiverStore {
-    /// The newest `limit` import reports, newest first.
-    pub fn history(&self, limit: usize) -> Result<Vec<ImportReport>, StoreError> {
-        let i = &self.inner;
-        let mut out = Vec::new();
-        for entry in i.history.iter().rev().take(limit) {
-            let (key, value) = entry.map_err(|e| i.database.storage(e))?;
-            let sequence = read_u64(&key).unwrap_or(0);
-            let report = from_json::<ReportRec>(&value)
-                .and_then(|rec| rec.report(sequence))
-                .map_err(|detail| i.database.corrupt(format!("report {sequence}"), detail))?;
-            out.push(report);
+#[derive(Serialize, Deserialize, Clone)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+enum OutcomeRec {
+    Applied,
+    Rejected { ack: String },
+    Stale,
+    Quarantined { id: u64 },
+    QuarantineAccepted { id: u64 },
+    QuarantineDiscarded { id: u64 },
+}
+
+impl OutcomeRec {
+    fn new(outcome: Outcome) -> Self {
+        match outcome {
+            Outcome::Applied => Self::Applied,
+            Outcome::Rejected(ack) => Self::Rejected {
+                ack: ack.as_str().to_owned(),
+            },
+            Outcome::Stale => Self::Stale,
+            Outcome::Quarantined(id) => Self::Quarantined { id },
+            Outcome::QuarantineAccepted(id) => Self::QuarantineAccepted { id },
+            Outcome::QuarantineDiscarded(id) => Self::QuarantineDiscarded { id },
         }
-        Ok(out)
+    }
+}
+
+#[derive(Serialize, Deserialize, Clone)]
+struct ChangesRec {
+    listed: Vec<String>,
+    total: usize,
+}
+
+#[derive(Serialize, Deserialize, Clone)]
+struct IssueRec {
+    code: String,
+    text: String,
+    location: String,
+}
+
+/// An import report; its sequence number is the key, not part of the value.
+#[derive(Serialize, Deserialize, Clone)]
+pub(super) struct ReportRec {
+    message_id: IdRec,
+    received_at: String,
+    outcome: OutcomeRec,
+    lots: usize,
+    per_vaccine: BTreeMap<String, usize>,
+    added: ChangesRec,
+    removed: ChangesRec,
+    warnings: Vec<IssueRec>,
+    errors: Vec<IssueRec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    set_version: Option<u64>,
+}
+
+impl ReportRec {
+    pub(super) fn new(r: &ImportReport) -> Self {
+        let changes = |c: &LotChanges| ChangesRec {
+            listed: c.numbers().iter().map(|n| n.as_str().to_owned()).collect(),
+            total: c.total(),
+        };
+        let issues = |list: &[ReportIssue]| {
+            list.iter()
+                .map(|i| IssueRec {
+                    code: i.code.clone(),
+                    text: i.text.clone(),
+                    location: i.location.clone(),
+                })
+                .collect()
+        };
+        Self {
+            message_id: IdRec::new(&r.message_id),
+            received_at: time(&r.received_at),
+            outcome: OutcomeRec::new(r.outcome),
+            lots: r.lots,
+            per_vaccine: r
+                .per_vaccine
+                .iter()
+                .map(|(code, n)| (code.as_str().to_owned(), *n))
+                .collect(),
+            added: changes(&r.added),
+            removed: changes(&r.removed),
+            warnings: issues(&r.warnings),
+            errors: issues(&r.errors),
+            set_version: r.set_version,
+        }
     }
 
-    /// Removes reports beyond the limit: those before `history.next - limit`.
-    pub(super) fn trim_history(&self) -> Result<(), StoreError> {
-        let i = &self.inner;
-        let storage = |e| i.database.storage(e);
-        let next = i.meta.get(META_HISTORY_NEXT).map_err(storage)?;
-        let next = next.as_deref().and_then(read_u64).unwrap_or(1);
-        let first_kept = next.saturating_sub(i.history_limit);
-        let mut batch = sled::Batch::default();
-        for key in i.history.range(..u64_key(first_kept)).keys() {
-            batch.remove(key.map_err(storage)?);
-        }
-        i.history.apply_batch(batch).map_err(storage)
+    /// The report of a set put in place under `version`.
+    pub(super) fn with_set_version(mut self, version: u64) -> Self {
+        self.set_version = Some(version);
+        self
     }
+
+    pub(super) fn report(&self, sequence: u64) -> Result<ImportReport, Invalid> {
+        let changes = |c: &ChangesRec| -> Result<LotChanges, Invalid> {
+            let numbers = c
+                .listed
+                .iter()
+                .map(|n| LotNumber::parse(n).map_err(|e| format!("{n:?}: {e}")))
+                .collect::<Result<Vec<_>, _>>()?;
+            LotChanges::from_parts(numbers, c.total).ok_or_else(|| "lot changes".to_owned())
+        };
+        let issues = |list: &[IssueRec]| {
+            list.iter()
+                .map(|i| ReportIssue {
+                    code: i.code.clone(),
+                    text: i.text.clone(),
+                    location: i.location.clone(),
+                })
+                .collect()
+        };
+        let outcome = match &self.outcome {
+            OutcomeRec::Applied => Outcome::Applied,
+            OutcomeRec::Rejected { ack } => {
+                Outcome::Rejected(AckType::parse(ack).ok_or_else(|| format!("ack {ack:?}"))?)
+            }
+            OutcomeRec::Stale => Outcome::Stale,
+            OutcomeRec::Quarantined { id } => Outcome::Quarantined(*id),
+            OutcomeRec::QuarantineAccepted { id } => Outcome::QuarantineAccepted(*id),
+            OutcomeRec::QuarantineDiscarded { id } => Outcome::QuarantineDiscarded(*id),
+        };
+        let mut report = ImportReport::new(
+            self.message_id.id()?,
+            parse_time(&self.received_at)?,
+            outcome,
+        );
+        report.lots = self.lots;
+        for (code, n) in &self.per_vaccine {
+            let code = VaccineCode::parse(code).map_err(|e| e.to_string())?;
+            report.per_vaccine.insert(code, *n);
+        }
+        report.added = changes(&self.added)?;
+        report.removed = changes(&self.removed)?;
+        report.warnings = issues(&self.warnings);
+        report.errors = issues(&self.errors);
+        report.set_version = self.set_version;
+        Ok(report.with_sequence(sequence))
+    }
+
+    pub(super) fn set_outcome(&mut self, outcome: Outcome) {
+        self.outcome = OutcomeRec::new(outcome);
+    }
+}
+
+/// The newest `limit` import reports, newest first.
+pub(super) fn read_history(
+    database: &Database,
+    history: &Tree,
+    limit: usize,
+) -> Result<Vec<ImportReport>, StoreError> {
+    let mut out = Vec::new();
+    for entry in history.iter().rev().take(limit) {
+        let (key, value) = entry.map_err(|e| database.storage(e))?;
+        let sequence = read_u64(&key).unwrap_or(0);
+        let report = from_json::<ReportRec>(&value)
+            .and_then(|rec| rec.report(sequence))
+            .map_err(|detail| database.corrupt(format!("report {sequence}"), detail))?;
+        out.push(report);
+    }
+    Ok(out)
+}
+
+/// Removes reports beyond the limit: those before `history.next - limit`.
+pub(super) fn trim_history(
+    database: &Database,
+    history: &Tree,
+    meta: &Tree,
+    limit: u64,
+) -> Result<(), StoreError> {
+    let storage = |e| database.storage(e);
+    let next = meta.get(META_HISTORY_NEXT).map_err(storage)?;
+    let next = next.as_deref().and_then(read_u64).unwrap_or(1);
+    let first_kept = next.saturating_sub(limit);
+    let mut batch = sled::Batch::default();
+    for key in history.range(..u64_key(first_kept)).keys() {
+        batch.remove(key.map_err(storage)?);
+    }
+    history.apply_batch(batch).map_err(storage)
 }
 
 /// Appends a report under the next sequence number and drops the one that falls out of

@@ -40,30 +40,43 @@
 //! log. Other values that may still grow past that size (a `CE` answer with hundreds of
 //! details) are covered by `sync_blobs`, which fsyncs the blob files before every flush.
 //!
+//! # Who owns what
+//!
+//! Each tree (and each value in `meta`) has one module that owns its record type, its
+//! keys and its transaction helpers: `set` the set in place, `messages` the records of
+//! answered messages, `history` the import reports and `history.next`, `quarantine` the
+//! quarantined sets and `quarantine.next`, `watchdog` the watchdog's state, `outbox` the
+//! four mail trees, `sender` the sender's trees. `codec` holds what every stored value is
+//! built from and knows no table; this file holds the database, its errors, `format` and
+//! the counters. [`ReceiverStore`] (in `receiver`) owns no table: it composes these
+//! modules, one transaction per operation. The modules only import downwards.
+//!
 //! Trees are created once, at open; no operation creates or drops a tree.
 
-mod chunks;
+mod codec;
 mod history;
+mod messages;
 mod outbox;
 mod quarantine;
 mod receiver;
-mod records;
 mod sender;
+mod set;
 #[cfg(test)]
 mod tests;
 mod watchdog;
 
 pub use history::{ImportReport, LotChanges, Outcome, ReportIssue};
+pub use messages::MessageRecord;
 pub use outbox::{DeadLetter, Outbox, PendingMail};
 pub use quarantine::{QuarantineSummary, Quarantined};
-pub use receiver::{Applied, MessageRecord, ReceiverStore, StoreOptions, StoredSet};
+pub use receiver::{Applied, ReceiverStore, StoreOptions};
 pub use sender::{
     Attempt, AttemptOutcome, BuiltMessage, Delivery, DeliveryState, NewDelivery, SenderStore,
     Trigger,
 };
+pub use set::StoredSet;
 pub use watchdog::WatchdogState;
 
-use crate::ids::MessageId;
 use crate::timestamp::Timestamp;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -299,15 +312,6 @@ fn read_u64(bytes: &[u8]) -> Option<u64> {
         .map(u64::from_be_bytes)
 }
 
-/// The key of a message record: root, NUL, extension (neither part can hold a NUL).
-fn message_key(id: &MessageId) -> Vec<u8> {
-    let mut key = Vec::with_capacity(id.root().as_str().len() + 1 + id.extension().len());
-    key.extend_from_slice(id.root().as_str().as_bytes());
-    key.push(0);
-    key.extend_from_slice(id.extension().as_bytes());
-    key
-}
-
 /// Reads a counter in `meta` inside a transaction and stores its successor; counters
 /// start at 1.
 fn next_counter(
@@ -325,4 +329,17 @@ fn next_counter(
     };
     meta.insert(key, &u64_key(next + 1))?;
     Ok(next)
+}
+
+/// Gives up a transaction because a stored value cannot be read back.
+fn tx_corrupt<T>(
+    what: &str,
+    detail: String,
+) -> sled::transaction::ConflictableTransactionResult<T, Abort> {
+    Err(sled::transaction::ConflictableTransactionError::Abort(
+        Abort::Corrupt {
+            what: what.to_owned(),
+            detail,
+        },
+    ))
 }

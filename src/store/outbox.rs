@@ -4,7 +4,7 @@
 //! causes them ([`enqueue_in`]), kept in insertion order, and leave the outbox when sent
 //! or when given up on, which moves them to the dead letters (kept for the administrator).
 
-use super::records::{frame, parse_time, time, unframe};
+use super::codec::{frame, parse_time, time, unframe};
 use super::{Abort, Database, StoreError, u64_key};
 use chrono::{DateTime, Utc};
 use sled::Tree;

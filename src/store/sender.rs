@@ -7,8 +7,8 @@
 //! changed by the sender together with the mails that go with the change, and refuses
 //! (writing nothing) when one of them has been superseded in the meantime.
 
+use super::codec::{from_json, parse_time, time, to_json};
 use super::outbox::{Outbox, enqueue_all_in};
-use super::records::{from_json, parse_time, time, to_json};
 use super::{Abort, Database, StoreError, next_counter};
 use crate::ids::MessageId;
 use crate::language::Text;

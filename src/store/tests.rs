@@ -2,6 +2,7 @@
 //! operation survives closing and reopening the database.
 
 use super::*;
+use crate::ids::MessageId;
 use crate::lot::LotSet;
 use crate::message::AckType;
 use crate::sample;
@@ -417,7 +418,7 @@ fn large_sets_are_chunked_and_leave_no_blobs() {
     let dir = tempfile::tempdir().unwrap();
     let store = ReceiverStore::open(dir.path()).unwrap();
     let (set, record, report) = delivery(1, sample::lot_set(100_000));
-    let (_, chunks) = chunks::encode_set(&set);
+    let (_, chunks) = set::encode_set(&set);
     assert!(
         chunks.iter().all(|c| c.len() <= 4096 + 512),
         "chunks stay small"

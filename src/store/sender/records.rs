@@ -3,7 +3,7 @@
 
 use super::{Attempt, AttemptOutcome, BuiltMessage, Delivery, DeliveryState, Trigger};
 use crate::language::{Language, Text};
-use crate::store::records::{IdRec, hex, parse_time, time, unhex};
+use crate::store::codec::{IdRec, hex, parse_time, time, unhex};
 use crate::timestamp::Timestamp;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};

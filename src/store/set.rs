@@ -1,20 +1,99 @@
-//! The stored form of a set: a small head (message, times, digest, counts) and the lots
-//! in chunks of a few KiB, each a compact JSON value with its own table of vaccine types.
-//! Chunks keep every sled page of a set far below sled's blob threshold (see the module
-//! docs of `store`), and a 10,000-lot set is 94 values of about 3 KiB, not 10,000 keys.
+//! The set in place: [`StoredSet`] and the `set` tree, which only this module reads and
+//! writes. Stored as a small head under `head` (message, times, digest, counts, version)
+//! and the lots in chunks of a few KiB under `lots` + chunk number, each a compact JSON
+//! value with its own table of vaccine types. Chunks keep every sled page of a set far
+//! below sled's blob threshold (see the module docs of `store`), and a 10,000-lot set is
+//! 94 values of about 3 KiB, not 10,000 keys. A quarantined candidate is kept in the same
+//! form (head and chunks) in the `quarantine` tree.
 
-use super::receiver::StoredSet;
-use super::records::{IdRec, Invalid, from_json, hex, parse_time, time, to_json, unhex};
+use super::codec::{IdRec, Invalid, from_json, hex, parse_time, time, to_json, unhex};
+use super::{Abort, Database, StoreError, tx_corrupt};
 use crate::ids::MessageId;
 use crate::lot::{Lot, LotNumber, LotSet};
 use crate::timestamp::{Timestamp, format_date, parse_date};
 use crate::vaccine::{VaccineCode, VaccineType};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use sled::Tree;
+use sled::transaction::{
+    ConflictableTransactionError, ConflictableTransactionResult, TransactionalTree,
+};
+
+/// The set in place (or a candidate held in quarantine).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredSet {
+    /// The message that delivered it.
+    pub message_id: MessageId,
+    /// The message's creation time.
+    pub created: Timestamp,
+    /// When it was applied (for a candidate: when it was quarantined).
+    pub applied_at: DateTime<Utc>,
+    lots: LotSet,
+    digest: [u8; 32],
+    version: u64,
+}
+
+impl StoredSet {
+    /// A set with its digest, not applied yet (version 0).
+    pub fn new(
+        message_id: MessageId,
+        created: Timestamp,
+        applied_at: DateTime<Utc>,
+        lots: LotSet,
+    ) -> Self {
+        let digest = lots.digest();
+        Self {
+            message_id,
+            created,
+            applied_at,
+            lots,
+            digest,
+            version: 0,
+        }
+    }
+
+    /// The set's version: 1 for the first set a store ever applied, one more for every
+    /// set applied after it (by a delivery or a quarantine accept), over the store's
+    /// whole life, restarts included. The version names one set: a record system may
+    /// cache lookups under it. 0 for a set not applied (a candidate in quarantine).
+    pub fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// The set as applied under `version`; only the store assigns versions.
+    pub(super) fn with_version(mut self, version: u64) -> Self {
+        self.version = version;
+        self
+    }
+
+    /// The lots.
+    pub fn lots(&self) -> &LotSet {
+        &self.lots
+    }
+
+    /// The lots, taken out.
+    pub fn into_lots(self) -> LotSet {
+        self.lots
+    }
+
+    /// [`LotSet::digest`] of the lots.
+    pub fn digest(&self) -> [u8; 32] {
+        self.digest
+    }
+}
 
 /// The estimated JSON size at which a chunk of lots is closed. With at most 19 entries in
 /// a sled leaf, a page of chunks stays far below sled's blob threshold of 128 KiB.
 const CHUNK_BYTES: usize = 4096;
+
+const SET_HEAD: &[u8] = b"head";
+
+/// The key of chunk `n` of the set in place.
+fn chunk_key(n: u32) -> [u8; 8] {
+    let mut key = *b"lots\0\0\0\0";
+    key[4..].copy_from_slice(&n.to_be_bytes());
+    key
+}
 
 /// The set's head: everything but the lots, which are in `chunks` separate values.
 #[derive(Serialize, Deserialize, Clone)]
@@ -172,6 +251,97 @@ pub(super) fn decode_set<C: AsRef<[u8]>>(
         ));
     }
     Ok(set)
+}
+
+/// The set in place, checked against its digest; `None` before the first apply.
+pub(super) fn read_set(database: &Database, set: &Tree) -> Result<Option<StoredSet>, StoreError> {
+    // One read-only transaction, so that the head and the chunks are of one set.
+    let found = set
+        .transaction(|set| {
+            let Some(head) = set.get(SET_HEAD)? else {
+                return Ok(None);
+            };
+            let head: SetHeadRec = match from_json(&head) {
+                Ok(head) => head,
+                Err(detail) => return tx_corrupt("the set's head", detail),
+            };
+            let mut chunks = Vec::with_capacity(head.chunks as usize);
+            for n in 0..head.chunks {
+                match set.get(chunk_key(n))? {
+                    Some(chunk) => chunks.push(chunk),
+                    None => return tx_corrupt("the set", format!("chunk {n} is missing")),
+                }
+            }
+            Ok(Some((head, chunks)))
+        })
+        .map_err(|e| database.tx_error(e))?;
+    let Some((head, chunks)) = found else {
+        return Ok(None);
+    };
+    decode_set(&head, &chunks)
+        .map(Some)
+        .map_err(|detail| database.corrupt("the set in place", detail))
+}
+
+/// The message of the set in place, read inside a transaction; `None` before the first
+/// apply.
+pub(super) fn message_in_place_in(
+    set: &TransactionalTree,
+) -> ConflictableTransactionResult<Option<MessageId>, Abort> {
+    match set.get(SET_HEAD)? {
+        None => Ok(None),
+        Some(head) => match from_json::<SetHeadRec>(&head).and_then(|head| head.message_id()) {
+            Ok(id) => Ok(Some(id)),
+            Err(detail) => tx_corrupt("the set's head", detail),
+        },
+    }
+}
+
+/// Puts a set (head and chunks) in place of the current one, unless it is older, under
+/// the next version (one more than the set in place, 1 for the first); returns that
+/// version.
+pub(super) fn put_set_in<C: AsRef<[u8]>>(
+    set: &TransactionalTree,
+    head: &SetHeadRec,
+    chunks: &[C],
+) -> ConflictableTransactionResult<u64, Abort> {
+    let created = match head.created() {
+        Ok(created) => created,
+        Err(detail) => return tx_corrupt("the new set's head", detail),
+    };
+    let (old_chunks, old_version) = match set.get(SET_HEAD)? {
+        None => (0, 0),
+        Some(old) => {
+            let old = match from_json::<SetHeadRec>(&old) {
+                Ok(old) => old,
+                Err(detail) => return tx_corrupt("the set's head", detail),
+            };
+            let current = match old.created() {
+                Ok(current) => current,
+                Err(detail) => return tx_corrupt("the set's head", detail),
+            };
+            if current > created {
+                return Err(ConflictableTransactionError::Abort(Abort::Stale {
+                    current,
+                    new: created,
+                }));
+            }
+            (old.chunks, old.version())
+        }
+    };
+    let version = old_version + 1;
+    let mut head = head.clone();
+    head.set_version(version);
+    set.insert(SET_HEAD, to_json(&head))?;
+    let mut n = 0u32;
+    for chunk in chunks {
+        set.insert(&chunk_key(n), chunk.as_ref())?;
+        n += 1;
+    }
+    for stale in n..old_chunks {
+        set.remove(&chunk_key(stale))?;
+    }
+    Ok(version)
 }
 
 #[cfg(test)]
