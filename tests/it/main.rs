@@ -5,6 +5,7 @@ mod cli;
 mod clock;
 mod codec;
 mod corpus;
+mod docs;
 mod invariants;
 mod mail;
 mod proxy;
