@@ -397,7 +397,11 @@ async fn get_json(client: &reqwest::Client, url: &str) -> Result<Value, String> 
     if !status.is_success() {
         return Err(format!("GET {url}: HTTP {status}"));
     }
-    response.json().await.map_err(|e| format!("GET {url}: {e}"))
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| format!("GET {url}: {e}"))?;
+    serde_json::from_slice(&body).map_err(|e| format!("GET {url}: {e}"))
 }
 
 /// The current delivery of each destination: (id, state), from the sender's status.
@@ -573,10 +577,12 @@ async fn fanout(options: &Options) -> Result<bool, String> {
             .await
             .map_err(|e| format!("POST {url}: {e}"))?;
         let code = response.status();
-        let answer: Value = response
-            .json()
+        let body = response
+            .bytes()
             .await
             .map_err(|e| format!("POST {url}: {e}"))?;
+        let answer: Value =
+            serde_json::from_slice(&body).map_err(|e| format!("POST {url}: {e}"))?;
         if code.as_u16() != 202 {
             return Err(format!("POST {url}: HTTP {code}: {answer}"));
         }

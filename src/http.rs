@@ -378,30 +378,15 @@ pub fn json(status: StatusCode, value: &serde_json::Value) -> Reply {
 /// Decodes `%XX` escapes of a path segment (lot numbers may hold spaces and other
 /// characters); invalid escapes are kept as written.
 pub fn percent_decode(segment: &str) -> String {
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%'
-            && let (Some(h), Some(l)) = (
-                bytes.get(i + 1).and_then(|b| hex(*b)),
-                bytes.get(i + 2).and_then(|b| hex(*b)),
-            )
-        {
-            out.push((h * 16 + l) as u8);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    percent_encoding::percent_decode_str(segment)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 /// Whether the request carries `Authorization: Bearer <token>` with exactly this token,
 /// compared in time independent of where the first difference is.
 pub fn bearer_is(headers: &hyper::HeaderMap, token: &str) -> bool {
+    use subtle::ConstantTimeEq;
     let Some(given) = headers
         .get(hyper::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -409,43 +394,30 @@ pub fn bearer_is(headers: &hyper::HeaderMap, token: &str) -> bool {
     else {
         return false;
     };
-    let (given, token) = (given.trim().as_bytes(), token.as_bytes());
-    given.len() == token.len()
-        && given
-            .iter()
-            .zip(token)
-            .fold(0u8, |difference, (a, b)| difference | (a ^ b))
-            == 0
+    given.trim().as_bytes().ct_eq(token.as_bytes()).into()
 }
+
+/// Everything but the unreserved characters of RFC 3986.
+const RESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 /// Percent-encodes a query value: everything but unreserved characters.
 pub fn percent_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(value, RESERVED).to_string()
 }
 
-/// Query parameters (`a=1&b=2`), percent-decoded.
+/// Query parameters (`a=1&b=2`), decoded as forms are (`+` is a space).
 pub struct Query(Vec<(String, String)>);
 
 impl Query {
     /// Parses a query string (`None`: no query).
     pub fn parse(query: Option<&str>) -> Self {
         Query(
-            query
-                .unwrap_or("")
-                .split('&')
-                .filter(|p| !p.is_empty())
-                .map(|p| {
-                    let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                    (percent_decode(k), percent_decode(&v.replace('+', " ")))
-                })
+            form_urlencoded::parse(query.unwrap_or("").as_bytes())
+                .into_owned()
                 .collect(),
         )
     }

@@ -337,25 +337,10 @@ fn shape_message(key: &str, message: &str) -> String {
 fn closest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
     candidates
         .iter()
-        .map(|c| (edit_distance(name, c), *c))
+        .map(|c| (strsim::levenshtein(name, c), *c))
         .filter(|(d, c)| *d <= 2 && *d < c.len().max(name.len()) / 2 + 1)
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
-}
-
-/// Levenshtein distance, counted in characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let substitute = previous[j] + usize::from(ca != *cb);
-            current.push(substitute.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
 }
 
 /// serde's type names as a TOML user knows them.
@@ -392,7 +377,6 @@ mod tests {
 
     #[test]
     fn typos_are_recognised() {
-        assert_eq!(edit_distance("retrys", "retries"), 2);
         assert_eq!(closest("retrys", &["repeats", "retries"]), Some("retries"));
         assert_eq!(closest("tls", &["url", "name"]), None);
         assert_eq!(

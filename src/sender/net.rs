@@ -67,23 +67,20 @@ pub(crate) fn status_line(status: u16) -> String {
     }
 }
 
-/// The URL without user info (`user:password@`), query and fragment, for texts.
+/// The URL without user info (`user:password@`), query and fragment (which may hold a
+/// token; `?…` shows there was one), for texts.
 pub(crate) fn redact_url(url: &str) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
-    let end = rest.find(['?', '#']).unwrap_or(rest.len());
-    let hidden = end < rest.len();
-    let rest = &rest[..end];
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(authority_end);
-    let host = authority
-        .rsplit_once('@')
-        .map_or(authority, |(_, host)| host);
-    let scheme = if scheme.is_empty() {
-        String::new()
-    } else {
-        format!("{scheme}://")
+    let Ok(mut url) = url::Url::parse(url) else {
+        // The configuration only takes URLs that parse; say nothing of anything else.
+        return "(not a URL)".to_owned();
     };
-    format!("{scheme}{host}{path}{}", if hidden { "?…" } else { "" })
+    let hidden = url.query().is_some() || url.fragment().is_some();
+    // Only URLs that cannot have user info refuse these, and those have none.
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    url.set_query(None);
+    url.set_fragment(None);
+    format!("{url}{}", if hidden { "?…" } else { "" })
 }
 
 /// Reads a response body of at most `max` bytes; `Err(None)` when it is larger, `Err(Some(reason))` when reading fails.
