@@ -370,9 +370,11 @@ pub fn text(status: StatusCode, message: &str) -> Reply {
     reply(status, "text/plain; charset=utf-8", format!("{message}\n"))
 }
 
-/// A JSON response.
-pub fn json(status: StatusCode, value: &serde_json::Value) -> Reply {
-    reply(status, "application/json", value.to_string())
+/// A JSON response: an answer of the admin API (see `crate::api`).
+pub fn json<T: serde::Serialize + ?Sized>(status: StatusCode, value: &T) -> Reply {
+    // The API's types hold strings, numbers and maps with string keys: always JSON.
+    let body = serde_json::to_vec(value).unwrap_or_default();
+    reply(status, "application/json", body)
 }
 
 /// Decodes `%XX` escapes of a path segment (lot numbers may hold spaces and other

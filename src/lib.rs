@@ -1,5 +1,6 @@
 //! lotgate: a reliable gateway for vaccine lot numbers (JGZ-4 "Versturen partijnummers").
 pub mod admin;
+pub mod api;
 pub mod certificates;
 pub mod cli;
 pub mod config;

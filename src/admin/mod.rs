@@ -5,6 +5,7 @@
 
 mod health;
 
+use crate::api::ErrorAnswer;
 use crate::certificates::Watched;
 use crate::config::MailTiming;
 use crate::http::{self, Reply, json, text};
@@ -47,9 +48,10 @@ pub async fn handle(roles: &Roles, request: &Request<Incoming>) -> Reply {
     {
         let mut reply = json(
             StatusCode::UNAUTHORIZED,
-            &serde_json::json!({
-                "error": "this change needs the admin token: Authorization: Bearer <the token in admin.token_file>"
-            }),
+            &ErrorAnswer::new(
+                "this change needs the admin token: Authorization: Bearer <the token in \
+                 admin.token_file>",
+            ),
         );
         reply.headers_mut().insert(
             hyper::header::WWW_AUTHENTICATE,

@@ -3,17 +3,17 @@
 //! letter goes back into the outbox; every pending mail is tried at once) or discard.
 
 use super::queue::{Queue, list_all};
+use crate::api::{ErrorAnswer, MailDiscarded, MailRetried};
 use crate::http::{Reply, json, text};
 use crate::store::StoreError;
 use hyper::{Method, StatusCode};
-use serde_json::json;
 
 /// Answers a request for `path` when it is one of the mail's; `None` when it is not.
 pub fn handle(queues: &[Queue], method: &Method, path: &str) -> Option<Reply> {
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
     let reply = match (method, segments.as_slice()) {
         (&Method::GET, ["api", "v1", "mail"]) => match list_all(queues) {
-            Ok(list) => json(StatusCode::OK, &json!(list)),
+            Ok(list) => json(StatusCode::OK, &list),
             Err(e) => unavailable(&e),
         },
         (&Method::POST, ["api", "v1", "mail", "retry"]) => retry_all(queues),
@@ -55,7 +55,10 @@ fn retry(queues: &[Queue], id: &str) -> Reply {
     );
     json(
         StatusCode::ACCEPTED,
-        &json!({"retried": id, "from_dead_letters": revived}),
+        &MailRetried {
+            retried: Some(id.to_owned()),
+            from_dead_letters: revived,
+        },
     )
 }
 
@@ -72,7 +75,13 @@ fn retry_all(queues: &[Queue]) -> Reply {
     tracing::warn!(
         "operator action: mail retry --all ({revived} dead letter(s) back in the outbox)"
     );
-    json(StatusCode::ACCEPTED, &json!({"from_dead_letters": revived}))
+    json(
+        StatusCode::ACCEPTED,
+        &MailRetried {
+            retried: None,
+            from_dead_letters: revived,
+        },
+    )
 }
 
 /// Removes the mail with this id for good, pending or dead.
@@ -88,13 +97,20 @@ fn discard(queues: &[Queue], id: &str) -> Reply {
         return not_found(id);
     }
     tracing::warn!("operator action: mail discard {id} ({removed} entr(y/ies) removed)");
-    json(StatusCode::OK, &json!({"discarded": id}))
+    json(
+        StatusCode::OK,
+        &MailDiscarded {
+            discarded: id.to_owned(),
+        },
+    )
 }
 
 fn not_found(id: &str) -> Reply {
     json(
         StatusCode::NOT_FOUND,
-        &json!({"error": format!("no mail {id:?} is waiting or among the dead letters")}),
+        &ErrorAnswer::new(format!(
+            "no mail {id:?} is waiting or among the dead letters"
+        )),
     )
 }
 
@@ -102,6 +118,6 @@ fn unavailable(e: &StoreError) -> Reply {
     tracing::error!("mail: {e}");
     json(
         StatusCode::SERVICE_UNAVAILABLE,
-        &json!({"error": "the store is not available"}),
+        &ErrorAnswer::new("the store is not available"),
     )
 }

@@ -4,13 +4,19 @@
 use super::Receiver;
 use super::lookup;
 use super::watchdog;
+use crate::api::{
+    ChangesView, ErrorAnswer, HistoryAnswer, IssueView, LotAnswer, LotsAnswer, MessageIdView,
+    QuarantineDiscarded, QuarantineList, QuarantineView, ReportView, SetAnswer, SetView, Unknown,
+    UnknownLot,
+};
 use crate::http::{Query, Reply, json, percent_decode, text};
+use crate::ids::MessageId;
 use crate::store::{ImportReport, Outcome, StoreError, StoredSet};
 use crate::strings::hex;
 use crate::vaccine::VaccineCode;
 use chrono::Utc;
 use hyper::{Method, StatusCode};
-use serde_json::{Value, json};
+use std::collections::BTreeMap;
 
 /// Most lots one list request returns.
 const MAX_LIST: usize = 1000;
@@ -61,7 +67,7 @@ fn vaccine(params: &Query) -> Result<Option<VaccineCode>, ()> {
 fn bad_vaccine() -> Reply {
     json(
         StatusCode::BAD_REQUEST,
-        &json!({"error": "vaccine must be a two-digit code"}),
+        &ErrorAnswer::new("vaccine must be a two-digit code"),
     )
 }
 
@@ -70,18 +76,20 @@ fn lot_by_number(receiver: &Receiver, number: &str, params: &Query) -> Reply {
         return bad_vaccine();
     };
     let snapshot = receiver.snapshot();
+    let set_version = snapshot.version();
     let found = snapshot
         .set
         .as_ref()
         .and_then(|set| lookup::find(set.lots(), number, vaccine, today(receiver)));
     match found {
-        Some(view) => json(
-            StatusCode::OK,
-            &json!({"set_version": snapshot.version(), "lot": view}),
-        ),
+        Some(lot) => json(StatusCode::OK, &LotAnswer { set_version, lot }),
         None => json(
             StatusCode::NOT_FOUND,
-            &json!({"set_version": snapshot.version(), "lot": number, "status": "unknown"}),
+            &UnknownLot {
+                set_version,
+                lot: number.to_owned(),
+                status: Unknown::Unknown,
+            },
         ),
     }
 }
@@ -111,50 +119,55 @@ fn lots(receiver: &Receiver, params: &Query) -> Reply {
         .unwrap_or_default();
     json(
         StatusCode::OK,
-        &json!({"set_version": snapshot.version(), "lots": lots}),
+        &LotsAnswer {
+            set_version: snapshot.version(),
+            lots,
+        },
     )
 }
 
-/// Metadata of the set in place.
-pub fn set_json(set: Option<&StoredSet>) -> Value {
-    match set {
-        None => json!({"set_version": 0, "set": null}),
-        Some(set) => {
-            let mut per_vaccine = std::collections::BTreeMap::new();
-            for lot in set.lots().lots() {
-                *per_vaccine
-                    .entry(lot.vaccine.code().to_string())
-                    .or_insert(0usize) += 1;
-            }
-            json!({
-                "set_version": set.version(),
-                "set": {
-                    "message_id": {"root": set.message_id.root().as_str(), "extension": set.message_id.extension()},
-                    "created": set.created.as_str(),
-                    "applied_at": set.applied_at.to_rfc3339(),
-                    "lots": set.lots().len(),
-                    "per_vaccine": per_vaccine,
-                    "digest": hex(&set.digest()),
-                }
-            })
-        }
+fn message_id(id: &MessageId) -> MessageIdView {
+    MessageIdView {
+        root: id.root().as_str().to_owned(),
+        extension: id.extension().to_owned(),
+    }
+}
+
+/// The set in place as the API shows it.
+fn set_view(set: &StoredSet) -> SetView {
+    let mut per_vaccine = BTreeMap::new();
+    for lot in set.lots().lots() {
+        *per_vaccine
+            .entry(lot.vaccine.code().to_string())
+            .or_insert(0usize) += 1;
+    }
+    SetView {
+        message_id: message_id(&set.message_id),
+        created: set.created.as_str().to_owned(),
+        applied_at: set.applied_at.to_rfc3339(),
+        lots: set.lots().len(),
+        per_vaccine,
+        digest: hex(&set.digest()),
     }
 }
 
 fn set(receiver: &Receiver) -> Reply {
-    let snapshot = receiver.snapshot();
-    with_stale(receiver, set_json(snapshot.set.as_ref()))
+    set_answer(receiver, &receiver.snapshot())
 }
 
-/// The set's metadata with `stale` (true while the watchdog finds the set overdue or its
+/// The set in place with `stale` (true while the watchdog finds the set overdue or its
 /// alert open) and `stale_reason`.
-fn with_stale(receiver: &Receiver, mut body: Value) -> Reply {
+fn set_answer(receiver: &Receiver, snapshot: &super::Snapshot) -> Reply {
     match receiver.stale(Utc::now()) {
-        Ok(stale) => {
-            body["stale"] = json!(stale.is_some());
-            body["stale_reason"] = json!(stale.map(|s| s.to_string()));
-            json(StatusCode::OK, &body)
-        }
+        Ok(stale) => json(
+            StatusCode::OK,
+            &SetAnswer {
+                set_version: snapshot.version(),
+                set: snapshot.set.as_ref().map(set_view),
+                stale: stale.is_some(),
+                stale_reason: stale.map(|s| s.to_string()),
+            },
+        ),
         Err(e) => store_error(&e),
     }
 }
@@ -168,14 +181,16 @@ fn history(receiver: &Receiver, params: &Query) -> Reply {
     match receiver.store().history(limit) {
         Ok(reports) => json(
             StatusCode::OK,
-            &json!({"history": reports.iter().map(report_json).collect::<Vec<_>>()}),
+            &HistoryAnswer {
+                history: reports.iter().map(report_view).collect(),
+            },
         ),
         Err(e) => store_error(&e),
     }
 }
 
-/// An import report as JSON.
-pub fn report_json(report: &ImportReport) -> Value {
+/// An import report as the API shows it.
+pub fn report_view(report: &ImportReport) -> ReportView {
     let outcome = match report.outcome {
         Outcome::Applied => "applied".to_owned(),
         Outcome::Rejected(ack) => format!("rejected {}", ack.as_str()),
@@ -186,37 +201,53 @@ pub fn report_json(report: &ImportReport) -> Value {
     };
     let issues = |list: &[crate::store::ReportIssue]| {
         list.iter()
-            .map(|i| json!({"code": i.code, "text": i.text, "location": i.location}))
-            .collect::<Vec<_>>()
+            .map(|i| IssueView {
+                code: i.code.clone(),
+                text: i.text.clone(),
+                location: i.location.clone(),
+            })
+            .collect()
     };
-    let changes = |c: &crate::store::LotChanges| json!({"total": c.total(), "lots": c.numbers().iter().map(|n| n.as_str()).collect::<Vec<_>>()});
-    json!({
-        "sequence": report.sequence(),
-        "message_id": {"root": report.message_id.root().as_str(), "extension": report.message_id.extension()},
-        "received_at": report.received_at.to_rfc3339(),
-        "outcome": outcome,
-        "set_version": report.set_version,
-        "lots": report.lots,
-        "per_vaccine": report.per_vaccine.iter().map(|(k, v)| (k.to_string(), *v)).collect::<std::collections::BTreeMap<_, _>>(),
-        "added": changes(&report.added),
-        "removed": changes(&report.removed),
-        "warnings": issues(&report.warnings),
-        "errors": issues(&report.errors),
-    })
+    let changes = |c: &crate::store::LotChanges| ChangesView {
+        total: c.total(),
+        lots: c.numbers().iter().map(|n| n.as_str().to_owned()).collect(),
+    };
+    ReportView {
+        sequence: report.sequence(),
+        message_id: message_id(&report.message_id),
+        received_at: report.received_at.to_rfc3339(),
+        outcome,
+        set_version: report.set_version,
+        lots: report.lots,
+        per_vaccine: report
+            .per_vaccine
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v))
+            .collect(),
+        added: changes(&report.added),
+        removed: changes(&report.removed),
+        warnings: issues(&report.warnings),
+        errors: issues(&report.errors),
+    }
 }
 
 fn quarantine(receiver: &Receiver) -> Reply {
     match receiver.store().quarantined() {
         Ok(list) => json(
             StatusCode::OK,
-            &json!({"quarantine": list.iter().map(|q| json!({
-                "id": q.id,
-                "message_id": {"root": q.message_id.root().as_str(), "extension": q.message_id.extension()},
-                "created": q.created.as_str(),
-                "received_at": q.received_at.to_rfc3339(),
-                "lots": q.lots,
-                "reason": q.reason,
-            })).collect::<Vec<_>>()}),
+            &QuarantineList {
+                quarantine: list
+                    .iter()
+                    .map(|q| QuarantineView {
+                        id: q.id,
+                        message_id: message_id(&q.message_id),
+                        created: q.created.as_str().to_owned(),
+                        received_at: q.received_at.to_rfc3339(),
+                        lots: q.lots,
+                        reason: q.reason.clone(),
+                    })
+                    .collect(),
+            },
         ),
         Err(e) => store_error(&e),
     }
@@ -226,21 +257,25 @@ async fn quarantine_action(receiver: &Receiver, id: &str, action: &str) -> Reply
     let Ok(id) = id.parse::<u64>() else {
         return json(
             StatusCode::BAD_REQUEST,
-            &json!({"error": "the quarantine id must be a number"}),
+            &ErrorAnswer::new("the quarantine id must be a number"),
         );
     };
     match action {
         "accept" => accept(receiver, id).await,
         "discard" => match receiver.store().discard_quarantined(id, &[]) {
-            Ok(true) => json(StatusCode::OK, &json!({"discarded": id})),
-            Ok(false) => json(
-                StatusCode::NOT_FOUND,
-                &json!({"error": format!("no quarantined set {id}")}),
-            ),
+            Ok(true) => json(StatusCode::OK, &QuarantineDiscarded { discarded: id }),
+            Ok(false) => no_such_quarantine(id),
             Err(e) => store_error(&e),
         },
         _ => text(StatusCode::NOT_FOUND, "not found"),
     }
+}
+
+fn no_such_quarantine(id: u64) -> Reply {
+    json(
+        StatusCode::NOT_FOUND,
+        &ErrorAnswer::new(format!("no quarantined set {id}")),
+    )
 }
 
 /// Puts quarantined set `id` in place, one delivery at a time with the exchange and the
@@ -258,17 +293,13 @@ async fn accept(receiver: &Receiver, id: u64) -> Reply {
             if mails_queued {
                 receiver.inner.mail_wake.notify_one();
             }
-            let snapshot = receiver.snapshot();
-            with_stale(receiver, set_json(snapshot.set.as_ref()))
+            set_answer(receiver, &receiver.snapshot())
         }
-        Ok(Ok(None)) => json(
-            StatusCode::NOT_FOUND,
-            &json!({"error": format!("no quarantined set {id}")}),
-        ),
+        Ok(Ok(None)) => no_such_quarantine(id),
         Ok(Err(e)) => store_error(&e),
         Err(_) => json(
             StatusCode::INTERNAL_SERVER_ERROR,
-            &json!({"error": "accepting the set failed"}),
+            &ErrorAnswer::new("accepting the set failed"),
         ),
     }
 }
@@ -302,12 +333,14 @@ fn store_error(e: &StoreError) -> Reply {
         // back in time. Not a failure of the store; the administrator's call was wrong.
         return json(
             StatusCode::CONFLICT,
-            &json!({"error": "the quarantined set is older than the set in place; discard it instead"}),
+            &ErrorAnswer::new(
+                "the quarantined set is older than the set in place; discard it instead",
+            ),
         );
     }
     tracing::error!("admin request failed: {e}");
     json(
         StatusCode::SERVICE_UNAVAILABLE,
-        &json!({"error": "the store is not available"}),
+        &ErrorAnswer::new("the store is not available"),
     )
 }

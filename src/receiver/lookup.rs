@@ -1,37 +1,10 @@
 //! Answers to the record system's questions about lot numbers, from the set in place:
 //! is this lot number known, for this vaccine type, and still valid today? Pure.
 
+use crate::api::{LotStatus as Status, LotView};
 use crate::lot::{Lot, LotSet};
 use crate::vaccine::VaccineCode;
 use chrono::NaiveDate;
-use serde::Serialize;
-
-/// What a known lot number is, for the question asked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Status {
-    /// Known, of the vaccine type asked (or none asked), not expired.
-    Valid,
-    /// Known and of the type asked, but past its expiry date.
-    Expired,
-    /// Known, but for another vaccine type than the one asked.
-    OtherVaccine,
-}
-
-/// One lot as the API shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct LotView {
-    /// The lot number.
-    pub lot: String,
-    /// The vaccine type's code.
-    pub vaccine: String,
-    /// The vaccine type's name.
-    pub vaccine_name: String,
-    /// The expiry date (`YYYY-MM-DD`), if known.
-    pub expires: Option<NaiveDate>,
-    /// The status for the question asked.
-    pub status: Status,
-}
 
 /// Looks up one lot number (exact, case-sensitive); `None` when it is not in the set.
 pub fn find(

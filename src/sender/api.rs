@@ -1,9 +1,9 @@
 //! The sender's part of the admin listener (JSON): its status, and send-now.
 
 use super::{Sender, UnknownDestination, status};
+use crate::api::{ErrorAnswer, SendNowAnswer, Started};
 use crate::http::{Query, Reply, json, text};
 use hyper::{Method, StatusCode};
-use serde_json::json;
 
 /// Answers a request for `path` (with its query) when it is one of the sender's; `None`
 /// when the path is not the sender's.
@@ -35,16 +35,19 @@ async fn send_now(sender: &Sender, destination: Option<&str>) -> Reply {
     match sender.send_now(destination).await {
         Ok(started) => json(
             StatusCode::ACCEPTED,
-            &json!({
-                "started": started.iter().map(|d| json!({
-                    "destination": d.destination,
-                    "delivery": d.id,
-                    "message": d.message.as_ref().map(|m| m.id.to_string()),
-                })).collect::<Vec<_>>(),
-            }),
+            &SendNowAnswer {
+                started: started
+                    .iter()
+                    .map(|d| Started {
+                        destination: d.destination.clone(),
+                        delivery: d.id,
+                        message: d.message.as_ref().map(|m| m.id.to_string()),
+                    })
+                    .collect(),
+            },
         ),
         Err(e) if e.is::<UnknownDestination>() => {
-            json(StatusCode::NOT_FOUND, &json!({"error": e.to_string()}))
+            json(StatusCode::NOT_FOUND, &ErrorAnswer::new(e.to_string()))
         }
         Err(e) => unavailable(&e),
     }
@@ -54,6 +57,6 @@ fn unavailable(e: &anyhow::Error) -> Reply {
     tracing::error!("sender: {e:#}");
     json(
         StatusCode::SERVICE_UNAVAILABLE,
-        &json!({"error": "the sender's store is not available"}),
+        &ErrorAnswer::new("the sender's store is not available"),
     )
 }

@@ -1,17 +1,20 @@
 //! What `lotgate status` and `GET /api/v1/sender/status` show: per destination its
 //! current delivery, state, attempts with times and outcomes, the next attempt and the
-//! escalation. [`report`] builds the JSON; [`text`] renders that JSON for a terminal.
+//! escalation. [`report`] builds the answer ([`SenderStatus`]); [`text`] renders it for a
+//! terminal.
 
 use super::Sender;
+use crate::api::{
+    AttemptView, DeliveryView, DestinationStatus, MessageView, NextNight, SenderStatus,
+};
 use crate::language::Language;
 use crate::schedule::{self, Next};
 use crate::store::{Delivery, DeliveryState};
 use chrono::{DateTime, Utc};
-use serde_json::{Value, json};
 use std::fmt::Write;
 
-/// The sender's status as JSON.
-pub async fn report(sender: &Sender) -> anyhow::Result<Value> {
+/// The sender's status.
+pub async fn report(sender: &Sender) -> anyhow::Result<SenderStatus> {
     let now = sender.now();
     let store = sender.store().clone();
     let names: Vec<String> = sender
@@ -45,28 +48,31 @@ pub async fn report(sender: &Sender) -> anyhow::Result<Value> {
             }
             _ => (None, false),
         };
-        destinations.push(json!({
-            "name": destination.name,
-            "url": super::net::redact_url(&destination.url),
-            "receiver": destination.application_id.as_str(),
-            "last_night": last_night.map(|n| n.to_string()),
-            "in_flight": in_flight,
-            "delivery": delivery.map(|d| delivery_json(d, in_flight, sender.inner.language)),
-            "next_attempt": next_attempt,
-            "exhausted": exhausted,
-        }));
+        destinations.push(DestinationStatus {
+            name: destination.name.clone(),
+            url: super::net::redact_url(&destination.url),
+            receiver: destination.application_id.as_str().to_owned(),
+            last_night: last_night.map(|n| n.to_string()),
+            in_flight,
+            delivery: delivery.map(|d| delivery_view(d, in_flight, sender.inner.language)),
+            next_attempt,
+            exhausted,
+        });
     }
     let (night, start) = schedule::next_night(schedule, now);
-    Ok(json!({
-        "now": time(&now),
-        "next_night": {"date": night.to_string(), "start": time(&start)},
-        "destinations": destinations,
-    }))
+    Ok(SenderStatus {
+        now: time(&now),
+        next_night: NextNight {
+            date: night.to_string(),
+            start: time(&start),
+        },
+        destinations,
+    })
 }
 
-fn delivery_json(d: &Delivery, in_flight: bool, language: Language) -> Value {
+fn delivery_view(d: &Delivery, in_flight: bool, language: Language) -> DeliveryView {
     let last = d.attempts.len().saturating_sub(1);
-    let attempts: Vec<Value> = d
+    let attempts = d
         .attempts
         .iter()
         .enumerate()
@@ -76,98 +82,98 @@ fn delivery_json(d: &Delivery, in_flight: bool, language: Language) -> Value {
                 None if in_flight && i == last => "in flight",
                 None => "interrupted",
             };
-            json!({
-                "at": time(&a.at),
-                "outcome": outcome,
-                "detail": a.detail.get(language),
-                "answer_lost": a.answer_lost,
-            })
+            AttemptView {
+                at: time(&a.at),
+                outcome: outcome.to_owned(),
+                detail: a.detail.get(language).to_owned(),
+                answer_lost: a.answer_lost,
+            }
         })
         .collect();
-    json!({
-        "id": d.id,
-        "trigger": d.trigger.as_str(),
-        "night": d.night.map(|n| n.to_string()),
-        "state": d.state.as_str(),
-        "start": time(&d.start),
-        "message": d.message.as_ref().map(|m| json!({
-            "id": m.id.to_string(),
-            "created": m.created.as_str(),
-            "sha256": crate::strings::hex(&m.sha256),
-            "bytes": m.size,
-            "lots": m.lots,
-        })),
-        "attempts": attempts,
-        "finished_at": d.finished_at.as_ref().map(time),
-        "escalate_at": d.escalate_at.as_ref().map(time),
-        "escalated_at": d.escalated_at.as_ref().map(time),
-        "escalation_open": d.escalation_open,
-    })
+    DeliveryView {
+        id: d.id,
+        trigger: d.trigger.as_str().to_owned(),
+        night: d.night.map(|n| n.to_string()),
+        state: d.state.as_str().to_owned(),
+        start: time(&d.start),
+        message: d.message.as_ref().map(|m| MessageView {
+            id: m.id.to_string(),
+            created: m.created.as_str().to_owned(),
+            sha256: crate::strings::hex(&m.sha256),
+            bytes: m.size,
+            lots: m.lots,
+        }),
+        attempts,
+        finished_at: d.finished_at.as_ref().map(time),
+        escalate_at: d.escalate_at.as_ref().map(time),
+        escalated_at: d.escalated_at.as_ref().map(time),
+        escalation_open: d.escalation_open,
+    }
 }
 
 fn time(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-/// The status JSON as text for a terminal, one block per destination, in `language`.
-/// An attempt's detail is shown whole (an acknowledgement's details on lines of their
-/// own); it comes in the gateway's language.
-pub fn text(status: &Value, language: Language) -> String {
+/// The status as text for a terminal, one block per destination, in `language`. An
+/// attempt's detail is shown whole (an acknowledgement's details on lines of their own);
+/// it comes in the gateway's language.
+pub fn text(status: &SenderStatus, language: Language) -> String {
     let l = |nl, en| language.pick(nl, en);
     let mut out = String::new();
-    let s = |v: &Value| v.as_str().unwrap_or("-").to_owned();
     let _ = writeln!(
         out,
         "{} {}; {} {} {} {}",
         l("nu", "now"),
-        s(&status["now"]),
+        status.now,
         l("volgende nacht", "next night"),
-        s(&status["next_night"]["date"]),
+        status.next_night.date,
         l("begint", "starts"),
-        s(&status["next_night"]["start"])
+        status.next_night.start
     );
-    for d in status["destinations"].as_array().into_iter().flatten() {
+    for d in &status.destinations {
         let _ = writeln!(
             out,
             "\n{} ({}, {} {})",
-            s(&d["name"]),
-            s(&d["url"]),
+            d.name,
+            d.url,
             l("ontvanger", "receiver"),
-            s(&d["receiver"])
+            d.receiver
         );
-        let delivery = &d["delivery"];
-        if delivery.is_null() {
+        let Some(delivery) = &d.delivery else {
             let _ = writeln!(out, "  {}", l("nog geen levering", "no delivery yet"));
             continue;
-        }
+        };
         let _ = writeln!(
             out,
             "  {} {} ({}{}): {}{}",
             l("levering", "delivery"),
-            delivery["id"],
-            s(&delivery["trigger"]),
-            delivery["night"]
-                .as_str()
+            delivery.id,
+            delivery.trigger,
+            delivery
+                .night
+                .as_deref()
                 .map(|n| format!(" {} {n}", l("van", "of")))
                 .unwrap_or_default(),
-            state_word(delivery["state"].as_str().unwrap_or("-"), language),
-            delivery["finished_at"]
-                .as_str()
+            state_word(&delivery.state, language),
+            delivery
+                .finished_at
+                .as_deref()
                 .map(|t| format!(" {} {t}", l("om", "at")))
                 .unwrap_or_default()
         );
-        match delivery["message"].as_object() {
+        match &delivery.message {
             Some(m) => {
                 let _ = writeln!(
                     out,
                     "  {} {} {} {}, {} {}, {} bytes",
                     l("bericht", "message"),
-                    m.get("id").and_then(Value::as_str).unwrap_or("-"),
+                    m.id,
                     l("aangemaakt", "created"),
-                    m.get("created").and_then(Value::as_str).unwrap_or("-"),
-                    m.get("lots").unwrap_or(&Value::Null),
+                    m.created,
+                    m.lots,
                     l("partijnummers", "lot numbers"),
-                    m.get("bytes").unwrap_or(&Value::Null)
+                    m.bytes
                 );
             }
             None => {
@@ -181,16 +187,16 @@ pub fn text(status: &Value, language: Language) -> String {
                 );
             }
         }
-        for a in delivery["attempts"].as_array().into_iter().flatten() {
-            let detail = a["detail"].as_str().unwrap_or("").trim();
+        for a in &delivery.attempts {
+            let detail = a.detail.trim();
             let mut lines = detail.lines();
             let first = lines.next().unwrap_or("");
             let _ = writeln!(
                 out,
                 "  {} {} {}{}",
                 l("poging", "attempt"),
-                s(&a["at"]),
-                outcome_word(a["outcome"].as_str().unwrap_or("-"), language),
+                a.at,
+                outcome_word(&a.outcome, language),
                 if first.is_empty() {
                     String::new()
                 } else {
@@ -201,9 +207,9 @@ pub fn text(status: &Value, language: Language) -> String {
                 let _ = writeln!(out, "    {}", line.trim());
             }
         }
-        if let Some(next) = d["next_attempt"].as_str() {
+        if let Some(next) = &d.next_attempt {
             let _ = writeln!(out, "  {} {next}", l("volgende poging", "next attempt"));
-        } else if d["exhausted"].as_bool() == Some(true) {
+        } else if d.exhausted {
             let _ = writeln!(
                 out,
                 "  {}",
@@ -213,20 +219,20 @@ pub fn text(status: &Value, language: Language) -> String {
                 )
             );
         }
-        match delivery["escalated_at"].as_str() {
+        match &delivery.escalated_at {
             Some(at) => {
                 let _ = writeln!(
                     out,
                     "  {} {at}{}",
                     l("geëscaleerd om", "escalated at"),
-                    if delivery["escalation_open"].as_bool() == Some(true) {
+                    if delivery.escalation_open {
                         l(" (wacht op aflevering)", " (awaiting delivery)")
                     } else {
                         ""
                     }
                 );
             }
-            None if delivery["state"] != "delivered" => match delivery["escalate_at"].as_str() {
+            None if delivery.state != "delivered" => match &delivery.escalate_at {
                 Some(at) => {
                     let _ = writeln!(out, "  {} {at}", l("escalatie om", "escalation at"));
                 }
@@ -274,14 +280,16 @@ pub fn outcome_word(outcome: &str, language: Language) -> String {
 mod tests {
     use super::*;
 
-    fn status() -> Value {
-        json!({
+    fn status() -> SenderStatus {
+        let value = serde_json::json!({
             "now": "2026-06-01T05:00:00Z",
             "next_night": {"date": "2026-06-02", "start": "2026-06-02T00:00:00Z"},
             "destinations": [{
                 "name": "ggd-a",
                 "url": "https://dd-jgz.example/jgz",
                 "receiver": "99999002",
+                "last_night": "2026-06-01",
+                "in_flight": false,
                 "exhausted": false,
                 "next_attempt": null,
                 "delivery": {
@@ -289,19 +297,22 @@ mod tests {
                     "trigger": "nightly",
                     "night": "2026-06-01",
                     "state": "rejected",
+                    "start": "2026-06-01T00:00:00Z",
                     "finished_at": "2026-06-01T00:00:01Z",
                     "message": null,
                     "attempts": [{
                         "at": "2026-06-01T00:00:00Z",
                         "outcome": "rejected",
                         "detail": "HTTP 200 OK: CE 1.2/ACK-1\n  SYN104: [lot.blank] leeg (/x)\n  SYN104: [lot.too-long] te lang (/y)",
+                        "answer_lost": false,
                     }],
                     "escalate_at": "2026-06-01T05:00:00Z",
                     "escalated_at": null,
                     "escalation_open": false,
                 },
             }],
-        })
+        });
+        serde_json::from_value(value).expect("the status as the API writes it")
     }
 
     #[test]

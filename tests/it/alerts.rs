@@ -13,7 +13,7 @@ use crate::support::envelope;
 use crate::support::gateway::{self, Gateway, receiver_config};
 use crate::support::sender::wait_for;
 use crate::support::smtp::{Received, SmtpServer};
-use lotgate::mail::{MailList, MailView};
+use lotgate::api::{MailList, MailView};
 use std::path::Path;
 use std::time::Duration;
 

@@ -1,0 +1,42 @@
+//! The admin API's contract: every answer of the admin listener as a serde type, written
+//! by the server (`admin`, `receiver::api`, `sender::api`, `mail::api`) and read back by
+//! the command line and the tests. A field's documentation here is its documentation in
+//! `docs/admin-api.md`.
+//!
+//! Times are RFC 3339 strings (UTC), dates `YYYY-MM-DD`; the API's JSON is these types,
+//! field for field.
+
+mod health;
+mod mail;
+mod receiver;
+mod sender;
+
+pub use health::{CertificateView, MailCounts, Readiness, ReceiverReadiness, SenderReadiness};
+pub use mail::{MailDiscarded, MailList, MailRetried, MailView};
+pub use receiver::{
+    ChangesView, HistoryAnswer, IssueView, LotAnswer, LotStatus, LotView, LotsAnswer,
+    MessageIdView, QuarantineDiscarded, QuarantineList, QuarantineView, ReportView, SetAnswer,
+    SetView, Unknown, UnknownLot,
+};
+pub use sender::{
+    AttemptView, DeliveryView, DestinationStatus, MessageView, NextNight, SendNowAnswer,
+    SenderStatus, Started, StatusAnswer,
+};
+
+use serde::{Deserialize, Serialize};
+
+/// The answer to a request that failed: what was wrong, for people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorAnswer {
+    /// What went wrong, naming the parameter or the thing asked for.
+    pub error: String,
+}
+
+impl ErrorAnswer {
+    /// An error answer with this text.
+    pub fn new(error: impl Into<String>) -> Self {
+        Self {
+            error: error.into(),
+        }
+    }
+}

@@ -1,0 +1,132 @@
+//! The sender's answers: its status, and what send-now started.
+
+use super::MailList;
+use serde::{Deserialize, Serialize};
+
+/// One attempt of a delivery.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttemptView {
+    /// When it began.
+    pub at: String,
+    /// `delivered`, `rejected`, `failed`, `in flight` or `interrupted` (the gateway
+    /// stopped during it).
+    pub outcome: String,
+    /// What happened, in the gateway's language: the error, or the acknowledgement with
+    /// its details on lines of their own.
+    pub detail: String,
+    /// The connection broke after the message was sent: the receiver may have applied it.
+    pub answer_lost: bool,
+}
+
+/// The message of a delivery, as built once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageView {
+    /// The message id, `root/extension`.
+    pub id: String,
+    /// Its `creationTime` as written (local time).
+    pub created: String,
+    /// SHA-256 of its exact bytes, in hex.
+    pub sha256: String,
+    /// How many bytes.
+    pub bytes: usize,
+    /// How many lots.
+    pub lots: usize,
+}
+
+/// A destination's current delivery.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryView {
+    /// Its number.
+    pub id: u64,
+    /// Why it started: `nightly`, `missed-night`, `start-up` or `send-now`.
+    pub trigger: String,
+    /// The local date of its night (nightly and missed nights).
+    pub night: Option<String>,
+    /// `pending`, `delivered` or `rejected`.
+    pub state: String,
+    /// Its first planned attempt, from which its grid is laid out.
+    pub start: String,
+    /// The message; `null` while it could not be built (the source unreadable).
+    pub message: Option<MessageView>,
+    /// Every attempt, oldest first.
+    pub attempts: Vec<AttemptView>,
+    /// When it was delivered or rejected.
+    pub finished_at: Option<String>,
+    /// When it is escalated if not delivered by then; `null`: never (a night from before
+    /// the installation).
+    pub escalate_at: Option<String>,
+    /// When it was listed in an escalation email.
+    pub escalated_at: Option<String>,
+    /// Whether an escalation about this destination awaits its resolution email.
+    pub escalation_open: bool,
+}
+
+/// One destination as the sender sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DestinationStatus {
+    /// Its name in the configuration.
+    pub name: String,
+    /// Its URL, without credentials or query.
+    pub url: String,
+    /// The receiver's application id.
+    pub receiver: String,
+    /// The local date of the last night delivered (or started).
+    pub last_night: Option<String>,
+    /// Whether an attempt is running.
+    pub in_flight: bool,
+    /// The current delivery; `null` before the first.
+    pub delivery: Option<DeliveryView>,
+    /// When the next attempt is planned, if one is.
+    pub next_attempt: Option<String>,
+    /// Whether the grid has no attempt left (until the next night or a send-now).
+    pub exhausted: bool,
+}
+
+/// The next night.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NextNight {
+    /// Its local date.
+    pub date: String,
+    /// When it starts.
+    pub start: String,
+}
+
+/// `GET /api/v1/sender/status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SenderStatus {
+    /// The sender's clock.
+    pub now: String,
+    /// The next night.
+    pub next_night: NextNight,
+    /// Every destination, in configuration order.
+    pub destinations: Vec<DestinationStatus>,
+}
+
+/// A delivery started by send-now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Started {
+    /// The destination.
+    pub destination: String,
+    /// The delivery's number.
+    pub delivery: u64,
+    /// The message id; `null` when the source could not be read (yet).
+    pub message: Option<String>,
+}
+
+/// `POST /api/v1/sender/send-now[?destination=NAME]` (HTTP 202).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SendNowAnswer {
+    /// The deliveries started.
+    pub started: Vec<Started>,
+}
+
+/// What `lotgate status --json` prints: the sender's status (when the gateway runs a
+/// sender) and the alert emails waiting or given up on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusAnswer {
+    /// The sender's status, its fields at the top level.
+    #[serde(flatten)]
+    pub sender: Option<SenderStatus>,
+    /// The mail of both roles.
+    pub mail: MailList,
+}

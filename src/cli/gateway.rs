@@ -1,0 +1,83 @@
+//! The gateway process itself: `lotgate run` and `lotgate check-config`.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+pub(super) fn check_config(path: &Path) -> ExitCode {
+    match crate::config::Config::load(path) {
+        Ok(config) => match crate::tls::check(&config) {
+            Ok(certificates) => {
+                println!("{}: OK\n{}", path.display(), config.summary());
+                for line in certificates {
+                    println!("{line}");
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("{}: unusable TLS files\n{e}", path.display());
+                ExitCode::from(2)
+            }
+        },
+        Err(e) => {
+            eprintln!("{}: invalid configuration\n{e}", path.display());
+            ExitCode::from(2)
+        }
+    }
+}
+
+pub(super) fn run(path: &Path) -> ExitCode {
+    let config = match crate::config::Config::load(path) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("{}: invalid configuration\n{e}", path.display());
+            return ExitCode::from(2);
+        }
+    };
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.gateway.log)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("lotgate run: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(async { crate::startup::run(&config, shutdown_signal()).await }) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("lotgate run: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Completes on SIGINT or SIGTERM. The handlers are installed when this is called (not
+/// when the future is first polled), so a signal that arrives during start-up is not lost.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate()).ok();
+    let mut interrupt = signal(SignalKind::interrupt()).ok();
+    async move {
+        let terminate = async {
+            match terminate.as_mut() {
+                Some(s) => drop(s.recv().await),
+                None => std::future::pending::<()>().await,
+            }
+        };
+        let interrupt = async {
+            match interrupt.as_mut() {
+                Some(s) => drop(s.recv().await),
+                None => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            () = terminate => {}
+            () = interrupt => {}
+        }
+    }
+}

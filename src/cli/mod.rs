@@ -1,0 +1,187 @@
+//! The command line: parses arguments, runs one verb, maps the outcome to an exit code.
+//! The only place besides the role loops that touches the terminal and the clock.
+//!
+//! One file per group of verbs: [`gateway`] (`run`, `check-config`), [`validate`], and
+//! the clients of a running gateway's admin listener — [`sender`] (`status`, `send-now`),
+//! [`receiver`] (`quarantine`), [`mail`] — which share [`client`]: they read the
+//! configuration only to find the listener, and read its answers as the API's types
+//! (`crate::api`).
+
+mod client;
+mod gateway;
+mod mail;
+mod receiver;
+mod sender;
+mod validate;
+
+use crate::language::Language;
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// lotgate: delivers vaccine lot numbers (partijnummers) from the inventory system to
+/// child-health record systems over HL7v3 (JGZ-4 "Versturen partijnummers").
+#[derive(Debug, Parser)]
+#[command(name = "lotgate", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The verbs.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the roles enabled in the configuration.
+    Run(ConfigArg),
+    /// Check a message file offline, as the receiver would: prints the report (or, with
+    /// --ack, the exact answer). Exit 0 accepted, 1 rejected, 2 unusable input.
+    Validate {
+        /// The message: a SOAP envelope or the bare PRMM_IN010043NL document.
+        file: PathBuf,
+        /// Report format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Our application id: also check that the message is addressed to it.
+        #[arg(long)]
+        receiver_id: Option<String>,
+        /// Print the MCCI_IN000002 acknowledgement (or SOAP fault) the receiver would answer.
+        #[arg(long)]
+        ack: bool,
+        /// Language of the texts: nl (default) or en.
+        #[arg(long, default_value = "nl")]
+        lang: Language,
+    },
+    /// Load and check the configuration file, print what it configures.
+    CheckConfig(ConfigArg),
+    /// Sets the receiver held back because they were much smaller than the set in place:
+    /// list them, put one in place, or drop it (talks to the running gateway's admin
+    /// listener).
+    Quarantine {
+        /// What to do.
+        #[command(subcommand)]
+        action: QuarantineAction,
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+    /// Show the sender's deliveries: per destination the current delivery, its state,
+    /// attempts with times and outcomes, the next attempt and the escalation (talks to
+    /// the running gateway's admin listener).
+    Status {
+        /// Print the status as JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+    /// The alert emails of both roles: list the ones waiting and the ones given up on,
+    /// try them again, or discard one (talks to the running gateway's admin listener).
+    Mail {
+        /// What to do.
+        #[command(subcommand)]
+        action: MailAction,
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+    /// Start a new delivery now, to every destination or to one, superseding unfinished
+    /// ones (talks to the running gateway's admin listener).
+    SendNow {
+        /// Only this destination (its `name` in the configuration).
+        #[arg(long)]
+        destination: Option<String>,
+        /// Wait for the outcome of the first attempt of each delivery; exit 0 only when
+        /// every one was delivered.
+        #[arg(long)]
+        wait: bool,
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+}
+
+/// What `lotgate quarantine` does.
+#[derive(Debug, Subcommand)]
+pub enum QuarantineAction {
+    /// List the quarantined sets.
+    List,
+    /// Put quarantined set ID in place of the current set.
+    Accept {
+        /// The quarantine id (from `list`).
+        id: u64,
+    },
+    /// Drop quarantined set ID.
+    Discard {
+        /// The quarantine id (from `list`).
+        id: u64,
+    },
+}
+
+/// What `lotgate mail` does.
+#[derive(Debug, Subcommand)]
+pub enum MailAction {
+    /// List the mails waiting to be sent (with their tries and the last answer) and the
+    /// ones given up on (the dead letters).
+    List {
+        /// Only the dead letters.
+        #[arg(long)]
+        dead: bool,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Try mail ID again at once (a dead letter goes back into the outbox), or every
+    /// mail with --all.
+    Retry {
+        /// The mail's id (from `list`).
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        id: Option<String>,
+        /// Every dead letter back into the outbox, and every waiting mail tried at once.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Remove mail ID for good, waiting or dead.
+    Discard {
+        /// The mail's id (from `list`).
+        id: String,
+    },
+}
+
+/// The configuration file argument of the verbs that use one.
+#[derive(Debug, clap::Args)]
+pub struct ConfigArg {
+    /// The configuration file.
+    #[arg(long, short, global = true, default_value = "config.toml")]
+    pub config: PathBuf,
+}
+
+/// Report formats of `lotgate validate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people.
+    Text,
+    /// For programs.
+    Json,
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Validate {
+            file,
+            format,
+            receiver_id,
+            ack,
+            lang,
+        } => validate::validate_file(&file, format, receiver_id.as_deref(), ack, lang),
+        Command::CheckConfig(arg) => gateway::check_config(&arg.config),
+        Command::Run(arg) => gateway::run(&arg.config),
+        Command::Quarantine { action, config } => receiver::quarantine(&config.config, &action),
+        Command::Status { json, config } => sender::status(&config.config, json),
+        Command::Mail { action, config } => mail::mail(&config.config, &action),
+        Command::SendNow {
+            destination,
+            wait,
+            config,
+        } => sender::send_now(&config.config, destination.as_deref(), wait),
+    }
+}

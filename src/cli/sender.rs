@@ -1,0 +1,152 @@
+//! `lotgate status` and `lotgate send-now [--destination NAME] [--wait]`: the sender's
+//! deliveries (and both roles' alert emails), and a delivery at once.
+
+use super::client::{Admin, Answer, print_json};
+use crate::api::{MailList, SendNowAnswer, SenderStatus, StatusAnswer};
+use crate::language::Language;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+/// How long `send-now --wait` waits for the outcomes.
+const SEND_NOW_WAIT: Duration = Duration::from_secs(15 * 60);
+
+/// How often `send-now --wait` looks.
+const POLL: Duration = Duration::from_millis(200);
+
+pub(super) fn status(path: &Path, as_json: bool) -> ExitCode {
+    let admin = match Admin::new(path, "status") {
+        Ok(admin) => admin,
+        Err(code) => return code,
+    };
+    // A gateway without a sender answers 404 here: it shows its mail only.
+    let sender = match admin.get::<SenderStatus>("/api/v1/sender/status") {
+        Ok(Answer::Ok(status)) => Some(status),
+        Ok(Answer::Failed(reqwest::StatusCode::NOT_FOUND, _)) => None,
+        Ok(Answer::Failed(status, body)) => return print_json(status, &body),
+        Err(code) => return code,
+    };
+    let mail = match admin.get::<MailList>("/api/v1/mail") {
+        Ok(Answer::Ok(mail)) => mail,
+        Ok(Answer::Failed(status, body)) => return print_json(status, &body),
+        Err(code) => return code,
+    };
+    let answer = StatusAnswer { sender, mail };
+    if as_json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&answer).unwrap_or_default()
+        );
+        return ExitCode::SUCCESS;
+    }
+    if let Some(sender) = &answer.sender {
+        print!("{}", crate::sender::status::text(sender, admin.language));
+    }
+    if !answer.mail.is_empty() {
+        print!("\n{}", answer.mail.text(false, admin.language));
+    }
+    ExitCode::SUCCESS
+}
+
+pub(super) fn send_now(path: &Path, destination: Option<&str>, wait: bool) -> ExitCode {
+    let admin = match Admin::new(path, "send-now") {
+        Ok(admin) => admin,
+        Err(code) => return code,
+    };
+    let query = destination
+        .map(|d| format!("?destination={}", crate::http::percent_encode(d)))
+        .unwrap_or_default();
+    let started = match admin.post::<SendNowAnswer>(&format!("/api/v1/sender/send-now{query}")) {
+        Ok(Answer::Ok(answer)) => answer.started,
+        Ok(Answer::Failed(status, body)) => return print_json(status, &body),
+        Err(code) => return code,
+    };
+    let language = admin.language;
+    for started in &started {
+        let (id, name) = (started.delivery, &started.destination);
+        match language {
+            Language::Nl => println!("levering {id} aan {name} gestart"),
+            Language::En => println!("delivery {id} to {name} started"),
+        }
+    }
+    if !wait {
+        return ExitCode::SUCCESS;
+    }
+    let deliveries: Vec<(String, u64)> = started
+        .into_iter()
+        .map(|s| (s.destination, s.delivery))
+        .collect();
+    let outcomes = match wait_for_outcomes(&admin, &deliveries) {
+        Ok(outcomes) => outcomes,
+        Err(code) => return code,
+    };
+    let mut all_delivered = true;
+    for (name, (outcome, detail)) in &outcomes {
+        all_delivered &= outcome == "delivered";
+        println!(
+            "{name}: {}{}",
+            crate::sender::status::outcome_word(outcome, language),
+            if detail.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", detail.lines().next().unwrap_or(""))
+            }
+        );
+    }
+    if all_delivered {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+/// Follows the sender's status until each of `deliveries` (destination, delivery number)
+/// has the outcome of an attempt, or was superseded, or [`SEND_NOW_WAIT`] passed; per
+/// destination the outcome and the attempt's detail.
+fn wait_for_outcomes(
+    admin: &Admin,
+    deliveries: &[(String, u64)],
+) -> Result<BTreeMap<String, (String, String)>, ExitCode> {
+    let language = admin.language;
+    let mut outcomes = BTreeMap::new();
+    let deadline = Instant::now() + SEND_NOW_WAIT;
+    while outcomes.len() < deliveries.len() && Instant::now() < deadline {
+        std::thread::sleep(POLL);
+        let status = match admin.get::<SenderStatus>("/api/v1/sender/status")? {
+            Answer::Ok(status) => status,
+            Answer::Failed(status, body) => return Err(print_json(status, &body)),
+        };
+        for (name, id) in deliveries {
+            let Some(destination) = status.destinations.iter().find(|d| &d.name == name) else {
+                continue;
+            };
+            let Some(delivery) = &destination.delivery else {
+                continue;
+            };
+            if delivery.id != *id {
+                let superseded = language.pick("vervangen", "superseded");
+                outcomes.insert(name.clone(), (superseded.to_owned(), String::new()));
+                continue;
+            }
+            if let Some(attempt) = delivery.attempts.last()
+                && matches!(
+                    attempt.outcome.as_str(),
+                    "delivered" | "rejected" | "failed"
+                )
+            {
+                outcomes.insert(
+                    name.clone(),
+                    (attempt.outcome.clone(), attempt.detail.clone()),
+                );
+            }
+        }
+    }
+    for (name, _) in deliveries {
+        outcomes.entry(name.clone()).or_insert_with(|| {
+            let none = language.pick("nog geen uitkomst", "no outcome yet");
+            (none.to_owned(), String::new())
+        });
+    }
+    Ok(outcomes)
+}
