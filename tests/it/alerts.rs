@@ -65,7 +65,7 @@ fn raise_alert(gateway: &Gateway) -> String {
 fn mail_list(gateway: &Gateway) -> MailList {
     let answer = gateway.admin_get("/api/v1/mail");
     assert_eq!(answer.status, 200, "{}", answer.text());
-    serde_json::from_slice(&answer.body).expect("a mail list")
+    answer.answer()
 }
 
 /// Waits until the pending mail `id` has been tried and its last answer contains
@@ -87,11 +87,8 @@ fn pending_with(gateway: &Gateway, id: &str, answer: &str) -> MailView {
 
 /// `/readyz`: its status and reason.
 fn readiness(gateway: &Gateway) -> (String, String) {
-    let ready = gateway.admin_get("/readyz").json();
-    (
-        ready["status"].as_str().unwrap_or("").to_owned(),
-        ready["reason"].as_str().unwrap_or("").to_owned(),
-    )
+    let ready = gateway.readiness();
+    (ready.status, ready.reason.unwrap_or_default())
 }
 
 /// Runs `lotgate ARGS` against the gateway; exit code and stdout.

@@ -6,8 +6,8 @@ use crate::support::gateway::{self, Gateway, common_config, file_mail};
 use crate::support::http;
 use crate::support::sender::{applied, wait_for, write_inventory};
 use chrono::{DateTime, TimeZone, Utc};
+use lotgate::api::{DeliveryView, DestinationStatus, SenderStatus};
 use lotgate::sender::Clock;
-use serde_json::Value;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -88,19 +88,24 @@ contact = {{ name = "J. Jansen" }}
     }
 
     /// The status of destination `jgz`.
-    fn status(&self) -> Value {
-        let status = http::request(self.admin(), "GET", "/api/v1/sender/status", b"").json();
-        status["destinations"][0].clone()
+    fn status(&self) -> DestinationStatus {
+        let status: SenderStatus =
+            http::request(self.admin(), "GET", "/api/v1/sender/status", b"").answer();
+        status
+            .destinations
+            .first()
+            .cloned()
+            .unwrap_or_else(|| panic!("no destination: {status:#?}"))
     }
 
     /// Waits until the delivery numbered `id` to `jgz` is delivered or rejected.
-    fn finished(&self, id: u64) -> Value {
+    fn finished(&self, id: u64) -> DeliveryView {
         wait_for(Duration::from_secs(20), || {
-            let status = self.status();
-            let delivery = &status["delivery"];
-            (delivery["id"] == id && delivery["state"] != "pending").then(|| delivery.clone())
+            self.status()
+                .delivery
+                .filter(|delivery| delivery.id == id && delivery.state != "pending")
         })
-        .unwrap_or_else(|| panic!("delivery {id} not finished: {:#}", self.status()))
+        .unwrap_or_else(|| panic!("delivery {id} not finished: {:#?}", self.status()))
     }
 
     fn send_now(&self) {
@@ -137,26 +142,35 @@ fn creation_times_go_forward_through_the_autumn_night() {
     let clock = SetClock::at(Utc.with_ymd_and_hms(2026, 10, 25, 0, 40, 0).unwrap());
     let mut sender = InProcessSender::start(config, clock.clone());
     let first = sender.finished(1);
-    assert_eq!(first["state"], "delivered", "{first:#}");
-    assert_eq!(first["message"]["created"], "20261025024000");
+    assert_eq!(first.state, "delivered", "{first:#?}");
+    assert_eq!(
+        first.message.as_ref().map(|m| m.created.as_str()),
+        Some("20261025024000")
+    );
 
     // 02:20 CET, 40 minutes later: the local time is 20 minutes earlier.
     clock.set(Utc.with_ymd_and_hms(2026, 10, 25, 1, 20, 0).unwrap());
     sender.send_now();
     let second = sender.finished(2);
-    assert_eq!(second["state"], "delivered", "{second:#}");
-    assert_eq!(second["message"]["created"], "20261025024001");
+    assert_eq!(second.state, "delivered", "{second:#?}");
+    assert_eq!(
+        second.message.as_ref().map(|m| m.created.as_str()),
+        Some("20261025024001")
+    );
 
     // And after a restart, at 02:25 CET: later still.
     clock.set(Utc.with_ymd_and_hms(2026, 10, 25, 1, 25, 0).unwrap());
     sender.restart(clock.clone());
     let third = sender.finished(3);
-    assert_eq!(third["state"], "delivered", "{third:#}");
-    assert_eq!(third["message"]["created"], "20261025024002");
+    assert_eq!(third.state, "delivered", "{third:#?}");
+    assert_eq!(
+        third.message.as_ref().map(|m| m.created.as_str()),
+        Some("20261025024002")
+    );
 
-    let created: Vec<Value> = applied(&receiver)
-        .iter()
-        .map(|r| r["message_id"]["extension"].clone())
+    let created: Vec<String> = applied(&receiver)
+        .into_iter()
+        .map(|r| r.message_id.extension)
         .collect();
     assert_eq!(
         created,

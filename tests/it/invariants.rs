@@ -14,13 +14,13 @@
 
 use crate::support::gateway::{Gateway, spawn_receiver, try_post};
 use chrono::{Days, NaiveDate, NaiveDateTime};
+use lotgate::api::{LotAnswer, LotView, LotsAnswer, SetAnswer, UnknownLot};
 use lotgate::lot::{Lot, LotNumber, LotSet};
 use lotgate::message::LotMessage;
 use lotgate::sample;
 use lotgate::timestamp::Timestamp;
 use lotgate::vaccine::{VaccineType, W0422};
 use lotgate::wire::soap;
-use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -87,15 +87,15 @@ fn listed(lots: &LotSet) -> Vec<(String, String, Option<String>)> {
         .collect()
 }
 
-fn listed_json(lots: &Value) -> Option<Vec<(String, String, Option<String>)>> {
-    lots.as_array()?
-        .iter()
+/// The lots of an answer of `GET /api/v1/lots`, as [`listed`] writes them.
+fn listed_answer(lots: &[LotView]) -> Vec<(String, String, Option<String>)> {
+    lots.iter()
         .map(|l| {
-            Some((
-                l["lot"].as_str()?.to_owned(),
-                l["vaccine"].as_str()?.to_owned(),
-                l["expires"].as_str().map(str::to_owned),
-            ))
+            (
+                l.lot.clone(),
+                l.vaccine.clone(),
+                l.expires.map(|d| d.to_string()),
+            )
         })
         .collect()
 }
@@ -182,32 +182,30 @@ fn stream(exchange: std::net::SocketAddr, path: String, first: u64) -> Stream {
 
 /// What the receiver has in place, checked to be exactly set `j` of the stream.
 fn set_in_place(gateway: &Gateway, context: &str) -> Option<u64> {
-    let set = gateway.admin_get("/api/v1/set").json();
-    if set["set"].is_null() {
-        return None;
-    }
-    let extension = set["set"]["message_id"]["extension"].as_str().unwrap_or("");
+    let set = gateway.set();
+    let view = set.set.as_ref()?;
+    let extension = view.message_id.extension.as_str();
     let j: u64 = extension
         .strip_prefix("CRASH-")
         .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("{context}: a set that was never sent: {set}"));
+        .unwrap_or_else(|| panic!("{context}: a set that was never sent: {set:#?}"));
     let expected = crash_set(j);
     assert_eq!(
-        set["set"]["digest"].as_str(),
-        Some(hex(&expected.digest()).as_str()),
-        "{context}: the set in place (message CRASH-{j}) is not set {j}: {set}"
+        view.digest,
+        hex(&expected.digest()),
+        "{context}: the set in place (message CRASH-{j}) is not set {j}: {set:#?}"
     );
-    assert_eq!(set["set"]["lots"], expected.len(), "{context}: {set}");
+    assert_eq!(view.lots, expected.len(), "{context}: {set:#?}");
     assert_eq!(
-        set["set"]["created"].as_str(),
-        Some(message(LotSet::default(), "x", j).created.as_str()),
-        "{context}: {set}"
+        view.created,
+        message(LotSet::default(), "x", j).created.as_str(),
+        "{context}: {set:#?}"
     );
     // The digest is the receiver's own statement; the lots it serves must agree with it.
-    let list = gateway.admin_get("/api/v1/lots?limit=1000").json();
+    let list: LotsAnswer = gateway.admin_get("/api/v1/lots?limit=1000").answer();
     assert_eq!(
-        listed_json(&list["lots"]),
-        Some(listed(&expected)),
+        listed_answer(&list.lots),
+        listed(&expected),
         "{context}: the lots served are not those of set {j}"
     );
     Some(j)
@@ -318,6 +316,30 @@ fn marked_set(k: u64) -> LotSet {
     LotSet::new(lots).expect("distinct lot numbers")
 }
 
+/// An answer of one of the three views a reader reads.
+enum View {
+    /// `GET /api/v1/lots/MARK`, found.
+    Lot(LotAnswer),
+    /// `GET /api/v1/lots/MARK`, not found (HTTP 404).
+    Unknown(UnknownLot),
+    /// `GET /api/v1/set`.
+    Set(SetAnswer),
+    /// `GET /api/v1/lots`.
+    Lots(LotsAnswer),
+}
+
+impl View {
+    /// The version of the set the answer comes from.
+    fn set_version(&self) -> u64 {
+        match self {
+            View::Lot(answer) => answer.set_version,
+            View::Unknown(answer) => answer.set_version,
+            View::Set(answer) => answer.set_version,
+            View::Lots(answer) => answer.set_version,
+        }
+    }
+}
+
 /// What one reader saw.
 #[derive(Default)]
 struct Reads {
@@ -348,11 +370,20 @@ fn read_until(
             _ => ("lots", gateway.admin_get("/api/v1/lots?limit=1000")),
         };
         reads.count += 1;
-        let body = response.json();
-        let Some(version) = body["set_version"].as_u64() else {
-            problem(format!("{path}: no set_version: {body}"));
-            continue;
+        let answer = match which {
+            0 | 1 if response.status == 404 => response.try_answer().map(View::Unknown),
+            0 | 1 => response.try_answer().map(View::Lot),
+            2 => response.try_answer().map(View::Set),
+            _ => response.try_answer().map(View::Lots),
         };
+        let answer = match answer {
+            Ok(answer) => answer,
+            Err(complaint) => {
+                problem(format!("{path}: no answer with a set_version: {complaint}"));
+                continue;
+            }
+        };
+        let version = answer.set_version();
         if version < reads.highest {
             problem(format!(
                 "{path}: version {version} after version {}",
@@ -362,36 +393,38 @@ fn read_until(
         reads.highest = reads.highest.max(version);
         let Some(set) = version.checked_sub(1).and_then(|k| sets.get(k as usize)) else {
             // Version 0: nothing applied yet.
-            let empty = match which {
-                0 | 1 => response.status == 404,
-                2 => body["set"].is_null(),
-                _ => body["lots"].as_array().is_some_and(Vec::is_empty),
+            let empty = match &answer {
+                View::Lot(_) | View::Unknown(_) => response.status == 404,
+                View::Set(set) => set.set.is_none(),
+                View::Lots(list) => list.lots.is_empty(),
             };
             if version != 0 || !empty {
                 problem(format!(
-                    "{path}: version {version} names no set sent: {body}"
+                    "{path}: version {version} names no set sent: {}",
+                    response.text()
                 ));
             }
             continue;
         };
         let k = version - 1;
-        let fine = match which {
-            0 | 1 => {
+        let fine = match &answer {
+            View::Lot(found) => {
                 response.status == 200
-                    && body["lot"]["expires"].as_str() == Some(date(k).to_string().as_str())
+                    && found.lot.expires.map(|d| d.to_string()) == Some(date(k).to_string())
             }
-            2 => {
-                body["set"]["message_id"]["extension"].as_str()
-                    == Some(format!("READ-{k}").as_str())
-                    && body["set"]["digest"].as_str() == Some(hex(&set.digest()).as_str())
-                    && body["set"]["lots"] == set.len()
-            }
-            _ => listed_json(&body["lots"]) == Some(listed(set)),
+            View::Unknown(_) => false,
+            View::Set(answer) => answer.set.as_ref().is_some_and(|in_place| {
+                in_place.message_id.extension == format!("READ-{k}")
+                    && in_place.digest == hex(&set.digest())
+                    && in_place.lots == set.len()
+            }),
+            View::Lots(list) => listed_answer(&list.lots) == listed(set),
         };
         if !fine {
             problem(format!(
-                "{path}: version {version} (set {k}) answered HTTP {}: {body}",
-                response.status
+                "{path}: version {version} (set {k}) answered HTTP {}: {}",
+                response.status,
+                response.text()
             ));
         }
     }
@@ -456,9 +489,9 @@ fn readers_see_one_whole_set_at_a_time_during_replacements() {
         started.elapsed().as_secs_f64()
     );
     assert!(violations.is_empty(), "{}", violations.join("\n"));
-    let set = gateway.admin_get("/api/v1/set").json();
     assert_eq!(
-        set["set_version"], replacements,
+        gateway.set().set_version,
+        replacements,
         "one version per applied set"
     );
     assert!(
@@ -491,12 +524,15 @@ fn stale_and_duplicate_messages_are_answered_as_before_after_a_sigkill() {
         answers.push(response.body);
     }
     assert!(String::from_utf8_lossy(&answers[2]).contains("[message.stale]"));
-    let before = gateway.admin_get("/api/v1/set").json();
-    assert_eq!(before["set"]["message_id"]["extension"], "ORDER-2");
+    let before = gateway.set();
+    assert_eq!(
+        before.set.as_ref().map(|s| s.message_id.extension.as_str()),
+        Some("ORDER-2")
+    );
 
     gateway.restart();
-    let after = gateway.admin_get("/api/v1/set").json();
-    assert_eq!(after["set"], before["set"], "the set in place survives");
+    let after = gateway.set();
+    assert_eq!(after.set, before.set, "the set in place survives");
 
     // A message never seen, older than the set in place: stale, also after the restart.
     let unseen = envelope(33, "ORDER-3", day - 1);
@@ -536,17 +572,12 @@ fn stale_and_duplicate_messages_are_answered_as_before_after_a_sigkill() {
     );
 
     assert_eq!(
-        gateway.admin_get("/api/v1/set").json()["set"],
-        before["set"],
+        gateway.set().set,
+        before.set,
         "nothing after the restart changed the set"
     );
-    let history = gateway.admin_get("/api/v1/history").json();
-    let outcomes: Vec<&str> = history["history"]
-        .as_array()
-        .expect("a history")
-        .iter()
-        .filter_map(|r| r["outcome"].as_str())
-        .collect();
+    let history = gateway.history();
+    let outcomes: Vec<&str> = history.iter().map(|r| r.outcome.as_str()).collect();
     assert_eq!(
         outcomes,
         ["stale", "stale", "applied", "applied"],

@@ -4,6 +4,9 @@
 use crate::support::gateway::{Gateway, spawn_receiver};
 use crate::support::http::idle_connections;
 use crate::support::{ack_type, envelope};
+use lotgate::api::{
+    HistoryAnswer, LotAnswer, LotStatus, LotsAnswer, QuarantineList, SetAnswer, Unknown, UnknownLot,
+};
 use lotgate::wire::soap;
 use std::time::{Duration, Instant};
 
@@ -50,16 +53,13 @@ fn every_verdict_over_http() {
     assert_eq!((get.status, get.header("allow")), (405, Some("POST")));
 
     // Only the accepted set is in place.
-    let set = gateway.admin_get("/api/v1/set").json();
-    assert_eq!(set["set"]["message_id"]["extension"], "E2E-CA");
-    assert_eq!(set["set"]["lots"], 20);
-    let history = gateway.admin_get("/api/v1/history").json();
-    let outcomes: Vec<_> = history["history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["outcome"].as_str().unwrap().to_owned())
-        .collect();
+    let set = gateway.set().set;
+    assert_eq!(
+        set.as_ref().map(|s| s.message_id.extension.as_str()),
+        Some("E2E-CA")
+    );
+    assert_eq!(set.map(|s| s.lots), Some(20));
+    let outcomes: Vec<_> = gateway.history().into_iter().map(|r| r.outcome).collect();
     // Newest first; the unknown sender's CR leaves no trace in the store (its message
     // ids must not stand in the way of a sender we accept).
     assert_eq!(
@@ -92,18 +92,13 @@ fn duplicates_get_the_same_answer_and_reused_ids_a_ce() {
         first.body, again.body,
         "a duplicate gets the byte-identical acknowledgement"
     );
-    let history = gateway.admin_get("/api/v1/history").json();
-    assert_eq!(
-        history["history"].as_array().unwrap().len(),
-        1,
-        "applied once"
-    );
+    assert_eq!(gateway.history().len(), 1, "applied once");
 
     let other_bytes = envelope(25, "DUP-1");
     let (status, body) = delivered(&gateway, &other_bytes);
     assert_eq!((status, ack_type(&body)), (200, "CE"));
     assert!(body.contains("[message.id-reused]"), "{body}");
-    assert_eq!(gateway.admin_get("/api/v1/set").json()["set"]["lots"], 20);
+    assert_eq!(gateway.set_lots(), Some(20));
 }
 
 #[test]
@@ -114,10 +109,7 @@ fn an_older_message_is_not_applied() {
     let (status, body) = delivered(&gateway, &envelope(20, "OLD"));
     assert_eq!((status, ack_type(&body)), (200, "CE"));
     assert!(body.contains("[message.stale]"), "{body}");
-    assert_eq!(
-        gateway.admin_get("/api/v1/set").json()["set"]["message_id"]["extension"],
-        "NEW"
-    );
+    assert_eq!(gateway.set_extension().as_deref(), Some("NEW"));
 }
 
 /// A receiver with the 100-lot set `FULL` in place and the 10-lot set `SMALL` (newer)
@@ -138,14 +130,10 @@ fn with_a_quarantined_set() -> Gateway {
 #[test]
 fn a_much_smaller_set_is_quarantined_until_accepted() {
     let gateway = with_a_quarantined_set();
-    assert_eq!(
-        gateway.admin_get("/api/v1/set").json()["set"]["lots"],
-        100,
-        "the old set stays"
-    );
-    let quarantine = gateway.admin_get("/api/v1/quarantine").json();
-    let entry = &quarantine["quarantine"][0];
-    assert_eq!(entry["lots"], 10);
+    assert_eq!(gateway.set_lots(), Some(100), "the old set stays");
+    let quarantine = gateway.quarantine();
+    let entry = quarantine.first().expect("a quarantined set");
+    assert_eq!(entry.lots, 10);
     let mail_dir = gateway.dir().join("mail");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     let quarantine_mail = || {
@@ -163,16 +151,10 @@ fn a_much_smaller_set_is_quarantined_until_accepted() {
         );
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    let accepted = gateway.admin_post(&format!("/api/v1/quarantine/{}/accept", entry["id"]));
+    let accepted = gateway.admin_post(&format!("/api/v1/quarantine/{}/accept", entry.id));
     assert_eq!(accepted.status, 200, "{}", accepted.text());
-    assert_eq!(gateway.admin_get("/api/v1/set").json()["set"]["lots"], 10);
-    assert_eq!(
-        gateway.admin_get("/api/v1/quarantine").json()["quarantine"]
-            .as_array()
-            .unwrap()
-            .len(),
-        0
-    );
+    assert_eq!(gateway.set_lots(), Some(10));
+    assert_eq!(gateway.quarantine().len(), 0);
 }
 
 #[test]
@@ -187,25 +169,29 @@ fn lookups() {
         ack_type(&delivered(&gateway, &envelope(40, "LOOKUP")).1),
         "CA"
     );
-    let found = gateway.admin_get("/api/v1/lots/LG000001?vaccine=02").json();
-    assert_eq!(found["lot"]["status"], "valid");
-    let other = gateway.admin_get("/api/v1/lots/LG000001?vaccine=08").json();
-    assert_eq!(other["lot"]["status"], "other_vaccine");
+    let found: LotAnswer = gateway
+        .admin_get("/api/v1/lots/LG000001?vaccine=02")
+        .answer();
+    assert_eq!(found.lot.status, LotStatus::Valid);
+    let other: LotAnswer = gateway
+        .admin_get("/api/v1/lots/LG000001?vaccine=08")
+        .answer();
+    assert_eq!(other.lot.status, LotStatus::OtherVaccine);
     let unknown = gateway.admin_get("/api/v1/lots/NOPE");
     assert_eq!(
-        (unknown.status, unknown.json()["status"].as_str()),
-        (404, Some("unknown"))
+        (unknown.status, unknown.answer::<UnknownLot>().status),
+        (404, Unknown::Unknown)
     );
     assert_eq!(
         gateway.admin_get("/api/v1/lots/LG000001?vaccine=8").status,
         400
     );
-    let list = gateway
+    let list: LotsAnswer = gateway
         .admin_get("/api/v1/lots?prefix=LG00001&limit=5")
-        .json();
-    assert_eq!(list["lots"].as_array().unwrap().len(), 5);
+        .answer();
+    assert_eq!(list.lots.len(), 5);
     assert_eq!(gateway.admin_get("/healthz").status, 200);
-    assert_eq!(gateway.admin_get("/readyz").json()["status"], "ready");
+    assert_eq!(gateway.readiness().status, "ready");
 }
 
 #[test]
@@ -247,17 +233,26 @@ fn a_crowd_of_idle_connections_from_one_address_does_not_hold_up_a_delivery() {
 /// The version every view of the receiver reports for the set in place: `/readyz`,
 /// `/api/v1/set`, a lookup and the newest import report must agree.
 fn reported_version(gateway: &Gateway) -> u64 {
-    let ready = gateway.admin_get("/readyz").json()["receiver"]["set_version"].clone();
-    let set = gateway.admin_get("/api/v1/set").json()["set_version"].clone();
-    let lookup = gateway.admin_get("/api/v1/lots/LG000001").json()["set_version"].clone();
-    let history =
-        gateway.admin_get("/api/v1/history?limit=1").json()["history"][0]["set_version"].clone();
+    let ready = gateway.readiness().receiver.map(|r| r.set_version);
+    let set = Some(gateway.set().set_version);
+    let lookup = Some(
+        gateway
+            .admin_get("/api/v1/lots/LG000001")
+            .answer::<LotAnswer>()
+            .set_version,
+    );
+    let history = gateway
+        .admin_get("/api/v1/history?limit=1")
+        .answer::<HistoryAnswer>()
+        .history
+        .first()
+        .and_then(|r| r.set_version);
     assert_eq!(
-        [&set, &lookup, &history],
-        [&ready; 3],
+        [set, lookup, history],
+        [ready; 3],
         "/readyz, /api/v1/set, the lookup and the history agree"
     );
-    ready.as_u64().expect("a version")
+    ready.expect("a version")
 }
 
 #[test]
@@ -283,7 +278,7 @@ fn the_set_version_survives_a_kill_and_keeps_increasing() {
     );
     let accepted = gateway.admin_post("/api/v1/quarantine/1/accept");
     assert_eq!(accepted.status, 200, "{}", accepted.text());
-    assert_eq!(accepted.json()["set_version"], 4);
+    assert_eq!(accepted.answer::<SetAnswer>().set_version, 4);
     gateway.restart();
     assert_eq!(reported_version(&gateway), 4);
 }
@@ -337,10 +332,7 @@ fn the_hostile_corpus_over_http_changes_nothing() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
-    assert_eq!(
-        gateway.admin_get("/api/v1/set").json()["set"]["message_id"]["extension"],
-        "BASE"
-    );
+    assert_eq!(gateway.set_extension().as_deref(), Some("BASE"));
 }
 
 #[test]
@@ -352,23 +344,19 @@ fn quarantine_verbs_on_the_command_line() {
         "{}",
         String::from_utf8_lossy(&list.stderr)
     );
-    let listed: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
-    let id = listed["quarantine"][0]["id"].as_u64().expect("an entry");
-    assert_eq!(listed["quarantine"][0]["message_id"]["extension"], "SMALL");
+    // The command line prints the admin API's answer.
+    let listed: QuarantineList = serde_json::from_slice(&list.stdout).unwrap();
+    let entry = listed.quarantine.first().expect("an entry");
+    let id = entry.id;
+    assert_eq!(entry.message_id.extension, "SMALL");
     let unknown = gateway.cli(&["quarantine", "accept", "999"]);
     assert_eq!(unknown.status.code(), Some(1));
     let discard = gateway.cli(&["quarantine", "discard", &id.to_string()]);
     assert!(discard.status.success());
+    assert_eq!(gateway.quarantine().len(), 0);
     assert_eq!(
-        gateway.admin_get("/api/v1/quarantine").json()["quarantine"]
-            .as_array()
-            .unwrap()
-            .len(),
-        0
-    );
-    assert_eq!(
-        gateway.admin_get("/api/v1/set").json()["set"]["lots"],
-        100,
+        gateway.set_lots(),
+        Some(100),
         "discarding changes nothing in place"
     );
 }
@@ -421,11 +409,8 @@ fn a_quarantined_set_older_than_the_set_in_place_cannot_be_accepted() {
     let gateway = with_a_quarantined_set();
     let newer = envelope(100, "NEWER").replace("20260601020000", "20260603020000");
     assert_eq!(ack_type(&delivered(&gateway, &newer).1), "CA");
-    let id = gateway.admin_get("/api/v1/quarantine").json()["quarantine"][0]["id"].clone();
+    let id = gateway.quarantine().first().expect("a quarantined set").id;
     let refused = gateway.admin_post(&format!("/api/v1/quarantine/{id}/accept"));
     assert_eq!(refused.status, 409, "{}", refused.text());
-    assert_eq!(
-        gateway.admin_get("/api/v1/set").json()["set"]["message_id"]["extension"],
-        "NEWER"
-    );
+    assert_eq!(gateway.set_extension().as_deref(), Some("NEWER"));
 }

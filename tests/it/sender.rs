@@ -10,11 +10,12 @@
 use crate::support::gateway::{self, Gateway};
 use crate::support::proxy::{Fault, Proxy};
 use crate::support::sender::{
-    LOTS, applied, destination, installed_earlier, sender_config, wait_for, write_inventory,
+    LOTS, applied, delivery, destination, installed_earlier, message, sender_config, state,
+    wait_for, write_inventory,
 };
 use crate::support::smtp::SmtpServer;
 use chrono::{DateTime, TimeDelta, Utc};
-use serde_json::Value;
+use lotgate::api::{DestinationStatus, ReportView};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -60,47 +61,39 @@ impl Exchange {
     }
 
     /// The sender's status of destination `jgz`.
-    fn status(&self) -> Value {
+    fn status(&self) -> DestinationStatus {
         destination(&self.sender, "jgz")
     }
 
     /// Waits until the delivery to `jgz` is no longer pending (or `limit` passes).
-    fn wait_finished(&self, limit: Duration) -> Value {
+    fn wait_finished(&self, limit: Duration) -> DestinationStatus {
         wait_for(limit, || {
             let status = self.status();
-            let state = status["delivery"]["state"].as_str().unwrap_or("");
+            let state = state(&status).unwrap_or("");
             (state == "delivered" || state == "rejected").then_some(status)
         })
-        .unwrap_or_else(|| panic!("delivery not finished in {limit:?}: {:#}", self.status()))
+        .unwrap_or_else(|| panic!("delivery not finished in {limit:?}: {:#?}", self.status()))
     }
 
     /// The import reports of the receiver whose set was applied.
-    fn applied(&self) -> Vec<Value> {
+    fn applied(&self) -> Vec<ReportView> {
         applied(&self.receiver)
     }
 }
 
-fn time(value: &Value) -> DateTime<Utc> {
-    value
-        .as_str()
-        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+fn time(value: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(value)
         .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_else(|| panic!("not a time: {value}"))
+        .unwrap_or_else(|_| panic!("not a time: {value}"))
 }
 
 /// The attempts of a destination's delivery: (time, outcome, detail).
-fn attempts(status: &Value) -> Vec<(DateTime<Utc>, String, String)> {
-    status["delivery"]["attempts"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|a| {
-            (
-                time(&a["at"]),
-                a["outcome"].as_str().unwrap_or("").to_owned(),
-                a["detail"].as_str().unwrap_or("").to_owned(),
-            )
-        })
+fn attempts(status: &DestinationStatus) -> Vec<(DateTime<Utc>, String, String)> {
+    status
+        .delivery
+        .iter()
+        .flat_map(|d| &d.attempts)
+        .map(|a| (time(&a.at), a.outcome.clone(), a.detail.clone()))
         .collect()
 }
 
@@ -108,8 +101,8 @@ fn attempts(status: &Value) -> Vec<(DateTime<Utc>, String, String)> {
 /// slot between the first and the last attempt was skipped: attempt `i` began at or
 /// after planned time `i` and before planned time `i + 1`. Status times are whole
 /// seconds (rounded down), hence the second of slack before the slot.
-fn assert_on_grid(status: &Value) {
-    let start = time(&status["delivery"]["start"]);
+fn assert_on_grid(status: &DestinationStatus) {
+    let start = time(&delivery(status).start);
     for (i, (at, outcome, _)) in attempts(status).iter().enumerate() {
         let slot = start + TimeDelta::seconds(GRID[i]);
         let next = GRID.get(i + 1).map_or(slot + TimeDelta::seconds(60), |s| {
@@ -117,7 +110,7 @@ fn assert_on_grid(status: &Value) {
         });
         assert!(
             *at >= slot - TimeDelta::seconds(1) && *at < next,
-            "attempt {i} ({outcome}) at {at} is not in slot {slot}..{next}: {status:#}"
+            "attempt {i} ({outcome}) at {at} is not in slot {slot}..{next}: {status:#?}"
         );
     }
 }
@@ -133,8 +126,8 @@ fn a_receiver_that_is_down_at_first_gets_the_set_once_it_is_up() {
     let status = exchange.wait_finished(Duration::from_secs(20));
     let attempts = attempts(&status);
     let outcomes: Vec<&str> = attempts.iter().map(|a| a.1.as_str()).collect();
-    assert_eq!(outcomes, ["failed", "failed", "delivered"], "{status:#}");
-    assert!(attempts[2].2.contains("CA"), "{status:#}");
+    assert_eq!(outcomes, ["failed", "failed", "delivered"], "{status:#?}");
+    assert!(attempts[2].2.contains("CA"), "{status:#?}");
     assert_on_grid(&status);
     assert_eq!(
         exchange.proxy.log(),
@@ -142,12 +135,11 @@ fn a_receiver_that_is_down_at_first_gets_the_set_once_it_is_up() {
     );
     let applied = exchange.applied();
     assert_eq!(applied.len(), 1, "{applied:#?}");
-    assert_eq!(applied[0]["lots"], LOTS);
+    assert_eq!(applied[0].lots, LOTS);
     assert_eq!(
-        applied[0]["message_id"]["extension"],
-        status["delivery"]["message"]["id"]
-            .as_str()
-            .and_then(|id| id.split('/').nth(1))
+        applied[0].message_id.extension,
+        message(&status)
+            .and_then(|m| m.id.split('/').nth(1))
             .expect("message id")
     );
 }
@@ -162,9 +154,9 @@ fn http_503_is_transient() {
     );
     let status = exchange.wait_finished(Duration::from_secs(20));
     let attempts = attempts(&status);
-    assert_eq!(attempts.len(), 2, "{status:#}");
+    assert_eq!(attempts.len(), 2, "{status:#?}");
     assert_eq!(attempts[0].1, "failed");
-    assert!(attempts[0].2.contains("HTTP 503"), "{status:#}");
+    assert!(attempts[0].2.contains("HTTP 503"), "{status:#?}");
     assert_eq!(attempts[1].1, "delivered");
     assert_on_grid(&status);
     assert_eq!(exchange.applied().len(), 1);
@@ -182,11 +174,11 @@ fn an_answer_later_than_the_attempt_timeout_is_a_failed_attempt() {
     );
     let status = exchange.wait_finished(Duration::from_secs(20));
     let attempts = attempts(&status);
-    assert_eq!(attempts.len(), 2, "{status:#}");
+    assert_eq!(attempts.len(), 2, "{status:#?}");
     assert_eq!(attempts[0].1, "failed");
     assert!(
         attempts[0].2.contains("no complete answer within 1s"),
-        "{status:#}"
+        "{status:#?}"
     );
     assert_eq!(attempts[1].1, "delivered");
     assert_on_grid(&status);
@@ -204,14 +196,14 @@ fn a_lost_acknowledgement_is_answered_again_and_the_set_applied_once() {
     let status = exchange.wait_finished(Duration::from_secs(20));
     let attempts = attempts(&status);
     let outcomes: Vec<&str> = attempts.iter().map(|a| a.1.as_str()).collect();
-    assert_eq!(outcomes, ["failed", "failed", "delivered"], "{status:#}");
+    assert_eq!(outcomes, ["failed", "failed", "delivered"], "{status:#?}");
     assert_on_grid(&status);
     // All three requests reached the receiver, which applied the set once and answered
     // the two repeats from its record of the first.
     let applied = exchange.applied();
     assert_eq!(applied.len(), 1, "{applied:#?}");
-    let set = exchange.receiver.admin_get("/api/v1/set").json();
-    assert_eq!(set["set"]["lots"], LOTS, "{set:#}");
+    let set = exchange.receiver.set();
+    assert_eq!(set.set.as_ref().map(|s| s.lots), Some(LOTS), "{set:#?}");
 }
 
 #[test]
@@ -236,7 +228,7 @@ fn a_rejection_stops_the_attempts_and_sends_one_email() {
     let sender = gateway::start(temp.path(), &config);
     let status = wait_for(Duration::from_secs(20), || {
         let status = destination(&sender, "jgz");
-        (status["delivery"]["state"] == "rejected").then_some(status)
+        (state(&status) == Some("rejected")).then_some(status)
     })
     .expect("rejected");
     let mails = wait_for(Duration::from_secs(20), || {
@@ -247,10 +239,10 @@ fn a_rejection_stops_the_attempts_and_sends_one_email() {
     // Two more slots pass: no attempt, no second email.
     std::thread::sleep(Duration::from_secs(5));
     let later = destination(&sender, "jgz");
-    assert_eq!(attempts(&later).len(), 1, "{later:#}");
-    assert_eq!(later["next_attempt"], Value::Null);
+    assert_eq!(attempts(&later).len(), 1, "{later:#?}");
+    assert_eq!(later.next_attempt, None);
     assert_eq!(proxy.connections(), 1);
-    assert!(attempts(&status)[0].2.contains("CE"), "{status:#}");
+    assert!(attempts(&status)[0].2.contains("CE"), "{status:#?}");
     let all = smtp.messages();
     assert_eq!(
         all.len(),
@@ -297,10 +289,10 @@ fn when_every_attempt_fails_one_escalation_email_lists_them_at_the_escalation_ti
     );
     let status = exchange.status();
     let attempts = attempts(&status);
-    assert_eq!(attempts.len(), 7, "{status:#}");
-    assert!(attempts.iter().all(|a| a.1 == "failed"), "{status:#}");
+    assert_eq!(attempts.len(), 7, "{status:#?}");
+    assert!(attempts.iter().all(|a| a.1 == "failed"), "{status:#?}");
     assert_on_grid(&status);
-    assert_eq!(status["exhausted"], true);
+    assert!(status.exhausted, "{status:#?}");
     // Only the escalation, once.
     std::thread::sleep(Duration::from_secs(3));
     let all = smtp.messages();
@@ -331,8 +323,8 @@ fn when_every_attempt_fails_one_escalation_email_lists_them_at_the_escalation_ti
         "last error missing from\n{body}"
     );
     assert_eq!(exchange.applied().len(), 0);
-    let ready = exchange.sender.admin_get("/readyz").json();
-    assert_eq!(ready["status"], "degraded", "{ready:#}");
+    let ready = exchange.sender.readiness();
+    assert_eq!(ready.status, "degraded", "{ready:#?}");
 }
 
 #[test]
@@ -348,9 +340,7 @@ fn an_escalation_while_smtp_is_down_arrives_once_when_it_is_back() {
     // Past the escalation time with SMTP down: the email waits in the outbox.
     let escalated = wait_for(Duration::from_secs(30), || {
         let status = exchange.status();
-        status["delivery"]["escalated_at"]
-            .as_str()
-            .map(str::to_owned)
+        status.delivery.and_then(|d| d.escalated_at)
     })
     .expect("escalated");
     std::thread::sleep(Duration::from_secs(2));
@@ -423,7 +413,7 @@ fn killing_the_sender_during_a_failing_night_loses_and_doubles_nothing() {
         exchange.proxy.set(Fault::Pass);
     }
     let status = exchange.wait_finished(Duration::from_secs(30));
-    assert_eq!(status["delivery"]["state"], "delivered", "{status:#}");
+    assert_eq!(state(&status), Some("delivered"), "{status:#?}");
 
     // The attempts went on on the original grid: one per slot, none skipped, none
     // doubled; the ones cut off by a kill show as interrupted.
@@ -434,20 +424,20 @@ fn killing_the_sender_during_a_failing_night_loses_and_doubles_nothing() {
         attempts[..attempts.len() - 1]
             .iter()
             .all(|a| a.1 == "failed" || a.1 == "interrupted"),
-        "{status:#}"
+        "{status:#?}"
     );
     // One delivery, applied once: the receiver holds exactly the message the sender
     // built for the night.
-    assert_eq!(status["delivery"]["trigger"], "missed-night");
+    assert_eq!(
+        status.delivery.as_ref().map(|d| d.trigger.as_str()),
+        Some("missed-night")
+    );
     let applied = exchange.applied();
     assert_eq!(applied.len(), 1, "{applied:#?}");
-    let sent = status["delivery"]["message"]["id"].as_str().expect("id");
+    let sent = message(&status).expect("id").id.as_str();
     assert!(
-        sent.ends_with(&format!(
-            "/{}",
-            applied[0]["message_id"]["extension"].as_str().expect("ext")
-        )),
-        "sender {sent}, receiver {:#}",
+        sent.ends_with(&format!("/{}", applied[0].message_id.extension)),
+        "sender {sent}, receiver {:#?}",
         applied[0]
     );
 
@@ -462,7 +452,7 @@ fn killing_the_sender_during_a_failing_night_loses_and_doubles_nothing() {
     })
     .unwrap_or_else(|| {
         panic!(
-            "escalation or resolution missing: {:?}\n{status:#}",
+            "escalation or resolution missing: {:?}\n{status:#?}",
             smtp.messages()
                 .iter()
                 .map(|m| m.subject())
@@ -486,10 +476,10 @@ fn killing_the_sender_during_a_failing_night_loses_and_doubles_nothing() {
         mails.iter().map(|m| m.subject()).collect::<Vec<_>>()
     );
     // Once delivered, a restart starts nothing new.
-    let id = status["delivery"]["id"].clone();
+    let id = status.delivery.as_ref().map(|d| d.id);
     exchange.sender.restart();
     std::thread::sleep(Duration::from_millis(500));
-    assert_eq!(exchange.status()["delivery"]["id"], id);
+    assert_eq!(exchange.status().delivery.map(|d| d.id), id);
     assert_eq!(exchange.applied().len(), 1);
 }
 
@@ -521,20 +511,20 @@ fn destinations_do_not_hold_each_other_up_and_send_now_works_from_the_command_li
     // The fast destination is delivered while the slow one's attempt hangs.
     let fast = wait_for(Duration::from_secs(10), || {
         let fast = destination(&sender, "fast");
-        (fast["delivery"]["state"] == "delivered").then_some(fast)
+        (state(&fast) == Some("delivered")).then_some(fast)
     })
     .expect("fast delivered");
     let slow = destination(&sender, "slow");
-    assert_eq!(slow["delivery"]["state"], "pending", "{slow:#}");
-    let fast_at = time(&attempts(&fast)[0].0.to_rfc3339().into());
+    assert_eq!(state(&slow), Some("pending"), "{slow:#?}");
+    let fast_at = attempts(&fast)[0].0;
     assert!(
-        fast_at - time(&fast["delivery"]["start"]) < TimeDelta::seconds(1),
-        "{fast:#}"
+        fast_at - time(&delivery(&fast).start) < TimeDelta::seconds(1),
+        "{fast:#?}"
     );
     assert_eq!(applied(&up).len(), 1);
 
     // send-now to one destination: a new delivery that supersedes nothing elsewhere.
-    let before = destination(&sender, "slow")["delivery"]["id"].clone();
+    let before = destination(&sender, "slow").delivery.map(|d| d.id);
     let out = sender.cli(&["send-now", "--destination", "fast", "--wait"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -543,9 +533,12 @@ fn destinations_do_not_hold_each_other_up_and_send_now_works_from_the_command_li
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains("fast: delivered"), "{stdout}");
-    assert_eq!(destination(&sender, "slow")["delivery"]["id"], before);
+    assert_eq!(destination(&sender, "slow").delivery.map(|d| d.id), before);
     let fast = destination(&sender, "fast");
-    assert_eq!(fast["delivery"]["trigger"], "send-now");
+    assert_eq!(
+        fast.delivery.as_ref().map(|d| d.trigger.as_str()),
+        Some("send-now")
+    );
     assert_eq!(applied(&up).len(), 2, "the new delivery is a new message");
 
     // status as text names both destinations and their deliveries.
@@ -601,12 +594,12 @@ fn an_invalid_source_sends_nothing_and_alerts_once_until_it_is_fixed() {
         (attempts(&status).len() >= 3).then_some(status)
     })
     .expect("three attempts");
-    assert_eq!(status["delivery"]["message"], Value::Null, "{status:#}");
+    assert_eq!(message(&status), None, "{status:#?}");
     assert!(
         attempts(&status)
             .iter()
             .all(|a| a.1 == "failed" && a.2.starts_with("source:")),
-        "{status:#}"
+        "{status:#?}"
     );
     assert_eq!(smtp.messages().len(), 1);
     assert_eq!(proxy.connections(), 0, "nothing was sent");
@@ -615,12 +608,12 @@ fn an_invalid_source_sends_nothing_and_alerts_once_until_it_is_fixed() {
     write_inventory(&inventory);
     let status = wait_for(Duration::from_secs(15), || {
         let status = destination(&sender, "jgz");
-        (status["delivery"]["state"] == "delivered").then_some(status)
+        (state(&status) == Some("delivered")).then_some(status)
     })
     .expect("delivered once the source is valid");
     assert_on_grid(&status);
-    assert_eq!(status["delivery"]["message"]["lots"], LOTS);
-    assert_eq!(applied(&receiver)[0]["lots"], LOTS);
+    assert_eq!(message(&status).map(|m| m.lots), Some(LOTS));
+    assert_eq!(applied(&receiver)[0].lots, LOTS);
 }
 
 #[test]
@@ -644,11 +637,11 @@ fn an_unreadable_source_is_a_failed_attempt_with_the_reason() {
     .expect("a first attempt");
     let first = &attempts(&status)[0];
     assert_eq!(first.1, "failed");
-    assert!(first.2.contains("inventory.csv"), "{status:#}");
+    assert!(first.2.contains("inventory.csv"), "{status:#?}");
     write_inventory(&inventory);
     let status = wait_for(Duration::from_secs(10), || {
         let status = destination(&sender, "jgz");
-        (status["delivery"]["state"] == "delivered").then_some(status)
+        (state(&status) == Some("delivered")).then_some(status)
     })
     .expect("delivered once the source is back");
     assert_on_grid(&status);
@@ -711,14 +704,14 @@ fn in_one_process_the_watchdog_checks_after_the_senders_start_up_round() {
     let gateway = both_roles(temp.path(), None);
     let status = wait_for(Duration::from_secs(10), || {
         let status = destination(&gateway, "self");
-        (status["delivery"]["state"] == "delivered").then_some(status)
+        (state(&status) == Some("delivered")).then_some(status)
     })
     .expect("delivered to itself");
     assert_eq!(attempts(&status).len(), 1);
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(mail_files(temp.path()), Vec::<String>::new());
-    let ready = gateway.admin_get("/readyz").json();
-    assert_eq!(ready["status"], "ready", "{ready:#}");
+    let ready = gateway.readiness();
+    assert_eq!(ready.status, "ready", "{ready:#?}");
 
     // When the start-up round fails, the watchdog alerts as soon as it is over (not
     // after its upper bound of attempt timeout + source timeout + 10 s).
@@ -774,22 +767,29 @@ fn a_kill_while_the_last_attempt_waits_for_its_answer_is_no_false_alarm() {
     // duplicate, with the acknowledgement it stored.
     let status = wait_for(Duration::from_secs(10), || {
         let status = destination(&sender, "jgz");
-        (status["delivery"]["state"] != "pending").then_some(status)
+        (state(&status) != Some("pending")).then_some(status)
     })
-    .unwrap_or_else(|| panic!("not finished: {:#}", destination(&sender, "jgz")));
-    assert_eq!(status["delivery"]["state"], "delivered", "{status:#}");
+    .unwrap_or_else(|| panic!("not finished: {:#?}", destination(&sender, "jgz")));
+    assert_eq!(state(&status), Some("delivered"), "{status:#?}");
     let outcomes: Vec<String> = attempts(&status).into_iter().map(|a| a.1).collect();
     assert_eq!(
         outcomes,
         ["failed", "interrupted", "delivered"],
-        "{status:#}"
+        "{status:#?}"
     );
     assert_eq!(applied(&receiver).len(), 1, "applied once");
 
     // Past the escalation time: no alarm was raised.
     std::thread::sleep(Duration::from_secs(11).saturating_sub(started.elapsed()));
     let status = destination(&sender, "jgz");
-    assert!(status["delivery"]["escalated_at"].is_null(), "{status:#}");
+    assert!(
+        status
+            .delivery
+            .as_ref()
+            .and_then(|d| d.escalated_at.as_ref())
+            .is_none(),
+        "{status:#?}"
+    );
     let mails: Vec<_> = std::fs::read_dir(temp.path().join("mail"))
         .map(|dir| dir.filter_map(Result::ok).map(|e| e.file_name()).collect())
         .unwrap_or_default();
@@ -810,13 +810,11 @@ fn a_message_too_large_for_the_receiver_is_rejected_once_naming_its_size() {
     let sender = gateway::start(temp.path(), &config);
     let status = wait_for(Duration::from_secs(20), || {
         let status = destination(&sender, "jgz");
-        (status["delivery"]["state"] == "rejected").then_some(status)
+        (state(&status) == Some("rejected")).then_some(status)
     })
-    .unwrap_or_else(|| panic!("not rejected: {:#}", destination(&sender, "jgz")));
-    let bytes = status["delivery"]["message"]["bytes"]
-        .as_u64()
-        .expect("size");
-    assert!(bytes > 4096, "{status:#}");
+    .unwrap_or_else(|| panic!("not rejected: {:#?}", destination(&sender, "jgz")));
+    let bytes = message(&status).expect("size").bytes;
+    assert!(bytes > 4096, "{status:#?}");
     let detail = &attempts(&status)[0].2;
     assert!(
         detail.starts_with("HTTP 413 Payload Too Large: ")

@@ -7,13 +7,13 @@
 use crate::support::gateway::{Gateway, file_mail, receiver_config, start};
 use crate::support::http::{self, Response, idle_connections, tls_post};
 use crate::support::pki::{Ca, Files, Leaf};
-use crate::support::sender::{LOTS, applied, destination, sender_config, wait_for};
+use crate::support::sender::{LOTS, applied, destination, message, sender_config, state, wait_for};
 use crate::support::smtp::SmtpServer;
 use crate::support::{ack_type, envelope};
 use chrono::{Datelike, TimeDelta, Utc};
+use lotgate::api::SenderStatus;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
-use serde_json::Value;
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
@@ -165,14 +165,6 @@ fn assert_refused(result: Result<Response, String>, what: &str) -> String {
     }
 }
 
-/// The receiver's import history.
-fn history(receiver: &Gateway) -> Vec<Value> {
-    receiver.admin_get("/api/v1/history").json()["history"]
-        .as_array()
-        .expect("a history array")
-        .clone()
-}
-
 /// Waits until the gateway's log contains `needle` at least `times` times.
 fn wait_for_log(gateway: &Gateway, needle: &str, times: usize, limit: Duration) {
     wait_for(limit, || {
@@ -246,44 +238,37 @@ fn a_mapped_sender_delivers_end_to_end_over_two_way_tls() {
 
     let status = wait_for(Duration::from_secs(20), || {
         let status = destination(&sender, "jgz");
-        (status["delivery"]["state"] == "delivered").then_some(status)
+        (state(&status) == Some("delivered")).then_some(status)
     })
     .unwrap_or_else(|| {
         panic!(
-            "not delivered within 20 s: {:#}\nsender log:\n{}\nreceiver log:\n{}",
+            "not delivered within 20 s: {:#?}\nsender log:\n{}\nreceiver log:\n{}",
             destination(&sender, "jgz"),
             sender.log(),
             receiver.log()
         )
     });
-    assert_eq!(status["delivery"]["message"]["lots"], LOTS, "{status:#}");
+    assert_eq!(message(&status).map(|m| m.lots), Some(LOTS), "{status:#?}");
     assert!(receiver.digest().is_some(), "the receiver has a set");
     let applied = applied(&receiver);
     assert_eq!(applied.len(), 1, "{applied:#?}");
-    assert_eq!(
-        receiver.admin_get("/api/v1/set").json()["set"]["lots"],
-        LOTS
-    );
+    assert_eq!(receiver.set_lots(), Some(LOTS));
 
-    let ready = receiver.admin_get("/readyz").json();
-    let certificates = ready["certificates"].as_array().expect("certificates");
-    assert_eq!(certificates.len(), 1, "{ready:#}");
+    let ready = receiver.readiness();
+    let certificates = &ready.certificates;
+    assert_eq!(certificates.len(), 1, "{ready:#?}");
     assert_eq!(
-        certificates[0]["name"], "receiver.tls.certificate",
-        "{ready:#}"
+        certificates[0].name, "receiver.tls.certificate",
+        "{ready:#?}"
     );
-    assert_eq!(certificates[0]["expiring"], false, "{ready:#}");
-    assert!(
-        certificates[0]["subject"]
-            .as_str()
-            .is_some_and(|s| s.contains("localhost")),
-        "{ready:#}"
-    );
-    assert_eq!(ready["status"], "ready", "{ready:#}");
-    let sender_ready = sender.admin_get("/readyz").json();
+    assert!(!certificates[0].expiring, "{ready:#?}");
+    assert!(certificates[0].subject.contains("localhost"), "{ready:#?}");
+    assert_eq!(ready.status, "ready", "{ready:#?}");
+    let sender_ready = sender.readiness();
     assert_eq!(
-        sender_ready["certificates"][0]["name"], "sender.tls.certificate",
-        "{sender_ready:#}"
+        sender_ready.certificates.first().map(|c| c.name.as_str()),
+        Some("sender.tls.certificate"),
+        "{sender_ready:#?}"
     );
 
     // TLS makes a public listener acceptable: nothing to warn about.
@@ -410,14 +395,14 @@ fn clients_the_receiver_cannot_authorise_are_refused_and_nothing_is_stored() {
 
     // Nothing of the five is stored.
     assert_eq!(receiver.digest(), None);
-    assert!(history(&receiver).is_empty(), "{:#?}", history(&receiver));
+    assert!(receiver.history().is_empty(), "{:#?}", receiver.history());
 
     // (f) Certificate A with its own sender id delivers.
     let response = post(&receiver, &a_tls, &envelope(20, "TLS-OK")).expect("a response");
     let body = response.text();
     assert_eq!((response.status, ack_type(&body)), (200, "CA"), "{body}");
     assert!(receiver.digest().is_some(), "the set is in place");
-    assert_eq!(history(&receiver).len(), 1);
+    assert_eq!(receiver.history().len(), 1);
 }
 
 #[test]
@@ -465,30 +450,30 @@ fn a_sender_refuses_a_receiver_with_the_wrong_name_or_an_unknown_ca() {
     for (name, problem) in [("wrongname", "localhost"), ("unknownca", "issuer")] {
         let attempt = wait_for(Duration::from_secs(15), || {
             let status = destination(&sender, name);
-            status["delivery"]["attempts"]
-                .as_array()?
-                .iter()
-                .find(|a| a["outcome"] == "failed" || a["outcome"] == "rejected")
-                .cloned()
+            status
+                .delivery?
+                .attempts
+                .into_iter()
+                .find(|a| a.outcome == "failed" || a.outcome == "rejected")
         })
         .unwrap_or_else(|| {
             panic!(
-                "no failed attempt to {name} within 15 s: {:#}\n{}",
+                "no failed attempt to {name} within 15 s: {:#?}\n{}",
                 destination(&sender, name),
                 sender.log()
             )
         });
-        let detail = attempt["detail"].as_str().unwrap_or("");
+        let detail = attempt.detail.as_str();
         let lower = detail.to_ascii_lowercase();
         assert!(
             lower.contains("certificate") && lower.contains(problem),
             "{name}: the attempt's detail names the certificate problem: {detail:?}"
         );
-        assert_ne!(destination(&sender, name)["delivery"]["state"], "delivered");
+        assert_ne!(state(&destination(&sender, name)), Some("delivered"));
     }
     for receiver in &receivers {
         assert_eq!(receiver.digest(), None, "{}", receiver.log());
-        assert!(history(receiver).is_empty());
+        assert!(receiver.history().is_empty());
     }
 }
 
@@ -750,14 +735,19 @@ fn certificate_expiry_is_warned_in_readyz_and_by_one_email() {
     let config = mapped_receiver_config(temp.path(), "", &server, &ca_path);
     let mut receiver = start(temp.path(), &config);
 
-    let ready = receiver.admin_get("/readyz").json();
-    assert_eq!(ready["status"], "degraded", "{ready:#}");
-    let reason = ready["reason"].as_str().unwrap_or("");
-    assert!(reason.contains("receiver.tls.certificate"), "{ready:#}");
-    assert_eq!(ready["certificates"][0]["expiring"], true, "{ready:#}");
+    let ready = receiver.readiness();
+    assert_eq!(ready.status, "degraded", "{ready:#?}");
+    let reason = ready.reason.as_deref().unwrap_or("");
+    assert!(reason.contains("receiver.tls.certificate"), "{ready:#?}");
     assert_eq!(
-        ready["certificates"][0]["name"], "receiver.tls.certificate",
-        "{ready:#}"
+        ready.certificates.first().map(|c| c.expiring),
+        Some(true),
+        "{ready:#?}"
+    );
+    assert_eq!(
+        ready.certificates.first().map(|c| c.name.as_str()),
+        Some("receiver.tls.certificate"),
+        "{ready:#?}"
     );
 
     let mails = wait_for(Duration::from_secs(10), || {
@@ -788,7 +778,7 @@ fn certificate_expiry_is_warned_in_readyz_and_by_one_email() {
     receiver.restart();
     wait_for_log(&receiver, warned, 2, Duration::from_secs(10));
     std::thread::sleep(Duration::from_secs(2));
-    assert_eq!(receiver.admin_get("/readyz").json()["status"], "degraded");
+    assert_eq!(receiver.readiness().status, "degraded");
     assert!(
         expiry_mails(temp.path()).is_empty(),
         "a second expiry email: {:?}",
@@ -922,8 +912,9 @@ fn secrets_never_reach_the_logs() {
     );
 
     let delivered = wait_for(Duration::from_secs(20), || {
-        let status = http::request(sender.admin, "GET", "/api/v1/sender/status", b"").json();
-        (status["destinations"][0]["delivery"]["state"] == "delivered").then_some(())
+        let status: SenderStatus =
+            http::request(sender.admin, "GET", "/api/v1/sender/status", b"").answer();
+        (status.destinations.first().and_then(state) == Some("delivered")).then_some(())
     });
     let sender_log = sender.log();
     assert!(

@@ -9,6 +9,7 @@ use crate::support::gateway::{self, Gateway, receiver_config};
 use crate::support::smtp::{Received, SmtpServer};
 use chrono::{DateTime, Duration as Span, NaiveDate, Utc};
 use chrono_tz::Europe::Amsterdam;
+use lotgate::api::Readiness;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -116,16 +117,16 @@ fn assert_alert(mail: &Received, date: NaiveDate) {
 fn assert_stale(gateway: &Gateway, stale: bool) {
     let ready = gateway.admin_get("/readyz");
     assert_eq!(ready.status, 200, "{}", ready.text());
-    let ready = ready.json();
-    assert_eq!(ready["stale"], stale, "{ready}");
+    let ready: Readiness = ready.answer();
+    assert_eq!(ready.stale, Some(stale), "{ready:#?}");
     assert_eq!(
-        ready["status"],
+        ready.status,
         if stale { "degraded" } else { "ready" },
-        "{ready}"
+        "{ready:#?}"
     );
-    assert_eq!(ready["reason"].is_string(), stale, "{ready}");
-    let set = gateway.admin_get("/api/v1/set").json();
-    assert_eq!(set["stale"], stale, "{set}");
+    assert_eq!(ready.reason.is_some(), stale, "{ready:#?}");
+    let set = gateway.set();
+    assert_eq!(set.stale, stale, "{set:#?}");
 }
 
 #[test]
@@ -137,10 +138,13 @@ fn one_alert_at_expect_by_then_one_resolution_when_a_set_arrives() {
     let alert = wait_for_mails(&smtp, 1);
     assert_alert(&alert[0], today);
     assert_stale(&gateway, true);
-    let reason = gateway.admin_get("/readyz").json()["reason"].clone();
+    let reason = gateway.readiness().reason;
     assert!(
-        reason.as_str().unwrap().contains(&today.to_string()),
-        "{reason}"
+        reason
+            .as_deref()
+            .expect("a reason")
+            .contains(&today.to_string()),
+        "{reason:?}"
     );
     no_more_mails(&smtp, 1);
 

@@ -2,6 +2,9 @@
 //! directory and the ports it bound (port 0) read from its output.
 
 use super::http::{self, Response};
+use lotgate::api::{
+    HistoryAnswer, QuarantineList, QuarantineView, Readiness, ReportView, SenderStatus, SetAnswer,
+};
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -164,10 +167,48 @@ impl Gateway {
         http::request(self.admin, "POST", path, b"")
     }
 
+    /// `GET /api/v1/set`: the set in place, its version and whether it is stale.
+    pub fn set(&self) -> SetAnswer {
+        self.admin_get("/api/v1/set").answer()
+    }
+
     /// The digest of the set in place (`None` when there is none).
     pub fn digest(&self) -> Option<String> {
-        let set = self.admin_get("/api/v1/set").json();
-        set["set"]["digest"].as_str().map(str::to_owned)
+        self.set().set.map(|set| set.digest)
+    }
+
+    /// How many lots the set in place has (`None` when there is none).
+    pub fn set_lots(&self) -> Option<usize> {
+        self.set().set.map(|set| set.lots)
+    }
+
+    /// The message id extension of the set in place (`None` when there is none).
+    pub fn set_extension(&self) -> Option<String> {
+        self.set().set.map(|set| set.message_id.extension)
+    }
+
+    /// `GET /api/v1/history`: the import reports, newest first.
+    pub fn history(&self) -> Vec<ReportView> {
+        self.admin_get("/api/v1/history")
+            .answer::<HistoryAnswer>()
+            .history
+    }
+
+    /// `GET /api/v1/quarantine`: the quarantined sets, oldest first.
+    pub fn quarantine(&self) -> Vec<QuarantineView> {
+        self.admin_get("/api/v1/quarantine")
+            .answer::<QuarantineList>()
+            .quarantine
+    }
+
+    /// `GET /readyz`.
+    pub fn readiness(&self) -> Readiness {
+        self.admin_get("/readyz").answer()
+    }
+
+    /// `GET /api/v1/sender/status`.
+    pub fn sender_status(&self) -> SenderStatus {
+        self.admin_get("/api/v1/sender/status").answer()
     }
 
     /// Runs a `lotgate` verb that talks to this gateway's admin listener: with a copy of

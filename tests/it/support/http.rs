@@ -1,6 +1,7 @@
 //! A minimal HTTP/1.1 client over a plain TCP stream: enough to talk to lotgate's
 //! listeners, and low-level enough to send what a well-behaved client would not.
 
+use serde::de::DeserializeOwned;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
@@ -20,10 +21,24 @@ impl Response {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 
-    /// The body as JSON.
-    pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    /// The body as an answer of the admin API, one of `lotgate::api`'s types; panics with
+    /// the status and the body when it is not one.
+    pub fn answer<T: DeserializeOwned>(&self) -> T {
+        self.try_answer()
+            .unwrap_or_else(|complaint| panic!("{complaint}"))
+    }
+
+    /// Like [`Response::answer`], but what does not parse is an `Err` with the status and
+    /// the body, for callers that collect problems instead of stopping at the first.
+    pub fn try_answer<T: DeserializeOwned>(&self) -> Result<T, String> {
+        serde_json::from_slice(&self.body).map_err(|e| {
+            format!(
+                "HTTP {}: not a {} ({e}): {}",
+                self.status,
+                std::any::type_name::<T>(),
+                self.text()
+            )
+        })
     }
 
     /// A header's value.

@@ -9,7 +9,7 @@
 
 use super::gateway::{self, Gateway};
 use chrono::{DateTime, TimeDelta, Utc};
-use serde_json::Value;
+use lotgate::api::{DeliveryView, DestinationStatus, MessageView, ReportView};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -92,24 +92,41 @@ pub fn installed_earlier(dir: &Path) {
 }
 
 /// The status of one destination of a sender.
-pub fn destination(sender: &Gateway, name: &str) -> Value {
-    let status = sender.admin_get("/api/v1/sender/status").json();
-    status["destinations"]
-        .as_array()
-        .and_then(|all| all.iter().find(|d| d["name"] == name))
+pub fn destination(sender: &Gateway, name: &str) -> DestinationStatus {
+    let status = sender.sender_status();
+    status
+        .destinations
+        .iter()
+        .find(|d| d.name == name)
         .cloned()
-        .unwrap_or_else(|| panic!("no destination {name} in {status:#}"))
+        .unwrap_or_else(|| panic!("no destination {name} in {status:#?}"))
+}
+
+/// The state of a destination's current delivery (`None` before the first).
+pub fn state(status: &DestinationStatus) -> Option<&str> {
+    status.delivery.as_ref().map(|d| d.state.as_str())
+}
+
+/// The message of a destination's current delivery (`None` before the first delivery or
+/// while its message could not be built).
+pub fn message(status: &DestinationStatus) -> Option<&MessageView> {
+    status.delivery.as_ref().and_then(|d| d.message.as_ref())
+}
+
+/// A destination's current delivery, which must exist.
+pub fn delivery(status: &DestinationStatus) -> &DeliveryView {
+    status
+        .delivery
+        .as_ref()
+        .unwrap_or_else(|| panic!("no delivery: {status:#?}"))
 }
 
 /// The import reports of a receiver whose set was applied.
-pub fn applied(receiver: &Gateway) -> Vec<Value> {
-    let history = receiver.admin_get("/api/v1/history").json();
-    history["history"]
-        .as_array()
-        .expect("history")
-        .iter()
-        .filter(|r| r["outcome"] == "applied")
-        .cloned()
+pub fn applied(receiver: &Gateway) -> Vec<ReportView> {
+    receiver
+        .history()
+        .into_iter()
+        .filter(|r| r.outcome == "applied")
         .collect()
 }
 
