@@ -118,37 +118,7 @@ pub async fn serve<H, F>(
                     serve_connection(stream, peer, limits, handler, watcher).await;
                 }
                 Some(acceptor) => {
-                    let handshake =
-                        tokio::time::timeout(limits.header_timeout, acceptor.accept(stream)).await;
-                    match handshake {
-                        Ok(Ok(stream)) => {
-                            let certificate = stream
-                                .get_ref()
-                                .1
-                                .peer_certificates()
-                                .and_then(|chain| chain.first())
-                                .map(|c| c.clone().into_owned());
-                            let peer = Peer { addr, certificate };
-                            serve_connection(stream, peer, limits, handler, watcher).await;
-                        }
-                        // A connect-and-close without a ClientHello is what load
-                        // balancers' health checks do: not worth a warning.
-                        Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-                            let n = silent.fetch_add(1, Ordering::Relaxed) + 1;
-                            tracing::debug!(
-                                "{addr} closed the connection before a TLS handshake began \
-                                 ({n} such connection(s) since start)"
-                            );
-                        }
-                        Ok(Err(e)) => tracing::warn!(
-                            "TLS handshake with {addr} failed: {}",
-                            crate::tls::describe_failure(&e).unwrap_or_else(|| e.to_string())
-                        ),
-                        Err(_) => tracing::info!(
-                            "TLS handshake with {addr} not complete within {:?}; disconnected",
-                            limits.header_timeout
-                        ),
-                    }
+                    serve_tls(&acceptor, stream, addr, limits, handler, watcher, &silent).await;
                 }
             }
             drop(slot);
@@ -296,6 +266,53 @@ impl RefusalLog {
              hold at most {} open connection(s)",
             self.listener, self.max
         ))
+    }
+}
+
+/// Serves one connection over TLS: the handshake must finish within `header_timeout`;
+/// a failed handshake is logged (a connect-and-close without a ClientHello only at
+/// debug level, counted in `silent`).
+async fn serve_tls<H, F>(
+    acceptor: &tokio_rustls::TlsAcceptor,
+    stream: tokio::net::TcpStream,
+    addr: SocketAddr,
+    limits: ServeLimits,
+    handler: H,
+    watcher: hyper_util::server::graceful::Watcher,
+    silent: &AtomicU64,
+) where
+    H: Fn(Request<Incoming>, Arc<Peer>) -> F + Clone + Send + Sync + 'static,
+    F: Future<Output = Reply> + Send + 'static,
+{
+    let handshake = tokio::time::timeout(limits.header_timeout, acceptor.accept(stream)).await;
+    match handshake {
+        Ok(Ok(stream)) => {
+            let certificate = stream
+                .get_ref()
+                .1
+                .peer_certificates()
+                .and_then(|chain| chain.first())
+                .map(|c| c.clone().into_owned());
+            let peer = Peer { addr, certificate };
+            serve_connection(stream, peer, limits, handler, watcher).await;
+        }
+        // A connect-and-close without a ClientHello is what load balancers' health
+        // checks do: not worth a warning.
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            let n = silent.fetch_add(1, Ordering::Relaxed) + 1;
+            tracing::debug!(
+                "{addr} closed the connection before a TLS handshake began \
+                 ({n} such connection(s) since start)"
+            );
+        }
+        Ok(Err(e)) => tracing::warn!(
+            "TLS handshake with {addr} failed: {}",
+            crate::tls::describe_failure(&e).unwrap_or_else(|| e.to_string())
+        ),
+        Err(_) => tracing::info!(
+            "TLS handshake with {addr} not complete within {:?}; disconnected",
+            limits.header_timeout
+        ),
     }
 }
 

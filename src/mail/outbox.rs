@@ -169,88 +169,67 @@ pub async fn drain_once<O: Outbox>(
     };
     for Pending { mail, tries } in pending {
         let id = mail.id().to_owned();
-        let result = match transport.send(&mail, from).await {
-            Ok(accepted) if accepted.refused.is_empty() => outbox.sent(&id).map(|()| {
+        let sent = transport.send(&mail, from).await;
+        let result = match fate(sent, &tries, now, give_up_after) {
+            Fate::Sent => outbox.sent(&id).map(|()| {
                 tracing::info!(mail = %id, subject = mail.subject(), "alert email sent");
                 report.sent.push(id.clone());
             }),
-            Ok(accepted) => {
-                let addresses: Vec<String> =
-                    accepted.refused.iter().map(|(to, _)| to.clone()).collect();
-                let answers = accepted
-                    .refused
-                    .iter()
-                    .map(|(to, answer)| format!("{to}: {answer}"))
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                let error = SendError::undeliverable(format!(
-                    "mail {id}: refused for {}: {answers}",
-                    addresses.join(", ")
-                ));
+            Fate::SentPartly { refused, error } => {
+                let error = SendError::undeliverable(format!("mail {id}: {error}"));
                 tracing::error!(
                     mail = %id,
                     subject = mail.subject(),
                     "ALERT EMAIL NOT DELIVERED TO EVERY RECIPIENT: sent to the others; the \
                      copy for the refused ones is kept among the dead letters: {error}"
                 );
-                let refused = mail.only_to(&addresses);
+                let copy = mail.only_to(&refused);
                 outbox
-                    .sent_partly(&id, &refused, &error.to_string())
+                    .sent_partly(&id, &copy, &error.to_string())
                     .map(|()| {
                         report.sent.push(id.clone());
                         report.failed.push((id.clone(), error));
                     })
             }
-            Err(error) if error.kind() == SendErrorKind::Undeliverable => {
+            Fate::Dead { reason, error } => {
                 tracing::error!(
                     mail = %id,
                     subject = mail.subject(),
                     to = ?mail.to(),
-                    "ALERT EMAIL UNDELIVERABLE, kept among the dead letters: {error}"
+                    "ALERT EMAIL {}, kept among the dead letters: {reason}",
+                    if error.kind() == SendErrorKind::Undeliverable {
+                        "UNDELIVERABLE"
+                    } else {
+                        "GIVEN UP"
+                    }
                 );
                 outbox
-                    .failed(&id, &error.to_string())
+                    .failed(&id, &reason)
                     .map(|()| report.failed.push((id.clone(), error)))
             }
-            Err(error) => {
-                let tries = tries.after(&error, now);
-                let refused_for = tries
-                    .refused_since
-                    .map(|since| (now - since).to_std().unwrap_or_default());
-                if refused_for.is_some_and(|d| d >= give_up_after) {
-                    let reason = format!(
-                        "given up after the server refused it for {} ({} tries): {error}",
-                        humantime::format_duration(give_up_after),
-                        tries.count
-                    );
+            Fate::Again {
+                tries,
+                refused,
+                error,
+            } => {
+                if refused {
                     tracing::error!(
                         mail = %id,
-                        subject = mail.subject(),
-                        "ALERT EMAIL GIVEN UP, kept among the dead letters: {reason}"
+                        "ALERT EMAIL REFUSED by the mail server (check [mail] and the \
+                         relay), will try again: {error}"
                     );
-                    outbox
-                        .failed(&id, &reason)
-                        .map(|()| report.failed.push((id.clone(), error)))
                 } else {
-                    if refused_for.is_some() {
-                        tracing::error!(
-                            mail = %id,
-                            "ALERT EMAIL REFUSED by the mail server (check [mail] and the \
-                             relay), will try again: {error}"
-                        );
-                    } else {
-                        tracing::warn!(mail = %id, "alert email not sent, will try again: {error}");
-                    }
-                    if let Err(e) = outbox.tried(&id, &tries) {
-                        tracing::error!(mail = %id, "mail outbox: cannot record a try: {e}");
-                    }
-                    report.stopped = Some(if refused_for.is_some() {
-                        Stopped::Refused { id, error }
-                    } else {
-                        Stopped::Transient { id, error }
-                    });
-                    return report;
+                    tracing::warn!(mail = %id, "alert email not sent, will try again: {error}");
                 }
+                if let Err(e) = outbox.tried(&id, &tries) {
+                    tracing::error!(mail = %id, "mail outbox: cannot record a try: {e}");
+                }
+                report.stopped = Some(if refused {
+                    Stopped::Refused { id, error }
+                } else {
+                    Stopped::Transient { id, error }
+                });
+                return report;
             }
         };
         if let Err(e) = result {
@@ -264,4 +243,82 @@ pub async fn drain_once<O: Outbox>(
         }
     }
     report
+}
+
+/// What becomes of a mail after one try: decided from the transport's answer, its tries
+/// so far and the time, with no I/O.
+#[derive(Debug)]
+enum Fate {
+    /// Accepted for every recipient.
+    Sent,
+    /// Accepted for some recipients; these were refused for good.
+    SentPartly {
+        /// The refused addresses.
+        refused: Vec<String>,
+        /// The server's answers for them.
+        error: String,
+    },
+    /// Never to be delivered: to the dead letters.
+    Dead {
+        /// Why, as kept with the dead letter.
+        reason: String,
+        /// The failure.
+        error: SendError,
+    },
+    /// Still pending, with these tries; the pass stops.
+    Again {
+        /// The tries including this one.
+        tries: Tries,
+        /// Whether the server refuses us (the slow retry schedule) rather than being
+        /// unreachable for now.
+        refused: bool,
+        /// The failure.
+        error: SendError,
+    },
+}
+
+fn fate(
+    sent: Result<super::transport::Accepted, SendError>,
+    tries: &Tries,
+    now: DateTime<Utc>,
+    give_up_after: Duration,
+) -> Fate {
+    match sent {
+        Ok(accepted) if accepted.refused.is_empty() => Fate::Sent,
+        Ok(accepted) => {
+            let refused: Vec<String> = accepted.refused.iter().map(|(to, _)| to.clone()).collect();
+            let answers = accepted
+                .refused
+                .iter()
+                .map(|(to, answer)| format!("{to}: {answer}"))
+                .collect::<Vec<_>>()
+                .join("; ");
+            let error = format!("refused for {}: {answers}", refused.join(", "));
+            Fate::SentPartly { refused, error }
+        }
+        Err(error) if error.kind() == SendErrorKind::Undeliverable => Fate::Dead {
+            reason: error.to_string(),
+            error,
+        },
+        Err(error) => {
+            let tries = tries.after(&error, now);
+            let refused_for = tries
+                .refused_since
+                .map(|since| (now - since).to_std().unwrap_or_default());
+            if refused_for.is_some_and(|d| d >= give_up_after) {
+                let reason = format!(
+                    "given up after the server refused it for {} ({} tries): {error}",
+                    humantime::format_duration(give_up_after),
+                    tries.count
+                );
+                Fate::Dead { reason, error }
+            } else {
+                Fate::Again {
+                    tries,
+                    refused: refused_for.is_some(),
+                    error,
+                }
+            }
+        }
+    }
 }

@@ -9,7 +9,7 @@ use super::watchdog;
 use crate::http::{BodyError, Peer, Reply, read_body, reply, text};
 use crate::ids::MessageId;
 use crate::mail::outbox_entry;
-use crate::message::AckType;
+use crate::message::{AckType, LotMessage};
 use crate::store::{MessageRecord, Outcome, StoreError, StoredSet};
 use crate::timestamp::Timestamp;
 use crate::tls::PeerIdentity;
@@ -38,33 +38,12 @@ pub async fn handle(receiver: Receiver, request: Request<Incoming>, peer: Arc<Pe
         );
         return response;
     }
-    // With TLS, the certificate decides which sender ids the message may carry; a
-    // certificate no [[receiver.tls.client]] names may not deliver at all.
-    let mut options = receiver.inner.options.clone();
-    if let Some(tls) = &config.tls {
-        let identity = peer
-            .certificate
-            .as_ref()
-            .and_then(|certificate| PeerIdentity::of(certificate));
-        let authorised = identity
-            .as_ref()
-            .map(|identity| identity.authorised(&tls.clients))
-            .unwrap_or_default();
-        if authorised.is_empty() {
-            tracing::warn!(
-                "refused a delivery from {}: its certificate ({}) is not listed in \
-                 [[receiver.tls.client]]",
-                peer.addr,
-                identity.map_or_else(|| "unreadable".to_owned(), |i| i.to_string())
-            );
-            return text(
-                StatusCode::FORBIDDEN,
-                "this client certificate is not authorised to deliver lot numbers here",
-            );
-        }
-        options.allowed_senders = authorised;
-        options.certificate = identity.map(|identity| identity.to_string());
-    }
+    let Some(options) = authorise(&receiver, &peer) else {
+        return text(
+            StatusCode::FORBIDDEN,
+            "this client certificate is not authorised to deliver lot numbers here",
+        );
+    };
     let max = usize::try_from(config.max_body).unwrap_or(usize::MAX);
     let declared = request
         .headers()
@@ -109,6 +88,36 @@ pub async fn handle(receiver: Receiver, request: Request<Incoming>, peer: Arc<Pe
     reply
 }
 
+/// The validation options for a message from `peer`. With TLS, the certificate decides
+/// which sender ids the message may carry; a certificate no `[[receiver.tls.client]]`
+/// names may not deliver at all: `None` (HTTP 403, before the body is read).
+fn authorise(receiver: &Receiver, peer: &Peer) -> Option<validate::Options> {
+    let mut options = receiver.inner.options.clone();
+    let Some(tls) = &receiver.config().tls else {
+        return Some(options);
+    };
+    let identity = peer
+        .certificate
+        .as_ref()
+        .and_then(|certificate| PeerIdentity::of(certificate));
+    let authorised = identity
+        .as_ref()
+        .map(|identity| identity.authorised(&tls.clients))
+        .unwrap_or_default();
+    if authorised.is_empty() {
+        tracing::warn!(
+            "refused a delivery from {}: its certificate ({}) is not listed in \
+             [[receiver.tls.client]]",
+            peer.addr,
+            identity.map_or_else(|| "unreadable".to_owned(), |i| i.to_string())
+        );
+        return None;
+    }
+    options.allowed_senders = authorised;
+    options.certificate = identity.map(|identity| identity.to_string());
+    Some(options)
+}
+
 /// From this body size on, freed memory is handed back after the delivery.
 const LARGE_BODY: usize = 1 << 20;
 
@@ -149,7 +158,8 @@ async fn commit(receiver: Receiver, prepared: Prepared) -> Reply {
     }
 }
 
-/// Decides and carries out the decision; returns the reply and whether mails were queued.
+/// Decides ([`decide`]) and carries out the decision; returns the reply and whether
+/// mails were queued.
 fn decide_and_store(receiver: &Receiver, prepared: Prepared) -> Result<(Reply, bool), StoreError> {
     let inner = &receiver.inner;
     let language = inner.gateway.language;
@@ -179,12 +189,12 @@ fn decide_and_store(receiver: &Receiver, prepared: Prepared) -> Result<(Reply, b
         &inner.config.shrink_guard,
         &answering,
     );
-    let record = |message_id: &MessageId, answer: &Answer, response: &str| MessageRecord {
-        id: message_id.clone(),
+    let storing = Storing {
+        receiver,
+        current,
         sha256,
-        received_at: now,
-        ack_type: ack_type(answer),
-        response: response.to_owned(),
+        now,
+        language,
     };
     match decision {
         Decision::Replay(response) => Ok((reply(StatusCode::OK, XML, response), false)),
@@ -192,128 +202,173 @@ fn decide_and_store(receiver: &Receiver, prepared: Prepared) -> Result<(Reply, b
             reply(StatusCode::INTERNAL_SERVER_ERROR, XML, answer.to_xml()),
             false,
         )),
-        Decision::Refuse(answer, outcome) => {
-            let response = answer.to_xml();
-            // The id's record is the first message's: a reused id changes nothing stored.
-            // A sender we do not accept (or not over this certificate) leaves no trace
-            // either: its message ids must not stand in the way of the real sender's.
-            let reused = outcome.report.contains(validate::Rule::MessageIdReused);
-            let stranger = outcome.report.contains(validate::Rule::WrapperSender);
-            if stranger && let Some(reply_to) = &outcome.reply_to {
-                tracing::warn!(
-                    "refused message {} from sender {}: not an allowed sender here (or not \
-                     over this client certificate); nothing stored",
-                    reply_to.message,
-                    reply_to.sender
-                );
-            }
-            let Some(reply_to) = outcome.reply_to.as_ref().filter(|_| !reused && !stranger) else {
-                return Ok((reply(StatusCode::OK, XML, response), false));
-            };
-            let stale = outcome.report.contains(validate::Rule::MessageStale);
-            let report = import_report(
-                reply_to.message.clone(),
-                now,
-                if stale {
-                    Outcome::Stale
-                } else {
-                    Outcome::Rejected(ack_type(&answer))
-                },
-                None,
-                None,
-                &outcome.report,
-                language,
-            );
-            inner.store.record(
-                record(&reply_to.message, &answer, &response),
-                Some(report),
-                &[],
-            )?;
-            Ok((reply(StatusCode::OK, XML, response), false))
-        }
+        Decision::Refuse(answer, outcome) => storing.refuse(&answer, &outcome),
         Decision::Quarantine(answer, message, outcome) => {
-            let response = answer.to_xml();
-            let candidate = StoredSet::new(
-                message.id.clone(),
-                message.created.clone(),
-                now,
-                message.lots.clone(),
-            );
-            let report = import_report(
-                message.id.clone(),
-                now,
-                Outcome::Quarantined(0),
-                Some(&message.lots),
-                current.map(StoredSet::lots),
-                &outcome.report,
-                language,
-            );
-            let reason = outcome
-                .report
-                .issues()
-                .iter()
-                .find(|i| i.rule == validate::Rule::SetQuarantined)
-                .map(|i| i.text(language).to_owned())
-                .unwrap_or_default();
-            let mail = quarantine_mail(
-                receiver.config(),
-                &message.id,
-                &reason,
-                &sha256,
-                now,
-                language,
-            );
-            inner.store.quarantine(
-                candidate,
-                &reason,
-                record(&message.id, &answer, &response),
-                report,
-                &mail,
-            )?;
-            Ok((reply(StatusCode::OK, XML, response), !mail.is_empty()))
+            storing.quarantine(&answer, &message, &outcome)
         }
-        Decision::Apply(answer, message, outcome) => {
-            let response = answer.to_xml();
-            let report = import_report(
-                message.id.clone(),
-                now,
-                Outcome::Applied,
-                Some(&message.lots),
-                current.map(StoredSet::lots),
-                &outcome.report,
-                language,
-            );
-            let set = StoredSet::new(
-                message.id.clone(),
-                message.created.clone(),
-                now,
-                message.lots,
-            );
-            let record = record(&message.id, &answer, &response);
-            // An open watchdog alert is resolved in the same transaction as the apply.
-            let resolution = watchdog::resolution(
-                receiver,
-                &set.message_id,
-                &set.created,
-                set.lots().len(),
-                now,
-            )?;
-            let (applied, mails_queued) = match resolution {
-                Some(resolution) => (
-                    inner.store.apply_with_watchdog(
-                        set,
-                        record,
-                        report,
-                        &resolution.mails,
-                        &resolution.state,
-                    )?,
-                    !resolution.mails.is_empty(),
-                ),
-                None => (inner.store.apply(set, record, report, &[])?, false),
-            };
-            receiver.publish(applied.set);
-            Ok((reply(StatusCode::OK, XML, response), mails_queued))
+        Decision::Apply(answer, message, outcome) => storing.apply(&answer, *message, &outcome),
+    }
+}
+
+/// Carrying out a decision about one message: what is stored, in one transaction, and
+/// the reply (with whether mails were queued).
+struct Storing<'a> {
+    receiver: &'a Receiver,
+    /// The set in use when the message was decided on.
+    current: Option<&'a StoredSet>,
+    sha256: [u8; 32],
+    now: chrono::DateTime<Utc>,
+    language: Language,
+}
+
+impl Storing<'_> {
+    /// The record of the message's id, so that a duplicate gets the same answer.
+    fn record(&self, message_id: &MessageId, answer: &Answer, response: &str) -> MessageRecord {
+        MessageRecord {
+            id: message_id.clone(),
+            sha256: self.sha256,
+            received_at: self.now,
+            ack_type: ack_type(answer),
+            response: response.to_owned(),
         }
+    }
+
+    /// A refused message: its id's record and import report, unless the id is reused
+    /// (the record is the first message's) or the sender is not accepted here (its
+    /// message ids must not stand in the way of the real sender's): those leave no trace.
+    fn refuse(
+        &self,
+        answer: &Answer,
+        outcome: &validate::Outcome,
+    ) -> Result<(Reply, bool), StoreError> {
+        let response = answer.to_xml();
+        let reused = outcome.report.contains(validate::Rule::MessageIdReused);
+        let stranger = outcome.report.contains(validate::Rule::WrapperSender);
+        if stranger && let Some(reply_to) = &outcome.reply_to {
+            tracing::warn!(
+                "refused message {} from sender {}: not an allowed sender here (or not \
+                 over this client certificate); nothing stored",
+                reply_to.message,
+                reply_to.sender
+            );
+        }
+        let Some(reply_to) = outcome.reply_to.as_ref().filter(|_| !reused && !stranger) else {
+            return Ok((reply(StatusCode::OK, XML, response), false));
+        };
+        let stale = outcome.report.contains(validate::Rule::MessageStale);
+        let report = import_report(
+            reply_to.message.clone(),
+            self.now,
+            if stale {
+                Outcome::Stale
+            } else {
+                Outcome::Rejected(ack_type(answer))
+            },
+            None,
+            None,
+            &outcome.report,
+            self.language,
+        );
+        self.receiver.inner.store.record(
+            self.record(&reply_to.message, answer, &response),
+            Some(report),
+            &[],
+        )?;
+        Ok((reply(StatusCode::OK, XML, response), false))
+    }
+
+    /// A set held back by the shrink guard: kept in quarantine with its report, and the
+    /// administrators alerted.
+    fn quarantine(
+        &self,
+        answer: &Answer,
+        message: &LotMessage,
+        outcome: &validate::Outcome,
+    ) -> Result<(Reply, bool), StoreError> {
+        let response = answer.to_xml();
+        let candidate = StoredSet::new(
+            message.id.clone(),
+            message.created.clone(),
+            self.now,
+            message.lots.clone(),
+        );
+        let report = import_report(
+            message.id.clone(),
+            self.now,
+            Outcome::Quarantined(0),
+            Some(&message.lots),
+            self.current.map(StoredSet::lots),
+            &outcome.report,
+            self.language,
+        );
+        let reason = outcome
+            .report
+            .issues()
+            .iter()
+            .find(|i| i.rule == validate::Rule::SetQuarantined)
+            .map(|i| i.text(self.language).to_owned())
+            .unwrap_or_default();
+        let mail = quarantine_mail(
+            self.receiver.config(),
+            &message.id,
+            &reason,
+            &self.sha256,
+            self.now,
+            self.language,
+        );
+        self.receiver.inner.store.quarantine(
+            candidate,
+            &reason,
+            self.record(&message.id, answer, &response),
+            report,
+            &mail,
+        )?;
+        Ok((reply(StatusCode::OK, XML, response), !mail.is_empty()))
+    }
+
+    /// An accepted set: it replaces the current one, with its id's record and import
+    /// report, and an open watchdog alert resolved, in one transaction.
+    fn apply(
+        &self,
+        answer: &Answer,
+        message: LotMessage,
+        outcome: &validate::Outcome,
+    ) -> Result<(Reply, bool), StoreError> {
+        let response = answer.to_xml();
+        let report = import_report(
+            message.id.clone(),
+            self.now,
+            Outcome::Applied,
+            Some(&message.lots),
+            self.current.map(StoredSet::lots),
+            &outcome.report,
+            self.language,
+        );
+        let record = self.record(&message.id, answer, &response);
+        let set = StoredSet::new(message.id, message.created, self.now, message.lots);
+        let store = &self.receiver.inner.store;
+        let resolution = watchdog::resolution(
+            self.receiver,
+            &set.message_id,
+            &set.created,
+            set.lots().len(),
+            self.now,
+        )?;
+        let (applied, mails_queued) = match resolution {
+            Some(resolution) => (
+                store.apply_with_watchdog(
+                    set,
+                    record,
+                    report,
+                    &resolution.mails,
+                    &resolution.state,
+                )?,
+                !resolution.mails.is_empty(),
+            ),
+            None => (store.apply(set, record, report, &[])?, false),
+        };
+        self.receiver.publish(applied.set);
+        Ok((reply(StatusCode::OK, XML, response), mails_queued))
     }
 }
 

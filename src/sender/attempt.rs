@@ -31,27 +31,8 @@ impl Sender {
         let Some(destination) = self.destination(&delivery.destination).cloned() else {
             return Ok(());
         };
-        // Record the attempt before sending: the time is the one the grid goes on from.
-        let (delivery, at) = {
-            let _turn = self.inner.turn.lock().await;
-            let at = self.now();
-            let name = delivery.destination.clone();
-            let Some(mut current) = self.blocking(move |store| store.delivery(&name)).await? else {
-                return Ok(());
-            };
-            if current.id != delivery.id || current.state != DeliveryState::Pending {
-                return Ok(());
-            }
-            current.attempts.push(Attempt {
-                at,
-                outcome: None,
-                detail: Text::default(),
-                answer_lost: false,
-            });
-            if !self.save(vec![current.clone()], Vec::new()).await? {
-                return Ok(());
-            }
-            (current, at)
+        let Some((delivery, at)) = self.begin_attempt(delivery).await? else {
+            return Ok(());
         };
         let Some(message) = delivery.message.clone() else {
             return Ok(());
@@ -79,8 +60,7 @@ impl Sender {
             self.inner.config.schedule.attempt_timeout,
         )
         .await;
-        let outcome = result.outcome;
-        match outcome {
+        match result.outcome {
             AttemptOutcome::Delivered => tracing::info!(
                 "sender: delivery {} to {} delivered",
                 delivery.id,
@@ -99,7 +79,47 @@ impl Sender {
                 result.detail
             ),
         }
+        self.finish_attempt(&delivery, &destination, at, result)
+            .await
+    }
 
+    /// Records the attempt as begun, before anything is sent: its time is the one the
+    /// grid goes on from. `None` when the delivery was superseded or finished meanwhile.
+    async fn begin_attempt(
+        &self,
+        delivery: Delivery,
+    ) -> anyhow::Result<Option<(Delivery, DateTime<Utc>)>> {
+        let _turn = self.inner.turn.lock().await;
+        let at = self.now();
+        let name = delivery.destination.clone();
+        let Some(mut current) = self.blocking(move |store| store.delivery(&name)).await? else {
+            return Ok(None);
+        };
+        if current.id != delivery.id || current.state != DeliveryState::Pending {
+            return Ok(None);
+        }
+        current.attempts.push(Attempt {
+            at,
+            outcome: None,
+            detail: Text::default(),
+            answer_lost: false,
+        });
+        if !self.save(vec![current.clone()], Vec::new()).await? {
+            return Ok(None);
+        }
+        Ok(Some((current, at)))
+    }
+
+    /// Records the outcome of the attempt begun `at`, with the mails it causes: the
+    /// resolution of an open escalation when delivered, the rejection email when
+    /// rejected. Nothing when the delivery was superseded during the attempt.
+    async fn finish_attempt(
+        &self,
+        delivery: &Delivery,
+        destination: &Destination,
+        at: DateTime<Utc>,
+        result: deliver::Classified,
+    ) -> anyhow::Result<()> {
         let _turn = self.inner.turn.lock().await;
         let now = self.now();
         let name = delivery.destination.clone();
@@ -114,6 +134,7 @@ impl Sender {
             );
             return Ok(());
         }
+        let outcome = result.outcome;
         if let Some(last) = current.attempts.iter_mut().rev().find(|a| a.at == at) {
             last.outcome = Some(outcome);
             last.detail = result.detail;
@@ -125,14 +146,14 @@ impl Sender {
                 current.state = DeliveryState::Delivered;
                 current.finished_at = Some(now);
                 if current.escalation_open {
-                    mails = self.mail_writer().resolved(&current, &destination, now);
+                    mails = self.mail_writer().resolved(&current, destination, now);
                     current.escalation_open = false;
                 }
             }
             AttemptOutcome::Rejected => {
                 current.state = DeliveryState::Rejected;
                 current.finished_at = Some(now);
-                mails = self.mail_writer().rejected(&current, &destination, now);
+                mails = self.mail_writer().rejected(&current, destination, now);
             }
             AttemptOutcome::Transient => {
                 if schedule::next_attempt(&self.inner.config.schedule, current.start, Some(at))

@@ -13,6 +13,7 @@
 //! An attempt is recorded *before* its request is sent: after a crash it shows as
 //! interrupted and the schedule goes on from the next slot of the original grid.
 //!
+//! - `plan`: the pure planning step of a round (what starts, is escalated, is due).
 //! - [`source`]: reading and checking the inventory's set.
 //! - [`deliver`]: building a destination's message, posting it, reading the answer.
 //! - [`mails`]: the rejection, escalation, resolution and invalid-source emails.
@@ -23,6 +24,7 @@ mod attempt;
 pub mod deliver;
 pub(crate) mod mails;
 mod net;
+mod plan;
 mod round;
 pub mod source;
 pub mod status;
@@ -34,7 +36,7 @@ mod tests;
 
 use crate::config::{Config, Destination, GatewayConfig, SenderConfig};
 use crate::language::Language;
-use crate::schedule::{self, Due, Next};
+use crate::schedule::{self, Next};
 use crate::store::{
     Attempt, AttemptOutcome, Delivery, DeliveryState, NewDelivery, SenderStore, StoreError, Trigger,
 };
@@ -211,7 +213,11 @@ impl Sender {
             let now = self.now();
             let starts: Vec<_> = names
                 .iter()
-                .map(|name| (name.clone(), Trigger::SendNow, None))
+                .map(|name| plan::Start {
+                    destination: name.clone(),
+                    trigger: Trigger::SendNow,
+                    night: None,
+                })
                 .collect();
             let mut source = round::SourceCache::default();
             self.begin_all(&starts, now, &mut source).await?

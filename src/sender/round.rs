@@ -1,8 +1,9 @@
-//! The sender's decisions: the loop ([`run`]) and each round of it — which deliveries
-//! start, which are escalated, which attempts are due — and reading the source at most
-//! once per round.
+//! The sender's loop ([`run`]) and the I/O of each round of it: reading the store,
+//! asking the plan ([`super::plan`]) what to start, escalate and attempt, and doing
+//! that — reading the source at most once per round.
 
 use super::*;
+use plan::{Escalation, Start};
 use source::{Snapshot, SourceError};
 
 impl Sender {
@@ -11,12 +12,18 @@ impl Sender {
     /// the turn.
     pub(super) async fn begin_all(
         &self,
-        starts: &[(String, Trigger, Option<chrono::NaiveDate>)],
+        starts: &[Start],
         now: DateTime<Utc>,
         source: &mut SourceCache,
     ) -> anyhow::Result<Vec<Delivery>> {
+        let installed_at = self.blocking(SenderStore::installed_at).await?;
         let mut started = Vec::new();
-        for (name, trigger, night) in starts {
+        for Start {
+            destination: name,
+            trigger,
+            night,
+        } in starts
+        {
             let Some(destination) = self.destination(name).cloned() else {
                 continue;
             };
@@ -25,25 +32,13 @@ impl Sender {
                 Ok(snapshot) => Some(self.build(&destination, snapshot, id, now).await?),
                 Err(_) => None,
             };
-            let schedule = &self.inner.config.schedule;
-            let (start, escalate_at) = match (trigger, night) {
-                (Trigger::Nightly, Some(night)) => (
-                    schedule::night_start(schedule, *night),
-                    Some(schedule::escalation_time(schedule, *night)),
-                ),
-                (Trigger::Missed, Some(night)) => {
-                    // A night that began before the gateway was installed is delivered,
-                    // but nobody is alarmed about it: the gateway did not exist then.
-                    let installed = self.blocking(SenderStore::installed_at).await?;
-                    let before =
-                        installed.is_some_and(|at| schedule::night_start(schedule, *night) < at);
-                    (
-                        now,
-                        (!before).then(|| schedule::escalation_time(schedule, *night)),
-                    )
-                }
-                _ => (now, Some(schedule::escalation_after(schedule, now))),
-            };
+            let plan::Window { start, escalate_at } = plan::window(
+                &self.inner.config.schedule,
+                *trigger,
+                *night,
+                installed_at,
+                now,
+            );
             let new = NewDelivery {
                 id,
                 destination: name.clone(),
@@ -193,7 +188,7 @@ impl Sender {
         }
 
         // 1. Deliveries that start now.
-        let mut starts = Vec::new();
+        let mut last_nights = Vec::new();
         for destination in &self.inner.config.destinations {
             let name = destination.name.clone();
             let last = self
@@ -202,17 +197,15 @@ impl Sender {
                     move |store| store.last_night(&name)
                 })
                 .await?;
-            match schedule::missed_night(schedule, last, now) {
-                // A night that started while the gateway was down is delivered now;
-                // one that starts while it runs keeps its own grid.
-                Some(night) if first => starts.push((name, Trigger::Missed, Some(night))),
-                Some(night) => starts.push((name, Trigger::Nightly, Some(night))),
-                None if first && self.inner.config.send_on_start => {
-                    starts.push((name, Trigger::StartUp, None));
-                }
-                None => {}
-            }
+            last_nights.push((name, last));
         }
+        let starts = plan::starts(
+            schedule,
+            &last_nights,
+            first,
+            self.inner.config.send_on_start,
+            now,
+        );
 
         // 2. Escalation, before anything is superseded.
         let deliveries = self.blocking(SenderStore::deliveries).await?;
@@ -224,29 +217,14 @@ impl Sender {
 
         // 4. Due attempts.
         let deliveries = self.blocking(SenderStore::deliveries).await?;
-        let mut next = schedule::next_night(schedule, now).1;
+        let plan::Attempts { due, mut next } =
+            plan::attempts(schedule, deliveries, |name| self.is_in_flight(name), now);
         let mut no_source = Vec::new();
-        for delivery in deliveries {
-            if delivery.state != DeliveryState::Delivered
-                && delivery.escalated_at.is_none()
-                && let Some(escalate_at) = delivery.escalate_at
-            {
-                next = next.min(escalate_at);
-            }
-            if delivery.state != DeliveryState::Pending {
-                continue;
-            }
-            if self.is_in_flight(&delivery.destination) {
-                continue;
-            }
-            match due(schedule, &delivery, now) {
-                Due::Now => match self.prepare(delivery, now, &mut source).await? {
-                    Prepared::Ready(delivery) => self.spawn_attempt(delivery, attempts),
-                    Prepared::NoSource(delivery) => no_source.push(delivery),
-                    Prepared::Gone => {}
-                },
-                Due::At(at) => next = next.min(at),
-                Due::Exhausted => {}
+        for delivery in due {
+            match self.prepare(delivery, now, &mut source).await? {
+                Prepared::Ready(delivery) => self.spawn_attempt(delivery, attempts),
+                Prepared::NoSource(delivery) => no_source.push(delivery),
+                Prepared::Gone => {}
             }
         }
         if !no_source.is_empty() {
@@ -273,39 +251,25 @@ impl Sender {
         Ok(())
     }
 
-    /// Sends one escalation email listing every delivery not delivered by its
-    /// escalation time. Waits (writing nothing) while any of them has an attempt running
-    /// or due now and not about to be superseded, so that the email lists the outcome of
-    /// the catch-up after an outage and is sent once for all of them.
+    /// Sends the escalation email when the plan says so ([`plan::escalation`]), and
+    /// marks the deliveries it lists as escalated, in one transaction.
     async fn escalate(
         &self,
         deliveries: &[Delivery],
-        starts: &[(String, Trigger, Option<chrono::NaiveDate>)],
+        starts: &[Start],
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
-        let schedule = &self.inner.config.schedule;
-        let candidates: Vec<&Delivery> = deliveries
-            .iter()
-            .filter(|d| {
-                d.state != DeliveryState::Delivered
-                    && d.escalated_at.is_none()
-                    && d.escalate_at.is_some_and(|at| at <= now)
-                    && self.destination(&d.destination).is_some()
-            })
-            .collect();
-        if candidates.is_empty() {
+        let plan = plan::escalation(
+            &self.inner.config.schedule,
+            deliveries,
+            starts,
+            |name| self.destination(name).is_some(),
+            |name| self.is_in_flight(name),
+            now,
+        );
+        let Escalation::Send(candidates) = plan else {
             return Ok(());
-        }
-        let waiting = candidates.iter().any(|d| {
-            let superseded = starts.iter().any(|(name, _, _)| name == &d.destination);
-            self.is_in_flight(&d.destination)
-                || (!superseded
-                    && d.state == DeliveryState::Pending
-                    && due(schedule, d, now) == Due::Now)
-        });
-        if waiting {
-            return Ok(());
-        }
+        };
         let listed: Vec<(&Delivery, &Destination)> = candidates
             .iter()
             .filter_map(|d| self.destination(&d.destination).map(|dest| (*d, dest)))
@@ -410,17 +374,4 @@ impl Sender {
         self.save(deliveries, mails).await?;
         Ok(())
     }
-}
-
-/// When the delivery's next attempt is due at `now`, for a delivery with no attempt in
-/// flight in this process: an unfinished last attempt was interrupted by a stop, and is
-/// made once more when the grid has no slot left ([`schedule::due_after_interruption`]).
-fn due(schedule: &crate::config::ScheduleConfig, delivery: &Delivery, now: DateTime<Utc>) -> Due {
-    schedule::due_after_interruption(
-        schedule,
-        delivery.start,
-        delivery.last_attempt(),
-        delivery.last_unfinished(),
-        now,
-    )
 }
