@@ -1,6 +1,6 @@
 //! The sender's planning step: what a round does, decided from what the store holds, the
 //! clock's `now` and which destinations have an attempt running — with no I/O, like
-//! [`crate::receiver::decide`]. The round ([`super::round`]) reads the store, asks the
+//! the receiver's `decide`. The round ([`super::round`]) reads the store, asks the
 //! plan, and then starts, alerts and attempts as planned.
 //!
 //! - [`starts`]: which deliveries start (the night's, a missed night's, the one after

@@ -1,6 +1,7 @@
 //! lotgate's integration tests: one binary, modules per area, shared support.
 
 mod alerts;
+mod architecture;
 mod cli;
 mod clock;
 mod codec;
