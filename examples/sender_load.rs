@@ -23,7 +23,7 @@
 //! destination and measures the wall time until every new delivery is `delivered`,
 //! polling `GET /api/v1/sender/status` every `--poll-ms`. It prints each round, the
 //! median, the message size, and checks that every receiver holds the last round's set
-//! with all its lots (exit status 1 when not). The target (README, "Performance"): 100
+//! with all its lots (exit status 1 when not). The target (`docs/performance.md`): 100
 //! destinations in at most 2 s.
 //!
 //! `idle` starts one receiver and a sender delivering to it, waits for the start-up

@@ -3,7 +3,7 @@
 //! A delivery of 100,000 lots briefly needs some 130 MiB (the body, the XML tree, the new
 //! set); glibc keeps what was freed for reuse instead of returning it, so after a few
 //! such deliveries the receiver would sit at over 130 MiB while it needs under 40 MiB
-//! (measured; see the README). Trimming after a large delivery keeps the resident size at
+//! (measured; see `docs/performance.md`). Trimming after a large delivery keeps the resident size at
 //! what is actually in use.
 
 #[cfg(all(target_os = "linux", target_env = "gnu"))]

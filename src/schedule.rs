@@ -5,7 +5,7 @@
 //! and the attempts made so far; nothing reads the clock. The sender loop passes in
 //! `now` from its injected clock and acts on the answer.
 //!
-//! # The default schedule (README, "The schedule")
+//! # The default schedule (`docs/sender.md`, "The schedule")
 //!
 //! With `send_at` 02:00, `retries` 3, `interval` 10 min, `repeats` 1, `pause` 1 h and
 //! `escalate_at` 07:00 (Europe/Amsterdam), a night whose every attempt fails runs:

@@ -4,7 +4,7 @@
 //! The derived comparisons of `str` call the C library's `memcmp`; for strings of a few
 //! bytes the call costs far more than the comparison. Parsing and validating a
 //! 10,000-lot message makes about a million such comparisons, and doing them here made
-//! it twice as fast (see the benchmark figures in the README). The results are the same
+//! it twice as fast (see the benchmark figures in `docs/performance.md`). The results are the same
 //! as `==` and `cmp` on `str`.
 
 use std::cmp::Ordering;

@@ -2,7 +2,10 @@
 //! its job, or does a person need to look?
 
 use super::Roles;
-use crate::api::{CertificateView, MailCounts, Readiness, ReceiverReadiness, SenderReadiness};
+use crate::api::{
+    CertificateView, MailCounts, Readiness, ReadyStatus, ReceiverReadiness, SenderReadiness,
+    Unavailable,
+};
 use crate::http::{Reply, json};
 use crate::mail;
 use crate::store::StoreError;
@@ -16,7 +19,7 @@ pub(super) fn readiness(roles: &Roles) -> Reply {
     let now = Utc::now();
     let mut reasons = Vec::new();
     let mut ready = Readiness {
-        status: String::new(),
+        status: ReadyStatus::Ready,
         reason: None,
         receiver: None,
         stale: None,
@@ -83,20 +86,12 @@ pub(super) fn readiness(roles: &Roles) -> Reply {
         });
     }
     ready.status = if reasons.is_empty() {
-        "ready"
+        ReadyStatus::Ready
     } else {
-        "degraded"
-    }
-    .to_owned();
+        ReadyStatus::Degraded
+    };
     ready.reason = (!reasons.is_empty()).then(|| reasons.join("; "));
     json(StatusCode::OK, &ready)
-}
-
-/// The answer when a store cannot be read.
-#[derive(serde::Serialize)]
-struct Unavailable {
-    status: &'static str,
-    error: &'static str,
 }
 
 fn unavailable(e: &StoreError) -> Reply {
@@ -104,8 +99,8 @@ fn unavailable(e: &StoreError) -> Reply {
     json(
         StatusCode::SERVICE_UNAVAILABLE,
         &Unavailable {
-            status: "unavailable",
-            error: "the store is not available",
+            status: ReadyStatus::Unavailable,
+            error: "the store is not available".to_owned(),
         },
     )
 }

@@ -2,6 +2,18 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Whether the gateway does its job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadyStatus {
+    /// Nothing needs a person.
+    Ready,
+    /// Something needs a person (see `reason`); the gateway still does what it can.
+    Degraded,
+    /// A store cannot be read (HTTP 503, with [`Unavailable`]).
+    Unavailable,
+}
+
 /// The receiver's part of `/readyz`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReceiverReadiness {
@@ -45,8 +57,8 @@ pub struct CertificateView {
 /// error when a store cannot be read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Readiness {
-    /// `ready` or `degraded`.
-    pub status: String,
+    /// Ready or degraded.
+    pub status: ReadyStatus,
     /// Why degraded: every reason, joined with `; `.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -64,4 +76,13 @@ pub struct Readiness {
     /// Our own certificates, with TLS.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub certificates: Vec<CertificateView>,
+}
+
+/// `GET /readyz` (HTTP 503): a store cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unavailable {
+    /// `unavailable`.
+    pub status: ReadyStatus,
+    /// What is wrong, without internal details.
+    pub error: String,
 }

@@ -11,7 +11,10 @@ mod mail;
 mod receiver;
 mod sender;
 
-pub use health::{CertificateView, MailCounts, Readiness, ReceiverReadiness, SenderReadiness};
+pub use health::{
+    CertificateView, MailCounts, Readiness, ReadyStatus, ReceiverReadiness, SenderReadiness,
+    Unavailable,
+};
 pub use mail::{MailDiscarded, MailList, MailRetried, MailView};
 pub use receiver::{
     ChangesView, HistoryAnswer, IssueView, LotAnswer, LotStatus, LotView, LotsAnswer,
@@ -19,8 +22,8 @@ pub use receiver::{
     SetView, Unknown, UnknownLot,
 };
 pub use sender::{
-    AttemptView, DeliveryView, DestinationStatus, MessageView, NextNight, SendNowAnswer,
-    SenderStatus, Started, StatusAnswer,
+    AttemptView, DeliveryView, DestinationStatus, MessageView, NextNight, OutcomeView,
+    SendNowAnswer, SenderStatus, Started, StateView, StatusAnswer, TriggerView,
 };
 
 use serde::{Deserialize, Serialize};

@@ -1,16 +1,103 @@
 //! The sender's answers: its status, and what send-now started.
 
 use super::MailList;
+use crate::language::Language;
 use serde::{Deserialize, Serialize};
+
+/// Why a delivery started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TriggerView {
+    /// The night's delivery, at `send_at`.
+    Nightly,
+    /// A night the gateway missed, delivered when it came up.
+    MissedNight,
+    /// `send_on_start`: the delivery right after start-up.
+    StartUp,
+    /// A manual send-now.
+    SendNow,
+}
+
+impl TriggerView {
+    /// In words, for a person.
+    pub fn word(self, language: Language) -> &'static str {
+        match self {
+            TriggerView::Nightly => language.pick("nacht", "nightly"),
+            TriggerView::MissedNight => language.pick("gemiste nacht", "missed night"),
+            TriggerView::StartUp => language.pick("na het starten", "after start-up"),
+            TriggerView::SendNow => "send-now",
+        }
+    }
+}
+
+/// Where a delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StateView {
+    /// Not delivered yet: attempts follow on the schedule (until it is exhausted).
+    Pending,
+    /// Acknowledged with `CA`.
+    Delivered,
+    /// Refused by the receiver (`CE`, `CR`, `soap:Client`): no more attempts.
+    Rejected,
+}
+
+impl StateView {
+    /// In words, for a person.
+    pub fn word(self, language: Language) -> &'static str {
+        match self {
+            StateView::Pending => language.pick("niet afgeleverd", "pending"),
+            StateView::Delivered => language.pick("afgeleverd", "delivered"),
+            StateView::Rejected => language.pick("geweigerd", "rejected"),
+        }
+    }
+}
+
+/// How an attempt ended, or that it has not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeView {
+    /// `CA` with our message id.
+    Delivered,
+    /// `CE`, `CR` or `soap:Client`: no more attempts.
+    Rejected,
+    /// Anything else: the next attempt follows on the schedule.
+    Failed,
+    /// Running now.
+    #[serde(rename = "in flight")]
+    InFlight,
+    /// The gateway stopped during it: the receiver may have acted on it.
+    Interrupted,
+}
+
+impl OutcomeView {
+    /// Whether the attempt has ended with an answer or an error.
+    pub fn is_finished(self) -> bool {
+        matches!(
+            self,
+            OutcomeView::Delivered | OutcomeView::Rejected | OutcomeView::Failed
+        )
+    }
+
+    /// In words, for a person.
+    pub fn word(self, language: Language) -> &'static str {
+        match self {
+            OutcomeView::Delivered => language.pick("afgeleverd", "delivered"),
+            OutcomeView::Rejected => language.pick("geweigerd", "rejected"),
+            OutcomeView::Failed => language.pick("mislukt", "failed"),
+            OutcomeView::InFlight => language.pick("bezig", "in flight"),
+            OutcomeView::Interrupted => language.pick("onderbroken", "interrupted"),
+        }
+    }
+}
 
 /// One attempt of a delivery.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttemptView {
     /// When it began.
     pub at: String,
-    /// `delivered`, `rejected`, `failed`, `in flight` or `interrupted` (the gateway
-    /// stopped during it).
-    pub outcome: String,
+    /// How it ended, or that it has not.
+    pub outcome: OutcomeView,
     /// What happened, in the gateway's language: the error, or the acknowledgement with
     /// its details on lines of their own.
     pub detail: String,
@@ -38,12 +125,12 @@ pub struct MessageView {
 pub struct DeliveryView {
     /// Its number.
     pub id: u64,
-    /// Why it started: `nightly`, `missed-night`, `start-up` or `send-now`.
-    pub trigger: String,
+    /// Why it started.
+    pub trigger: TriggerView,
     /// The local date of its night (nightly and missed nights).
     pub night: Option<String>,
-    /// `pending`, `delivered` or `rejected`.
-    pub state: String,
+    /// Where it stands.
+    pub state: StateView,
     /// Its first planned attempt, from which its grid is laid out.
     pub start: String,
     /// The message; `null` while it could not be built (the source unreadable).

@@ -2,7 +2,7 @@
 //! deliveries (and both roles' alert emails), and a delivery at once.
 
 use super::client::{Admin, Answer, print_json};
-use crate::api::{MailList, SendNowAnswer, SenderStatus, StatusAnswer};
+use crate::api::{MailList, OutcomeView, SendNowAnswer, SenderStatus, StatusAnswer};
 use crate::language::Language;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -82,11 +82,15 @@ pub(super) fn send_now(path: &Path, destination: Option<&str>, wait: bool) -> Ex
         Err(code) => return code,
     };
     let mut all_delivered = true;
-    for (name, (outcome, detail)) in &outcomes {
-        all_delivered &= outcome == "delivered";
+    for (name, waited) in &outcomes {
+        all_delivered &= matches!(waited, Waited::Ended(OutcomeView::Delivered, _));
+        let (word, detail) = match waited {
+            Waited::Ended(outcome, detail) => (outcome.word(language), detail.as_str()),
+            Waited::Superseded => (language.pick("vervangen", "superseded"), ""),
+            Waited::NoOutcome => (language.pick("nog geen uitkomst", "no outcome yet"), ""),
+        };
         println!(
-            "{name}: {}{}",
-            crate::sender::status::outcome_word(outcome, language),
+            "{name}: {word}{}",
             if detail.is_empty() {
                 String::new()
             } else {
@@ -101,14 +105,22 @@ pub(super) fn send_now(path: &Path, destination: Option<&str>, wait: bool) -> Ex
     }
 }
 
+/// What `send-now --wait` saw of one delivery.
+enum Waited {
+    /// An attempt ended: its outcome and detail.
+    Ended(OutcomeView, String),
+    /// Another delivery to the destination started meanwhile.
+    Superseded,
+    /// No attempt ended within [`SEND_NOW_WAIT`].
+    NoOutcome,
+}
+
 /// Follows the sender's status until each of `deliveries` (destination, delivery number)
-/// has the outcome of an attempt, or was superseded, or [`SEND_NOW_WAIT`] passed; per
-/// destination the outcome and the attempt's detail.
+/// has the outcome of an attempt, or was superseded, or [`SEND_NOW_WAIT`] passed.
 fn wait_for_outcomes(
     admin: &Admin,
     deliveries: &[(String, u64)],
-) -> Result<BTreeMap<String, (String, String)>, ExitCode> {
-    let language = admin.language;
+) -> Result<BTreeMap<String, Waited>, ExitCode> {
     let mut outcomes = BTreeMap::new();
     let deadline = Instant::now() + SEND_NOW_WAIT;
     while outcomes.len() < deliveries.len() && Instant::now() < deadline {
@@ -125,28 +137,21 @@ fn wait_for_outcomes(
                 continue;
             };
             if delivery.id != *id {
-                let superseded = language.pick("vervangen", "superseded");
-                outcomes.insert(name.clone(), (superseded.to_owned(), String::new()));
+                outcomes.insert(name.clone(), Waited::Superseded);
                 continue;
             }
             if let Some(attempt) = delivery.attempts.last()
-                && matches!(
-                    attempt.outcome.as_str(),
-                    "delivered" | "rejected" | "failed"
-                )
+                && attempt.outcome.is_finished()
             {
                 outcomes.insert(
                     name.clone(),
-                    (attempt.outcome.clone(), attempt.detail.clone()),
+                    Waited::Ended(attempt.outcome, attempt.detail.clone()),
                 );
             }
         }
     }
     for (name, _) in deliveries {
-        outcomes.entry(name.clone()).or_insert_with(|| {
-            let none = language.pick("nog geen uitkomst", "no outcome yet");
-            (none.to_owned(), String::new())
-        });
+        outcomes.entry(name.clone()).or_insert(Waited::NoOutcome);
     }
     Ok(outcomes)
 }

@@ -4,7 +4,7 @@
 //! Each section is built on its own. A value that is wrong is reported and replaced by
 //! its default so the remaining checks (including cross-checks) can still run; the
 //! result is only returned when nothing was reported. Each default is written next to
-//! the check of its key (and in `config.toml` and the README reference).
+//! the check of its key (and in `config.toml` and `docs/configuration.md`).
 
 mod checker;
 mod roles;

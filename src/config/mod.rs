@@ -224,7 +224,7 @@ pub struct SenderConfig {
     pub destinations: Vec<Destination>,
 }
 
-/// The nightly send time and the retry schedule (README, "The schedule").
+/// The nightly send time and the retry schedule (`docs/sender.md`, "The schedule").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ScheduleConfig {
     /// The zone the times of day are in (a copy of `gateway.time_zone`).

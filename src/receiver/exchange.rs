@@ -1,5 +1,5 @@
 //! The exchange endpoint: one SOAP POST in, one answer out, through the receiver's
-//! pipeline (README, "The receiver"): transport checks → interaction → duplicate →
+//! pipeline (`docs/receiver.md`): transport checks → interaction → duplicate →
 //! content → ordering → shrink guard → apply → acknowledgement.
 
 use super::Receiver;

@@ -194,7 +194,7 @@ fn send_failed(e: &reqwest::Error, timeout: Duration) -> Classified {
 }
 
 /// Reads a receiver's answer (HTTP status and body) to the message `ours` of `size`
-/// bytes (README, "Outcomes of an attempt"): a `CA` acknowledgement of our message is
+/// bytes (`docs/sender.md`, "Outcomes of an attempt"): a `CA` acknowledgement of our message is
 /// delivered; `CE`, `CR`, a `soap:Client` fault or HTTP 413 (the message is too large
 /// for the receiver: the same bytes will not fit later either) is rejected; anything
 /// else is transient. Pure.

@@ -1,5 +1,5 @@
 //! The sender's four emails to the administrators, in the configured language, as outbox
-//! entries (README, "Alert emails"):
+//! entries (`docs/sender.md`, "Alert emails"):
 //!
 //! - a delivery was **rejected** by its receiver (sent at once);
 //! - the **escalation**: one email listing every destination not delivered by

@@ -2,7 +2,7 @@
 //! the inventory exports, or an HTTP URL answering JSON or CSV — and the checks that set
 //! must pass before any message is built from it.
 //!
-//! A read ends in one of three ways, and the sender treats them differently (README,
+//! A read ends in one of three ways, and the sender treats them differently (`docs/sender.md`,
 //! "The source"):
 //! - a [`Snapshot`]: the complete set, with the warnings that do not block it;
 //! - [`SourceError::Unreadable`]: the bytes could not be had (missing file, timeout,

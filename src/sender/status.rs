@@ -5,11 +5,12 @@
 
 use super::Sender;
 use crate::api::{
-    AttemptView, DeliveryView, DestinationStatus, MessageView, NextNight, SenderStatus,
+    AttemptView, DeliveryView, DestinationStatus, MessageView, NextNight, OutcomeView,
+    SenderStatus, StateView, TriggerView,
 };
 use crate::language::Language;
 use crate::schedule::{self, Next};
-use crate::store::{Delivery, DeliveryState};
+use crate::store::{AttemptOutcome, Delivery, DeliveryState, Trigger};
 use chrono::{DateTime, Utc};
 use std::fmt::Write;
 
@@ -78,13 +79,15 @@ fn delivery_view(d: &Delivery, in_flight: bool, language: Language) -> DeliveryV
         .enumerate()
         .map(|(i, a)| {
             let outcome = match a.outcome {
-                Some(o) => o.as_str(),
-                None if in_flight && i == last => "in flight",
-                None => "interrupted",
+                Some(AttemptOutcome::Delivered) => OutcomeView::Delivered,
+                Some(AttemptOutcome::Rejected) => OutcomeView::Rejected,
+                Some(AttemptOutcome::Transient) => OutcomeView::Failed,
+                None if in_flight && i == last => OutcomeView::InFlight,
+                None => OutcomeView::Interrupted,
             };
             AttemptView {
                 at: time(&a.at),
-                outcome: outcome.to_owned(),
+                outcome,
                 detail: a.detail.get(language).to_owned(),
                 answer_lost: a.answer_lost,
             }
@@ -92,9 +95,18 @@ fn delivery_view(d: &Delivery, in_flight: bool, language: Language) -> DeliveryV
         .collect();
     DeliveryView {
         id: d.id,
-        trigger: d.trigger.as_str().to_owned(),
+        trigger: match d.trigger {
+            Trigger::Nightly => TriggerView::Nightly,
+            Trigger::Missed => TriggerView::MissedNight,
+            Trigger::StartUp => TriggerView::StartUp,
+            Trigger::SendNow => TriggerView::SendNow,
+        },
         night: d.night.map(|n| n.to_string()),
-        state: d.state.as_str().to_owned(),
+        state: match d.state {
+            DeliveryState::Pending => StateView::Pending,
+            DeliveryState::Delivered => StateView::Delivered,
+            DeliveryState::Rejected => StateView::Rejected,
+        },
         start: time(&d.start),
         message: d.message.as_ref().map(|m| MessageView {
             id: m.id.to_string(),
@@ -149,13 +161,13 @@ pub fn text(status: &SenderStatus, language: Language) -> String {
             "  {} {} ({}{}): {}{}",
             l("levering", "delivery"),
             delivery.id,
-            delivery.trigger,
+            delivery.trigger.word(language),
             delivery
                 .night
                 .as_deref()
                 .map(|n| format!(" {} {n}", l("van", "of")))
                 .unwrap_or_default(),
-            state_word(&delivery.state, language),
+            delivery.state.word(language),
             delivery
                 .finished_at
                 .as_deref()
@@ -196,7 +208,7 @@ pub fn text(status: &SenderStatus, language: Language) -> String {
                 "  {} {} {}{}",
                 l("poging", "attempt"),
                 a.at,
-                outcome_word(&a.outcome, language),
+                a.outcome.word(language),
                 if first.is_empty() {
                     String::new()
                 } else {
@@ -232,7 +244,7 @@ pub fn text(status: &SenderStatus, language: Language) -> String {
                     }
                 );
             }
-            None if delivery.state != "delivered" => match &delivery.escalate_at {
+            None if delivery.state != StateView::Delivered => match &delivery.escalate_at {
                 Some(at) => {
                     let _ = writeln!(out, "  {} {at}", l("escalatie om", "escalation at"));
                 }
@@ -251,29 +263,6 @@ pub fn text(status: &SenderStatus, language: Language) -> String {
         }
     }
     out
-}
-
-/// A delivery's state (`pending`, `delivered`, `rejected`) in words.
-fn state_word(state: &str, language: Language) -> String {
-    match (state, language) {
-        ("pending", Language::Nl) => "niet afgeleverd".to_owned(),
-        ("delivered", Language::Nl) => "afgeleverd".to_owned(),
-        ("rejected", Language::Nl) => "geweigerd".to_owned(),
-        (other, _) => other.to_owned(),
-    }
-}
-
-/// An attempt's outcome (`delivered`, `rejected`, `failed`, `in flight`,
-/// `interrupted`) in words.
-pub fn outcome_word(outcome: &str, language: Language) -> String {
-    match (outcome, language) {
-        ("delivered", Language::Nl) => "afgeleverd".to_owned(),
-        ("rejected", Language::Nl) => "geweigerd".to_owned(),
-        ("failed", Language::Nl) => "mislukt".to_owned(),
-        ("in flight", Language::Nl) => "bezig".to_owned(),
-        ("interrupted", Language::Nl) => "onderbroken".to_owned(),
-        (other, _) => other.to_owned(),
-    }
 }
 
 #[cfg(test)]
@@ -320,7 +309,7 @@ mod tests {
         let nl = text(&status(), Language::Nl);
         for expected in [
             "nu 2026-06-01T05:00:00Z; volgende nacht 2026-06-02 begint",
-            "levering 4 (nightly van 2026-06-01): geweigerd om 2026-06-01T00:00:01Z",
+            "levering 4 (nacht van 2026-06-01): geweigerd om 2026-06-01T00:00:01Z",
             "bericht nog niet opgebouwd",
             "  poging 2026-06-01T00:00:00Z geweigerd: HTTP 200 OK: CE 1.2/ACK-1\n    SYN104: [lot.blank] leeg (/x)\n    SYN104: [lot.too-long] te lang (/y)\n",
         ] {

@@ -13,7 +13,7 @@ use crate::support::envelope;
 use crate::support::gateway::{self, Gateway, receiver_config};
 use crate::support::sender::wait_for;
 use crate::support::smtp::{Received, SmtpServer};
-use lotgate::api::{MailList, MailView};
+use lotgate::api::{MailList, MailView, ReadyStatus};
 use std::path::Path;
 use std::time::Duration;
 
@@ -86,7 +86,7 @@ fn pending_with(gateway: &Gateway, id: &str, answer: &str) -> MailView {
 }
 
 /// `/readyz`: its status and reason.
-fn readiness(gateway: &Gateway) -> (String, String) {
+fn readiness(gateway: &Gateway) -> (ReadyStatus, String) {
     let ready = gateway.readiness();
     (ready.status, ready.reason.unwrap_or_default())
 }
@@ -149,7 +149,7 @@ fn a_relay_refusing_every_recipient_keeps_the_alert_raised_until_it_is_retried()
     // Raised everywhere once it has waited longer than pending_alarm.
     std::thread::sleep(Duration::from_millis(1500));
     let (status, reason) = readiness(&gateway);
-    assert_eq!(status, "degraded", "{reason}");
+    assert_eq!(status, ReadyStatus::Degraded, "{reason}");
     assert!(
         reason.contains(&format!("alert email {id} (receiver) has waited"))
             && reason.contains("550"),
@@ -180,7 +180,7 @@ fn a_relay_refusing_every_recipient_keeps_the_alert_raised_until_it_is_retried()
     retry(&gateway, &id);
     assert_eq!(delivered(&smtp, &id).len(), 1);
     assert!(mail_list(&gateway).is_empty());
-    assert_eq!(readiness(&gateway).0, "ready");
+    assert_eq!(readiness(&gateway).0, ReadyStatus::Ready);
 }
 
 #[test]
@@ -211,7 +211,7 @@ fn one_refused_recipient_of_two_gets_a_dead_letter_and_the_other_the_alert() {
         "{reason}"
     );
     let (status, why) = readiness(&gateway);
-    assert_eq!(status, "degraded");
+    assert_eq!(status, ReadyStatus::Degraded);
     assert!(
         why.contains(&format!(
             "alert email {id} (receiver) could not be delivered"
@@ -231,7 +231,7 @@ fn one_refused_recipient_of_two_gets_a_dead_letter_and_the_other_the_alert() {
     assert_eq!(all.len(), 2, "one copy each");
     assert_eq!(all[1].envelope_recipients(), ["refused-jgz@example.org"]);
     assert!(mail_list(&gateway).is_empty());
-    assert_eq!(readiness(&gateway).0, "ready");
+    assert_eq!(readiness(&gateway).0, ReadyStatus::Ready);
 }
 
 #[test]
@@ -282,14 +282,14 @@ fn a_message_refused_after_data_is_dead_at_once_and_can_be_retried() {
         dead[0].reason.as_deref().is_some_and(|r| r.contains("554")),
         "{dead:#?}"
     );
-    assert_eq!(readiness(&gateway).0, "degraded");
+    assert_eq!(readiness(&gateway).0, ReadyStatus::Degraded);
     assert!(smtp.messages().is_empty());
 
     fix(&mut smtp, "accept");
     retry(&gateway, &id);
     assert_eq!(delivered(&smtp, &id).len(), 1);
     assert!(mail_list(&gateway).is_empty());
-    assert_eq!(readiness(&gateway).0, "ready");
+    assert_eq!(readiness(&gateway).0, ReadyStatus::Ready);
 }
 
 #[test]
@@ -307,7 +307,7 @@ fn greylisting_delays_the_alert_and_it_arrives_once() {
     assert_eq!(delivered(&smtp, &id).len(), 1);
     assert!(mail_list(&gateway).is_empty(), "nothing kept, nothing dead");
     assert!(gateway.log().contains("451"), "the first try was put off");
-    assert_eq!(readiness(&gateway).0, "ready");
+    assert_eq!(readiness(&gateway).0, ReadyStatus::Ready);
 }
 
 #[test]
@@ -329,7 +329,7 @@ fn a_server_that_never_answers_keeps_the_alert_raised_until_it_does() {
     assert_eq!(mail.refused_since, None, "not refused: transient");
     std::thread::sleep(Duration::from_millis(1500));
     let (status, reason) = readiness(&gateway);
-    assert_eq!(status, "degraded");
+    assert_eq!(status, ReadyStatus::Degraded);
     assert!(reason.contains("did not finish within 2s"), "{reason}");
 
     drop(silent);

@@ -6,7 +6,7 @@ use crate::support::gateway::{self, Gateway, common_config, file_mail};
 use crate::support::http;
 use crate::support::sender::{applied, wait_for, write_inventory};
 use chrono::{DateTime, TimeZone, Utc};
-use lotgate::api::{DeliveryView, DestinationStatus, SenderStatus};
+use lotgate::api::{DeliveryView, DestinationStatus, SenderStatus, StateView};
 use lotgate::sender::Clock;
 use std::net::SocketAddr;
 use std::path::Path;
@@ -103,7 +103,7 @@ contact = {{ name = "J. Jansen" }}
         wait_for(Duration::from_secs(20), || {
             self.status()
                 .delivery
-                .filter(|delivery| delivery.id == id && delivery.state != "pending")
+                .filter(|delivery| delivery.id == id && delivery.state != StateView::Pending)
         })
         .unwrap_or_else(|| panic!("delivery {id} not finished: {:#?}", self.status()))
     }
@@ -142,7 +142,7 @@ fn creation_times_go_forward_through_the_autumn_night() {
     let clock = SetClock::at(Utc.with_ymd_and_hms(2026, 10, 25, 0, 40, 0).unwrap());
     let mut sender = InProcessSender::start(config, clock.clone());
     let first = sender.finished(1);
-    assert_eq!(first.state, "delivered", "{first:#?}");
+    assert_eq!(first.state, StateView::Delivered, "{first:#?}");
     assert_eq!(
         first.message.as_ref().map(|m| m.created.as_str()),
         Some("20261025024000")
@@ -152,7 +152,7 @@ fn creation_times_go_forward_through_the_autumn_night() {
     clock.set(Utc.with_ymd_and_hms(2026, 10, 25, 1, 20, 0).unwrap());
     sender.send_now();
     let second = sender.finished(2);
-    assert_eq!(second.state, "delivered", "{second:#?}");
+    assert_eq!(second.state, StateView::Delivered, "{second:#?}");
     assert_eq!(
         second.message.as_ref().map(|m| m.created.as_str()),
         Some("20261025024001")
@@ -162,7 +162,7 @@ fn creation_times_go_forward_through_the_autumn_night() {
     clock.set(Utc.with_ymd_and_hms(2026, 10, 25, 1, 25, 0).unwrap());
     sender.restart(clock.clone());
     let third = sender.finished(3);
-    assert_eq!(third.state, "delivered", "{third:#?}");
+    assert_eq!(third.state, StateView::Delivered, "{third:#?}");
     assert_eq!(
         third.message.as_ref().map(|m| m.created.as_str()),
         Some("20261025024002")

@@ -4,6 +4,8 @@
 //!
 //! `LOTGATE_UPDATE_DOCS=1 cargo test --test it docs::` rewrites the generated page.
 
+mod admin_api;
+
 use crate::support::crate_dir;
 use lotgate::diagnostics::{Rule, level_name};
 use std::collections::{BTreeMap, BTreeSet};

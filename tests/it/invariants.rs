@@ -1,4 +1,4 @@
-//! The receiver's invariants (README, "Invariants") against the real binary
+//! The receiver's invariants (`docs/architecture.md`, "Invariants") against the real binary
 //! over real sockets: a stream of replacements killed with SIGKILL at random moments,
 //! readers hammering the lookups while sets are replaced, and ordering and duplicates
 //! across a restart.

@@ -15,7 +15,9 @@ use crate::support::sender::{
 };
 use crate::support::smtp::SmtpServer;
 use chrono::{DateTime, TimeDelta, Utc};
-use lotgate::api::{DestinationStatus, ReportView};
+use lotgate::api::{
+    DestinationStatus, OutcomeView, ReadyStatus, ReportView, StateView, TriggerView,
+};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -69,8 +71,11 @@ impl Exchange {
     fn wait_finished(&self, limit: Duration) -> DestinationStatus {
         wait_for(limit, || {
             let status = self.status();
-            let state = state(&status).unwrap_or("");
-            (state == "delivered" || state == "rejected").then_some(status)
+            matches!(
+                state(&status),
+                Some(StateView::Delivered | StateView::Rejected)
+            )
+            .then_some(status)
         })
         .unwrap_or_else(|| panic!("delivery not finished in {limit:?}: {:#?}", self.status()))
     }
@@ -88,12 +93,12 @@ fn time(value: &str) -> DateTime<Utc> {
 }
 
 /// The attempts of a destination's delivery: (time, outcome, detail).
-fn attempts(status: &DestinationStatus) -> Vec<(DateTime<Utc>, String, String)> {
+fn attempts(status: &DestinationStatus) -> Vec<(DateTime<Utc>, OutcomeView, String)> {
     status
         .delivery
         .iter()
         .flat_map(|d| &d.attempts)
-        .map(|a| (time(&a.at), a.outcome.clone(), a.detail.clone()))
+        .map(|a| (time(&a.at), a.outcome, a.detail.clone()))
         .collect()
 }
 
@@ -110,7 +115,7 @@ fn assert_on_grid(status: &DestinationStatus) {
         });
         assert!(
             *at >= slot - TimeDelta::seconds(1) && *at < next,
-            "attempt {i} ({outcome}) at {at} is not in slot {slot}..{next}: {status:#?}"
+            "attempt {i} ({outcome:?}) at {at} is not in slot {slot}..{next}: {status:#?}"
         );
     }
 }
@@ -125,8 +130,16 @@ fn a_receiver_that_is_down_at_first_gets_the_set_once_it_is_up() {
     );
     let status = exchange.wait_finished(Duration::from_secs(20));
     let attempts = attempts(&status);
-    let outcomes: Vec<&str> = attempts.iter().map(|a| a.1.as_str()).collect();
-    assert_eq!(outcomes, ["failed", "failed", "delivered"], "{status:#?}");
+    let outcomes: Vec<OutcomeView> = attempts.iter().map(|a| a.1).collect();
+    assert_eq!(
+        outcomes,
+        [
+            OutcomeView::Failed,
+            OutcomeView::Failed,
+            OutcomeView::Delivered
+        ],
+        "{status:#?}"
+    );
     assert!(attempts[2].2.contains("CA"), "{status:#?}");
     assert_on_grid(&status);
     assert_eq!(
@@ -155,9 +168,9 @@ fn http_503_is_transient() {
     let status = exchange.wait_finished(Duration::from_secs(20));
     let attempts = attempts(&status);
     assert_eq!(attempts.len(), 2, "{status:#?}");
-    assert_eq!(attempts[0].1, "failed");
+    assert_eq!(attempts[0].1, OutcomeView::Failed);
     assert!(attempts[0].2.contains("HTTP 503"), "{status:#?}");
-    assert_eq!(attempts[1].1, "delivered");
+    assert_eq!(attempts[1].1, OutcomeView::Delivered);
     assert_on_grid(&status);
     assert_eq!(exchange.applied().len(), 1);
 }
@@ -175,12 +188,12 @@ fn an_answer_later_than_the_attempt_timeout_is_a_failed_attempt() {
     let status = exchange.wait_finished(Duration::from_secs(20));
     let attempts = attempts(&status);
     assert_eq!(attempts.len(), 2, "{status:#?}");
-    assert_eq!(attempts[0].1, "failed");
+    assert_eq!(attempts[0].1, OutcomeView::Failed);
     assert!(
         attempts[0].2.contains("no complete answer within 1s"),
         "{status:#?}"
     );
-    assert_eq!(attempts[1].1, "delivered");
+    assert_eq!(attempts[1].1, OutcomeView::Delivered);
     assert_on_grid(&status);
     assert_eq!(exchange.applied().len(), 1);
 }
@@ -195,8 +208,16 @@ fn a_lost_acknowledgement_is_answered_again_and_the_set_applied_once() {
     );
     let status = exchange.wait_finished(Duration::from_secs(20));
     let attempts = attempts(&status);
-    let outcomes: Vec<&str> = attempts.iter().map(|a| a.1.as_str()).collect();
-    assert_eq!(outcomes, ["failed", "failed", "delivered"], "{status:#?}");
+    let outcomes: Vec<OutcomeView> = attempts.iter().map(|a| a.1).collect();
+    assert_eq!(
+        outcomes,
+        [
+            OutcomeView::Failed,
+            OutcomeView::Failed,
+            OutcomeView::Delivered
+        ],
+        "{status:#?}"
+    );
     assert_on_grid(&status);
     // All three requests reached the receiver, which applied the set once and answered
     // the two repeats from its record of the first.
@@ -228,7 +249,7 @@ fn a_rejection_stops_the_attempts_and_sends_one_email() {
     let sender = gateway::start(temp.path(), &config);
     let status = wait_for(Duration::from_secs(20), || {
         let status = destination(&sender, "jgz");
-        (state(&status) == Some("rejected")).then_some(status)
+        (state(&status) == Some(StateView::Rejected)).then_some(status)
     })
     .expect("rejected");
     let mails = wait_for(Duration::from_secs(20), || {
@@ -290,7 +311,10 @@ fn when_every_attempt_fails_one_escalation_email_lists_them_at_the_escalation_ti
     let status = exchange.status();
     let attempts = attempts(&status);
     assert_eq!(attempts.len(), 7, "{status:#?}");
-    assert!(attempts.iter().all(|a| a.1 == "failed"), "{status:#?}");
+    assert!(
+        attempts.iter().all(|a| a.1 == OutcomeView::Failed),
+        "{status:#?}"
+    );
     assert_on_grid(&status);
     assert!(status.exhausted, "{status:#?}");
     // Only the escalation, once.
@@ -324,7 +348,7 @@ fn when_every_attempt_fails_one_escalation_email_lists_them_at_the_escalation_ti
     );
     assert_eq!(exchange.applied().len(), 0);
     let ready = exchange.sender.readiness();
-    assert_eq!(ready.status, "degraded", "{ready:#?}");
+    assert_eq!(ready.status, ReadyStatus::Degraded, "{ready:#?}");
 }
 
 #[test]
@@ -413,24 +437,24 @@ fn killing_the_sender_during_a_failing_night_loses_and_doubles_nothing() {
         exchange.proxy.set(Fault::Pass);
     }
     let status = exchange.wait_finished(Duration::from_secs(30));
-    assert_eq!(state(&status), Some("delivered"), "{status:#?}");
+    assert_eq!(state(&status), Some(StateView::Delivered), "{status:#?}");
 
     // The attempts went on on the original grid: one per slot, none skipped, none
     // doubled; the ones cut off by a kill show as interrupted.
     assert_on_grid(&status);
     let attempts = attempts(&status);
-    assert_eq!(attempts.last().map(|a| a.1.as_str()), Some("delivered"));
+    assert_eq!(attempts.last().map(|a| a.1), Some(OutcomeView::Delivered));
     assert!(
         attempts[..attempts.len() - 1]
             .iter()
-            .all(|a| a.1 == "failed" || a.1 == "interrupted"),
+            .all(|a| a.1 == OutcomeView::Failed || a.1 == OutcomeView::Interrupted),
         "{status:#?}"
     );
     // One delivery, applied once: the receiver holds exactly the message the sender
     // built for the night.
     assert_eq!(
-        status.delivery.as_ref().map(|d| d.trigger.as_str()),
-        Some("missed-night")
+        status.delivery.as_ref().map(|d| d.trigger),
+        Some(TriggerView::MissedNight)
     );
     let applied = exchange.applied();
     assert_eq!(applied.len(), 1, "{applied:#?}");
@@ -511,11 +535,11 @@ fn destinations_do_not_hold_each_other_up_and_send_now_works_from_the_command_li
     // The fast destination is delivered while the slow one's attempt hangs.
     let fast = wait_for(Duration::from_secs(10), || {
         let fast = destination(&sender, "fast");
-        (state(&fast) == Some("delivered")).then_some(fast)
+        (state(&fast) == Some(StateView::Delivered)).then_some(fast)
     })
     .expect("fast delivered");
     let slow = destination(&sender, "slow");
-    assert_eq!(state(&slow), Some("pending"), "{slow:#?}");
+    assert_eq!(state(&slow), Some(StateView::Pending), "{slow:#?}");
     let fast_at = attempts(&fast)[0].0;
     assert!(
         fast_at - time(&delivery(&fast).start) < TimeDelta::seconds(1),
@@ -536,8 +560,8 @@ fn destinations_do_not_hold_each_other_up_and_send_now_works_from_the_command_li
     assert_eq!(destination(&sender, "slow").delivery.map(|d| d.id), before);
     let fast = destination(&sender, "fast");
     assert_eq!(
-        fast.delivery.as_ref().map(|d| d.trigger.as_str()),
-        Some("send-now")
+        fast.delivery.as_ref().map(|d| d.trigger),
+        Some(TriggerView::SendNow)
     );
     assert_eq!(applied(&up).len(), 2, "the new delivery is a new message");
 
@@ -547,7 +571,7 @@ fn destinations_do_not_hold_each_other_up_and_send_now_works_from_the_command_li
     assert!(out.status.success(), "{text}");
     assert!(text.contains("slow (") && text.contains("fast ("), "{text}");
     assert!(text.contains("(send-now): delivered"), "{text}");
-    assert!(text.contains("missed-night of"), "{text}");
+    assert!(text.contains("(missed night of"), "{text}");
 
     // An unknown destination is refused, and nothing starts.
     let out = sender.cli(&["send-now", "--destination", "nope"]);
@@ -598,7 +622,7 @@ fn an_invalid_source_sends_nothing_and_alerts_once_until_it_is_fixed() {
     assert!(
         attempts(&status)
             .iter()
-            .all(|a| a.1 == "failed" && a.2.starts_with("source:")),
+            .all(|a| a.1 == OutcomeView::Failed && a.2.starts_with("source:")),
         "{status:#?}"
     );
     assert_eq!(smtp.messages().len(), 1);
@@ -608,7 +632,7 @@ fn an_invalid_source_sends_nothing_and_alerts_once_until_it_is_fixed() {
     write_inventory(&inventory);
     let status = wait_for(Duration::from_secs(15), || {
         let status = destination(&sender, "jgz");
-        (state(&status) == Some("delivered")).then_some(status)
+        (state(&status) == Some(StateView::Delivered)).then_some(status)
     })
     .expect("delivered once the source is valid");
     assert_on_grid(&status);
@@ -636,12 +660,12 @@ fn an_unreadable_source_is_a_failed_attempt_with_the_reason() {
     })
     .expect("a first attempt");
     let first = &attempts(&status)[0];
-    assert_eq!(first.1, "failed");
+    assert_eq!(first.1, OutcomeView::Failed);
     assert!(first.2.contains("inventory.csv"), "{status:#?}");
     write_inventory(&inventory);
     let status = wait_for(Duration::from_secs(10), || {
         let status = destination(&sender, "jgz");
-        (state(&status) == Some("delivered")).then_some(status)
+        (state(&status) == Some(StateView::Delivered)).then_some(status)
     })
     .expect("delivered once the source is back");
     assert_on_grid(&status);
@@ -704,14 +728,14 @@ fn in_one_process_the_watchdog_checks_after_the_senders_start_up_round() {
     let gateway = both_roles(temp.path(), None);
     let status = wait_for(Duration::from_secs(10), || {
         let status = destination(&gateway, "self");
-        (state(&status) == Some("delivered")).then_some(status)
+        (state(&status) == Some(StateView::Delivered)).then_some(status)
     })
     .expect("delivered to itself");
     assert_eq!(attempts(&status).len(), 1);
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(mail_files(temp.path()), Vec::<String>::new());
     let ready = gateway.readiness();
-    assert_eq!(ready.status, "ready", "{ready:#?}");
+    assert_eq!(ready.status, ReadyStatus::Ready, "{ready:#?}");
 
     // When the start-up round fails, the watchdog alerts as soon as it is over (not
     // after its upper bound of attempt timeout + source timeout + 10 s).
@@ -767,14 +791,18 @@ fn a_kill_while_the_last_attempt_waits_for_its_answer_is_no_false_alarm() {
     // duplicate, with the acknowledgement it stored.
     let status = wait_for(Duration::from_secs(10), || {
         let status = destination(&sender, "jgz");
-        (state(&status) != Some("pending")).then_some(status)
+        (state(&status) != Some(StateView::Pending)).then_some(status)
     })
     .unwrap_or_else(|| panic!("not finished: {:#?}", destination(&sender, "jgz")));
-    assert_eq!(state(&status), Some("delivered"), "{status:#?}");
-    let outcomes: Vec<String> = attempts(&status).into_iter().map(|a| a.1).collect();
+    assert_eq!(state(&status), Some(StateView::Delivered), "{status:#?}");
+    let outcomes: Vec<OutcomeView> = attempts(&status).into_iter().map(|a| a.1).collect();
     assert_eq!(
         outcomes,
-        ["failed", "interrupted", "delivered"],
+        [
+            OutcomeView::Failed,
+            OutcomeView::Interrupted,
+            OutcomeView::Delivered
+        ],
         "{status:#?}"
     );
     assert_eq!(applied(&receiver).len(), 1, "applied once");
@@ -810,7 +838,7 @@ fn a_message_too_large_for_the_receiver_is_rejected_once_naming_its_size() {
     let sender = gateway::start(temp.path(), &config);
     let status = wait_for(Duration::from_secs(20), || {
         let status = destination(&sender, "jgz");
-        (state(&status) == Some("rejected")).then_some(status)
+        (state(&status) == Some(StateView::Rejected)).then_some(status)
     })
     .unwrap_or_else(|| panic!("not rejected: {:#?}", destination(&sender, "jgz")));
     let bytes = message(&status).expect("size").bytes;

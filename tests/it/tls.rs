@@ -11,6 +11,7 @@ use crate::support::sender::{LOTS, applied, destination, message, sender_config,
 use crate::support::smtp::SmtpServer;
 use crate::support::{ack_type, envelope};
 use chrono::{Datelike, TimeDelta, Utc};
+use lotgate::api::{OutcomeView, ReadyStatus, StateView};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
@@ -237,7 +238,7 @@ fn a_mapped_sender_delivers_end_to_end_over_two_way_tls() {
 
     let status = wait_for(Duration::from_secs(20), || {
         let status = destination(&sender, "jgz");
-        (state(&status) == Some("delivered")).then_some(status)
+        (state(&status) == Some(StateView::Delivered)).then_some(status)
     })
     .unwrap_or_else(|| {
         panic!(
@@ -453,28 +454,30 @@ fn a_sender_refuses_a_receiver_with_the_wrong_name_or_an_unknown_ca() {
 
     // rustls' words: "certificate not valid for name \"localhost\"" and "UnknownIssuer".
     for (name, problem) in [("wrongname", "localhost"), ("unknownca", "issuer")] {
-        let attempt = wait_for(Duration::from_secs(15), || {
-            let status = destination(&sender, name);
-            status
-                .delivery?
-                .attempts
-                .into_iter()
-                .find(|a| a.outcome == "failed" || a.outcome == "rejected")
-        })
-        .unwrap_or_else(|| {
-            panic!(
-                "no failed attempt to {name} within 15 s: {:#?}\n{}",
-                destination(&sender, name),
-                sender.log()
-            )
-        });
+        let attempt =
+            wait_for(Duration::from_secs(15), || {
+                let status = destination(&sender, name);
+                status.delivery?.attempts.into_iter().find(|a| {
+                    a.outcome == OutcomeView::Failed || a.outcome == OutcomeView::Rejected
+                })
+            })
+            .unwrap_or_else(|| {
+                panic!(
+                    "no failed attempt to {name} within 15 s: {:#?}\n{}",
+                    destination(&sender, name),
+                    sender.log()
+                )
+            });
         let detail = attempt.detail.as_str();
         let lower = detail.to_ascii_lowercase();
         assert!(
             lower.contains("certificate") && lower.contains(problem),
             "{name}: the attempt's detail names the certificate problem: {detail:?}"
         );
-        assert_ne!(state(&destination(&sender, name)), Some("delivered"));
+        assert_ne!(
+            state(&destination(&sender, name)),
+            Some(StateView::Delivered)
+        );
     }
     for receiver in &receivers {
         assert_eq!(receiver.digest(), None, "{}", receiver.log());
@@ -741,7 +744,7 @@ fn certificate_expiry_is_warned_in_readyz_and_by_one_email() {
     let mut receiver = start(temp.path(), &config);
 
     let ready = receiver.readiness();
-    assert_eq!(ready.status, "degraded", "{ready:#?}");
+    assert_eq!(ready.status, ReadyStatus::Degraded, "{ready:#?}");
     let reason = ready.reason.as_deref().unwrap_or("");
     assert!(reason.contains("receiver.tls.certificate"), "{ready:#?}");
     assert_eq!(
@@ -783,7 +786,7 @@ fn certificate_expiry_is_warned_in_readyz_and_by_one_email() {
     receiver.restart();
     wait_for_log(&receiver, warned, 2, Duration::from_secs(10));
     std::thread::sleep(Duration::from_secs(2));
-    assert_eq!(receiver.readiness().status, "degraded");
+    assert_eq!(receiver.readiness().status, ReadyStatus::Degraded);
     assert!(
         expiry_mails(temp.path()).is_empty(),
         "a second expiry email: {:?}",

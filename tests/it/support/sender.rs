@@ -9,7 +9,7 @@
 
 use super::gateway::{self, Gateway};
 use chrono::{DateTime, TimeDelta, Utc};
-use lotgate::api::{DeliveryView, DestinationStatus, MessageView, ReportView};
+use lotgate::api::{DeliveryView, DestinationStatus, MessageView, ReportView, StateView};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -103,8 +103,8 @@ pub fn destination(sender: &Gateway, name: &str) -> DestinationStatus {
 }
 
 /// The state of a destination's current delivery (`None` before the first).
-pub fn state(status: &DestinationStatus) -> Option<&str> {
-    status.delivery.as_ref().map(|d| d.state.as_str())
+pub fn state(status: &DestinationStatus) -> Option<StateView> {
+    status.delivery.as_ref().map(|d| d.state)
 }
 
 /// The message of a destination's current delivery (`None` before the first delivery or
