@@ -39,7 +39,7 @@ pub async fn watch(watched: Watched, language: Language, shutdown: impl Future<O
     loop {
         let now = Utc::now();
         if let Some(expiry) = watched.certificate.expiry(now, watched.warning) {
-            tracing::warn!("{}", expiry.reason(watched.whose));
+            tracing::warn!("{}", expiry.reason(watched.whose, Language::En));
             let to = watched
                 .administrators
                 .iter()

@@ -4,6 +4,7 @@
 //! requests in flight finish. The handler decides what a request
 //! means; this module knows nothing of HL7.
 
+use crate::language::Language;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
@@ -392,6 +393,44 @@ pub fn json<T: serde::Serialize + ?Sized>(status: StatusCode, value: &T) -> Repl
     // The API's types hold strings, numbers and maps with string keys: always JSON.
     let body = serde_json::to_vec(value).unwrap_or_default();
     reply(status, "application/json", body)
+}
+
+/// An error of the admin API: `status` with an [`ErrorAnswer`](crate::api::ErrorAnswer)
+/// whose text names what was wrong, in the gateway's language.
+pub fn error(status: StatusCode, text: impl Into<String>) -> Reply {
+    json(status, &crate::api::ErrorAnswer::new(text))
+}
+
+/// 405: the path is known, the method is not; `Allow` names the ones that are.
+pub fn method_not_allowed(allow: &'static str) -> Reply {
+    let mut response = text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed");
+    response.headers_mut().insert(
+        hyper::header::ALLOW,
+        hyper::header::HeaderValue::from_static(allow),
+    );
+    response
+}
+
+/// What a person is told when a store cannot be read (the details go to the log).
+pub fn store_unavailable_text(language: Language) -> &'static str {
+    language.pick(
+        "de opslag is niet beschikbaar",
+        "the store is not available",
+    )
+}
+
+/// 503 when a store cannot be read: the error is logged with `context`, the answer
+/// gives no details.
+pub fn store_unavailable(
+    context: &str,
+    error: &dyn std::fmt::Display,
+    language: Language,
+) -> Reply {
+    tracing::error!("{context}: {error}");
+    self::error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        store_unavailable_text(language),
+    )
 }
 
 /// Decodes `%XX` escapes of a path segment (lot numbers may hold spaces and other

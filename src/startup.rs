@@ -85,6 +85,7 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
         certificates: std::mem::take(&mut launch.certificates),
         queues: std::mem::take(&mut launch.queues),
         mail_timing: config.mail.timing,
+        language: config.gateway.language,
     });
     let admin = launch.admin(roles.clone()).await?;
     if let Some(receiver) = &roles.receiver {
@@ -158,9 +159,13 @@ impl<'a> Launch<'a> {
         let transport = self.transport.clone();
         let from = self.config.mail.from.clone();
         let policy = RetryPolicy::from(&self.config.mail.timing);
+        let language = self.config.gateway.language;
         let shutdown = self.until_stopped();
         self.tasks.spawn(async move {
-            mail::run(&outbox, &transport, &from, policy, &wake, shutdown).await;
+            mail::run(
+                &outbox, &transport, &from, policy, language, &wake, shutdown,
+            )
+            .await;
         });
     }
 

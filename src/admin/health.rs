@@ -7,14 +7,17 @@ use crate::api::{
     Unavailable,
 };
 use crate::http::{Reply, json};
+use crate::language::Language;
 use crate::mail;
 use crate::store::StoreError;
 use chrono::Utc;
 use hyper::StatusCode;
 
 /// `/readyz`: ready, or degraded (still HTTP 200: the receiver serves the last good set,
-/// the sender keeps trying) while the receiver's set is stale or a destination of the
-/// sender has an escalation open; 503 when a store cannot be read.
+/// the sender keeps trying) while the receiver's set is stale, a destination of the
+/// sender has an escalation open, an alert email waits too long or was given up on, or
+/// one of our certificates is about to expire; every reason in `gateway.language`. 503
+/// when a store cannot be read.
 pub(super) fn readiness(roles: &Roles) -> Reply {
     let now = Utc::now();
     let mut reasons = Vec::new();
@@ -39,49 +42,43 @@ pub(super) fn readiness(roles: &Roles) -> Reply {
         match receiver.stale(now) {
             Ok(stale) => {
                 ready.stale = Some(stale.is_some());
-                reasons.extend(stale.map(|s| s.to_string()));
+                reasons.extend(stale.map(|s| s.text(roles.language)));
             }
-            Err(e) => return unavailable(&e),
+            Err(e) => return unavailable(&e, roles.language),
         }
     }
     if let Some(sender) = &roles.sender {
-        match sender.store().deliveries() {
-            Ok(deliveries) => {
-                let open: Vec<String> = deliveries
-                    .iter()
-                    .filter(|d| d.escalation_open)
-                    .map(|d| d.destination.clone())
-                    .collect();
+        match sender.escalated() {
+            Ok(open) => {
                 if !open.is_empty() {
-                    reasons.push(format!(
-                        "not delivered after escalation: {}",
-                        open.join(", ")
-                    ));
+                    let names = open.join(", ");
+                    reasons.push(match roles.language {
+                        Language::Nl => format!("niet afgeleverd na escalatie: {names}"),
+                        Language::En => format!("not delivered after escalation: {names}"),
+                    });
                 }
                 ready.sender = Some(SenderReadiness { escalated: open });
             }
-            Err(e) => return unavailable(&e),
+            Err(e) => return unavailable(&e, roles.language),
         }
     }
-    match mail::list_all(&roles.queues) {
-        Ok(list) => {
-            reasons.extend(mail::alarms(&list, now, roles.mail_timing.pending_alarm));
-            ready.mail = MailCounts {
-                pending: list.pending.len(),
-                dead: list.dead.len(),
-            };
+    match mail::MailState::read(&roles.queues) {
+        Ok(state) => {
+            reasons.extend(state.alarms(now, roles.mail_timing.pending_alarm, roles.language));
+            let (pending, dead) = state.counts();
+            ready.mail = MailCounts { pending, dead };
         }
-        Err(e) => return unavailable(&e),
+        Err(e) => return unavailable(&e, roles.language),
     }
     for watched in &roles.certificates {
         let expiry = watched.certificate.expiry(now, watched.warning);
         if let Some(expiry) = &expiry {
-            reasons.push(expiry.reason(watched.whose));
+            reasons.push(expiry.reason(watched.whose, roles.language));
         }
         ready.certificates.push(CertificateView {
             name: watched.whose.to_owned(),
             subject: watched.certificate.subject.clone(),
-            not_after: watched.certificate.not_after.to_rfc3339(),
+            not_after: crate::api::time(watched.certificate.not_after),
             expiring: expiry.is_some(),
         });
     }
@@ -94,13 +91,13 @@ pub(super) fn readiness(roles: &Roles) -> Reply {
     json(StatusCode::OK, &ready)
 }
 
-fn unavailable(e: &StoreError) -> Reply {
+fn unavailable(e: &StoreError, language: Language) -> Reply {
     tracing::error!("readiness: {e}");
     json(
         StatusCode::SERVICE_UNAVAILABLE,
         &Unavailable {
             status: ReadyStatus::Unavailable,
-            error: "the store is not available".to_owned(),
+            error: crate::http::store_unavailable_text(language).to_owned(),
         },
     )
 }

@@ -5,10 +5,10 @@
 
 mod health;
 
-use crate::api::ErrorAnswer;
 use crate::certificates::Watched;
 use crate::config::MailTiming;
-use crate::http::{self, Reply, json, text};
+use crate::http::{self, Reply, text};
+use crate::language::Language;
 use crate::mail;
 use crate::receiver::{self, Receiver};
 use crate::sender::{self, Sender};
@@ -30,25 +30,33 @@ pub struct Roles {
     pub queues: Vec<mail::Queue>,
     /// When a waiting mail makes the gateway degraded.
     pub mail_timing: MailTiming,
+    /// The language of the texts people read (`gateway.language`).
+    pub language: Language,
 }
 
 /// Answers one request to the admin listener.
 pub async fn handle(roles: &Roles, request: &Request<Incoming>) -> Reply {
-    let path = request.uri().path();
+    let (method, path, query) = (
+        request.method(),
+        request.uri().path(),
+        request.uri().query(),
+    );
+    let reading = method == hyper::Method::GET || method == hyper::Method::HEAD;
     match path {
+        "/healthz" | "/readyz" if !reading => return http::method_not_allowed("GET"),
         "/healthz" => return text(StatusCode::OK, "ok"),
         "/readyz" => return health::readiness(roles),
         _ => {}
     }
-    let (method, query) = (request.method(), request.uri().query());
     if let Some(token) = &roles.token
-        && method != hyper::Method::GET
-        && method != hyper::Method::HEAD
+        && !reading
         && !http::bearer_is(request.headers(), token)
     {
-        let mut reply = json(
+        let mut reply = http::error(
             StatusCode::UNAUTHORIZED,
-            &ErrorAnswer::new(
+            roles.language.pick(
+                "deze wijziging vraagt het beheertoken: Authorization: Bearer <het token in \
+                 admin.token_file>",
                 "this change needs the admin token: Authorization: Bearer <the token in \
                  admin.token_file>",
             ),
@@ -69,7 +77,7 @@ pub async fn handle(roles: &Roles, request: &Request<Incoming>) -> Reply {
     {
         return reply;
     }
-    if let Some(reply) = mail::api::handle(&roles.queues, method, path) {
+    if let Some(reply) = mail::api::handle(&roles.queues, method, path, roles.language) {
         return reply;
     }
     text(StatusCode::NOT_FOUND, "not found")

@@ -26,7 +26,14 @@ pub use sender::{
     SendNowAnswer, SenderStatus, Started, StateView, StatusAnswer, TriggerView,
 };
 
+use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
+
+/// An instant as the API writes it: RFC 3339 in UTC, whole seconds, `Z`
+/// (`2026-11-22T01:00:00Z`).
+pub fn time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
 
 /// The answer to a request that failed: what was wrong, for people.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,5 +1,7 @@
 //! Why one mail could not be sent, and what that means for it.
 
+use crate::language::{Language, Text};
+
 /// What a failed send means for the mail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SendErrorKind {
@@ -20,35 +22,33 @@ pub enum SendErrorKind {
 /// A mail that was not sent: what that means, and why.
 ///
 /// The message names the server or the file and what went wrong (the server's answer
-/// quoted); it never holds a password.
+/// quoted), in both languages; it never holds a password. Shown as text it is English
+/// (the log); [`SendError::text`] gives it in the language a person reads.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct SendError {
     kind: SendErrorKind,
-    message: String,
+    message: Text,
 }
 
 impl SendError {
     /// A transient failure: keep the mail, try again soon.
-    pub fn transient(message: impl Into<String>) -> Self {
+    pub fn transient(message: Text) -> Self {
         Self::new(SendErrorKind::Transient, message)
     }
 
     /// The server refuses us: keep the mail, try again on the slow schedule.
-    pub fn refused(message: impl Into<String>) -> Self {
+    pub fn refused(message: Text) -> Self {
         Self::new(SendErrorKind::Refused, message)
     }
 
     /// This mail cannot be delivered.
-    pub fn undeliverable(message: impl Into<String>) -> Self {
+    pub fn undeliverable(message: Text) -> Self {
         Self::new(SendErrorKind::Undeliverable, message)
     }
 
-    fn new(kind: SendErrorKind, message: impl Into<String>) -> Self {
-        Self {
-            kind,
-            message: message.into(),
-        }
+    fn new(kind: SendErrorKind, message: Text) -> Self {
+        Self { kind, message }
     }
 
     /// What the failure means for the mail.
@@ -56,8 +56,8 @@ impl SendError {
         self.kind
     }
 
-    /// Whether trying again soon can help.
-    pub fn is_transient(&self) -> bool {
-        self.kind == SendErrorKind::Transient
+    /// Why, in `language`.
+    pub fn text(&self, language: Language) -> &str {
+        self.message.get(language)
     }
 }

@@ -9,6 +9,7 @@
 
 use super::SendError;
 use crate::config::EmailAddress;
+use crate::language::Text;
 use chrono::{DateTime, SecondsFormat, Utc};
 use lettre::Message;
 use lettre::message::header::{
@@ -144,42 +145,63 @@ impl Mail {
 
     /// The lettre message, envelope included.
     pub(super) fn to_message(&self, from: &EmailAddress) -> Result<Message, SendError> {
-        let fail = |what: String| SendError::undeliverable(format!("mail {}: {what}", self.id));
-        let mut builder = Message::builder()
-            .from(mailbox(from).map_err(|e| fail(format!("sender {e}")))?)
-            .subject(self.subject.clone())
-            .date(SystemTime::from(self.created_at))
-            .message_id(Some(self.message_id()))
-            // RFC 3834: an automatic message, so no out-of-office replies to it.
-            .raw_header(HeaderValue::new(
-                HeaderName::new_from_ascii_str("Auto-Submitted"),
-                "auto-generated".to_owned(),
-            ))
-            .header(header::MIME_VERSION_1_0)
-            .header(ContentType::TEXT_PLAIN);
+        let fail = |what: Text| {
+            SendError::undeliverable(what.map(|_, what| format!("mail {}: {what}", self.id)))
+        };
+        let mut builder =
+            Message::builder()
+                .from(mailbox(from).map_err(|e| {
+                    fail(e.map(|l, e| format!("{} {e}", l.pick("afzender", "sender"))))
+                })?)
+                .subject(self.subject.clone())
+                .date(SystemTime::from(self.created_at))
+                .message_id(Some(self.message_id()))
+                // RFC 3834: an automatic message, so no out-of-office replies to it.
+                .raw_header(HeaderValue::new(
+                    HeaderName::new_from_ascii_str("Auto-Submitted"),
+                    "auto-generated".to_owned(),
+                ))
+                .header(header::MIME_VERSION_1_0)
+                .header(ContentType::TEXT_PLAIN);
         if self.to.is_empty() {
-            return Err(fail("no recipients".to_owned()));
+            return Err(fail(Text::new("geen ontvangers", "no recipients")));
         }
         for to in &self.to {
-            let parsed = EmailAddress::parse(to).map_err(|e| fail(format!("recipient {e}")))?;
-            builder = builder.to(mailbox(&parsed).map_err(|e| fail(format!("recipient {e}")))?);
+            let recipient =
+                |e: Text| fail(e.map(|l, e| format!("{} {e}", l.pick("ontvanger", "recipient"))));
+            let parsed = EmailAddress::parse(to).map_err(|_| {
+                recipient(Text::new(
+                    format!("{to:?} is geen e-mailadres"),
+                    format!("{to:?} is not an email address"),
+                ))
+            })?;
+            builder = builder.to(mailbox(&parsed).map_err(recipient)?);
         }
         let body =
             Body::new_with_encoding(self.body.clone(), ContentTransferEncoding::QuotedPrintable)
-                .map_err(|_| fail("the body cannot be encoded as quoted-printable".to_owned()))?;
-        builder
-            .body(body)
-            .map_err(|e| fail(format!("cannot build the message: {e}")))
+                .map_err(|_| {
+                    fail(Text::new(
+                        "de tekst kan niet als quoted-printable worden gecodeerd",
+                        "the body cannot be encoded as quoted-printable",
+                    ))
+                })?;
+        builder.body(body).map_err(|e| {
+            fail(Text::new(
+                format!("het bericht kan niet worden opgebouwd: {e}"),
+                format!("cannot build the message: {e}"),
+            ))
+        })
     }
 }
 
 /// A configured address as a lettre mailbox; lettre's own address check is stricter
 /// in places (and its message names the address).
-fn mailbox(address: &EmailAddress) -> Result<Mailbox, String> {
+fn mailbox(address: &EmailAddress) -> Result<Mailbox, Text> {
     let parsed = address.address().parse().map_err(|e| {
-        format!(
-            "{:?} is not an address that can be sent to: {e}",
-            address.address()
+        let shown = address.address();
+        Text::new(
+            format!("{shown:?} is geen adres waar naartoe kan worden verzonden: {e}"),
+            format!("{shown:?} is not an address that can be sent to: {e}"),
         )
     })?;
     Ok(Mailbox::new(address.name().map(str::to_owned), parsed))
@@ -328,11 +350,18 @@ Co=C3=B6rdinatie: ge=C3=ABscaleerd om 07:00.\r
 
     #[test]
     fn bad_recipients_are_permanent_errors_naming_the_mail() {
-        for to in [vec![], vec!["not an address".to_owned()]] {
+        for to in [vec![], vec!["beheer.example.org".to_owned()]] {
             let mail = Mail::new("m1", to, "s", "b", at("2026-01-01T00:00:00Z")).expect("valid");
             let error = mail.formatted(&from()).expect_err("refused");
-            assert!(!error.is_transient(), "{error}");
+            assert_eq!(
+                error.kind(),
+                crate::mail::SendErrorKind::Undeliverable,
+                "{error}"
+            );
             assert!(error.to_string().starts_with("mail m1: "), "{error}");
+            let dutch = error.text(crate::language::Language::Nl);
+            assert!(dutch.starts_with("mail m1: "), "{dutch}");
+            crate::language::assert_written_in(dutch, crate::language::Language::Nl);
         }
     }
 

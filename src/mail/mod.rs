@@ -19,10 +19,9 @@ mod queue;
 mod transport;
 mod worker;
 
-pub use crate::secret::SecretError;
 pub use error::{SendError, SendErrorKind};
 pub use message::{InvalidMailId, MESSAGE_ID_DOMAIN, Mail, outbox_entry};
 pub use outbox::{DrainReport, Outbox, Pending, Stopped, Tries, drain_once};
-pub use queue::{DEAD_LETTER_ALARM, Queue, alarms, list_all};
+pub use queue::{MailState, Queue};
 pub use transport::{Accepted, Transport, TransportError};
 pub use worker::{RetryPolicy, run};

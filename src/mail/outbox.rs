@@ -18,6 +18,7 @@
 
 use super::{Mail, SendError, SendErrorKind, Transport};
 use crate::config::EmailAddress;
+use crate::language::{Language, Text};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
@@ -84,12 +85,13 @@ pub struct Tries {
 }
 
 impl Tries {
-    /// The tries after one more that failed with `error` at `now`.
-    pub fn after(&self, error: &SendError, now: DateTime<Utc>) -> Tries {
+    /// The tries after one more that failed with `error` at `now`, its text in
+    /// `language`.
+    pub fn after(&self, error: &SendError, now: DateTime<Utc>, language: Language) -> Tries {
         Tries {
             count: self.count.saturating_add(1),
             last_at: Some(now),
-            last_error: Some(error.to_string()),
+            last_error: Some(error.text(language).to_owned()),
             refused_since: match error.kind() {
                 SendErrorKind::Refused => Some(self.refused_since.unwrap_or(now)),
                 _ => None,
@@ -148,15 +150,16 @@ impl<E> DrainReport<E> {
 }
 
 /// Sends every pending mail once, oldest first, and records each outcome in the
-/// outbox; `now` is the time of the pass. Stops at the first transient failure,
-/// refusal or outbox error. A mail the server has refused for `give_up_after` goes to
-/// the dead letters, and the pass goes on.
+/// outbox, with what went wrong in `language`; `now` is the time of the pass. Stops at
+/// the first transient failure, refusal or outbox error. A mail the server has refused
+/// for `give_up_after` goes to the dead letters, and the pass goes on.
 pub async fn drain_once<O: Outbox>(
     outbox: &O,
     transport: &Transport,
     from: &EmailAddress,
     now: DateTime<Utc>,
     give_up_after: Duration,
+    language: Language,
 ) -> DrainReport<O::Error> {
     let mut report = DrainReport::new();
     let pending = match outbox.pending() {
@@ -170,13 +173,13 @@ pub async fn drain_once<O: Outbox>(
     for Pending { mail, tries } in pending {
         let id = mail.id().to_owned();
         let sent = transport.send(&mail, from).await;
-        let result = match fate(sent, &tries, now, give_up_after) {
+        let result = match fate(sent, &tries, now, give_up_after, language) {
             Fate::Sent => outbox.sent(&id).map(|()| {
                 tracing::info!(mail = %id, subject = mail.subject(), "alert email sent");
                 report.sent.push(id.clone());
             }),
             Fate::SentPartly { refused, error } => {
-                let error = SendError::undeliverable(format!("mail {id}: {error}"));
+                let error = SendError::undeliverable(error.map(|_, e| format!("mail {id}: {e}")));
                 tracing::error!(
                     mail = %id,
                     subject = mail.subject(),
@@ -185,7 +188,7 @@ pub async fn drain_once<O: Outbox>(
                 );
                 let copy = mail.only_to(&refused);
                 outbox
-                    .sent_partly(&id, &copy, &error.to_string())
+                    .sent_partly(&id, &copy, error.text(language))
                     .map(|()| {
                         report.sent.push(id.clone());
                         report.failed.push((id.clone(), error));
@@ -204,7 +207,7 @@ pub async fn drain_once<O: Outbox>(
                     }
                 );
                 outbox
-                    .failed(&id, &reason)
+                    .failed(&id, reason.get(language))
                     .map(|()| report.failed.push((id.clone(), error)))
             }
             Fate::Again {
@@ -256,12 +259,12 @@ enum Fate {
         /// The refused addresses.
         refused: Vec<String>,
         /// The server's answers for them.
-        error: String,
+        error: Text,
     },
     /// Never to be delivered: to the dead letters.
     Dead {
         /// Why, as kept with the dead letter.
-        reason: String,
+        reason: Text,
         /// The failure.
         error: SendError,
     },
@@ -282,34 +285,40 @@ fn fate(
     tries: &Tries,
     now: DateTime<Utc>,
     give_up_after: Duration,
+    language: Language,
 ) -> Fate {
     match sent {
         Ok(accepted) if accepted.refused.is_empty() => Fate::Sent,
         Ok(accepted) => {
             let refused: Vec<String> = accepted.refused.iter().map(|(to, _)| to.clone()).collect();
-            let answers = accepted
-                .refused
-                .iter()
-                .map(|(to, answer)| format!("{to}: {answer}"))
-                .collect::<Vec<_>>()
-                .join("; ");
-            let error = format!("refused for {}: {answers}", refused.join(", "));
+            let (names, answers) = (refused.join(", "), accepted.answers());
+            let error = Text::new(
+                format!("geweigerd voor {names}: {answers}"),
+                format!("refused for {names}: {answers}"),
+            );
             Fate::SentPartly { refused, error }
         }
         Err(error) if error.kind() == SendErrorKind::Undeliverable => Fate::Dead {
-            reason: error.to_string(),
+            reason: Text::new(error.text(Language::Nl), error.text(Language::En)),
             error,
         },
         Err(error) => {
-            let tries = tries.after(&error, now);
+            let tries = tries.after(&error, now, language);
             let refused_for = tries
                 .refused_since
                 .map(|since| (now - since).to_std().unwrap_or_default());
             if refused_for.is_some_and(|d| d >= give_up_after) {
-                let reason = format!(
-                    "given up after the server refused it for {} ({} tries): {error}",
-                    humantime::format_duration(give_up_after),
-                    tries.count
+                let after = humantime::format_duration(give_up_after);
+                let count = tries.count;
+                let reason = Text::new(
+                    format!(
+                        "opgegeven nadat de server hem {after} weigerde ({count} pogingen): {}",
+                        error.text(Language::Nl)
+                    ),
+                    format!(
+                        "given up after the server refused it for {after} ({count} tries): {}",
+                        error.text(Language::En)
+                    ),
                 );
                 Fate::Dead { reason, error }
             } else {

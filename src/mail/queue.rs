@@ -6,10 +6,11 @@
 //! [`Mail`] and its [`Tries`].
 
 use super::{Mail, Outbox, Pending, Tries};
-use crate::api::{MailList, MailView};
+use crate::api::{MailList, MailView, time};
 use crate::config::Role;
+use crate::language::Language;
 use crate::store::{self, StoreError};
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::Duration;
@@ -71,7 +72,7 @@ fn tries_of(state: Option<&[u8]>) -> Tries {
 }
 
 /// How long a dead letter keeps the gateway degraded.
-pub const DEAD_LETTER_ALARM: Duration = Duration::from_secs(7 * 86_400);
+const DEAD_LETTER_ALARM: Duration = Duration::from_secs(7 * 86_400);
 
 /// One role's outbox and its worker's wake-up: what the admin listener shows and acts
 /// on.
@@ -85,161 +86,233 @@ pub struct Queue {
     pub wake: Arc<Notify>,
 }
 
-fn time(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+/// A mail of a queue as it is stored: waiting with its tries, or given up on.
+#[derive(Debug, Clone)]
+struct Entry {
+    id: String,
+    role: Role,
+    /// The mail; `None` when its stored form cannot be read.
+    mail: Option<Mail>,
+    tries: Tries,
+    /// For a dead letter: when it was given up on (when known) and why.
+    dead: Option<(Option<DateTime<Utc>>, String)>,
 }
 
-impl Queue {
-    /// The mails of this queue.
-    pub fn list(&self) -> Result<MailList, StoreError> {
-        let role = self.role.name();
-        let mut list = MailList::default();
-        for entry in self.outbox.pending_mails()? {
-            let tries = tries_of(entry.state.as_deref());
-            let mail = serde_json::from_slice::<Mail>(&entry.payload).ok();
-            list.pending.push(MailView {
-                id: entry.id,
-                role: role.to_owned(),
-                subject: mail
-                    .as_ref()
-                    .map(|m| m.subject().to_owned())
-                    .unwrap_or_default(),
-                to: mail.as_ref().map(|m| m.to().to_vec()).unwrap_or_default(),
-                queued_at: mail
-                    .as_ref()
-                    .map(|m| time(m.created_at()))
-                    .unwrap_or_default(),
-                tries: tries.count,
-                last_try: tries.last_at.map(time),
-                last_error: tries.last_error,
-                refused_since: tries.refused_since.map(time),
-                dead_at: None,
-                reason: None,
-            });
+impl Entry {
+    fn queued_at(&self) -> Option<DateTime<Utc>> {
+        self.mail.as_ref().map(Mail::created_at)
+    }
+
+    fn view(&self) -> MailView {
+        MailView {
+            id: self.id.clone(),
+            role: self.role.name().to_owned(),
+            subject: self
+                .mail
+                .as_ref()
+                .map(|m| m.subject().to_owned())
+                .unwrap_or_default(),
+            to: self
+                .mail
+                .as_ref()
+                .map(|m| m.to().to_vec())
+                .unwrap_or_default(),
+            queued_at: self.queued_at().map(time).unwrap_or_default(),
+            tries: self.tries.count,
+            last_try: self.tries.last_at.map(time),
+            last_error: self.tries.last_error.clone(),
+            refused_since: self.tries.refused_since.map(time),
+            dead_at: self.dead.as_ref().and_then(|(at, _)| at.map(time)),
+            reason: self.dead.as_ref().map(|(_, reason)| reason.clone()),
         }
-        for letter in self.outbox.dead_letters()? {
-            let mail = serde_json::from_slice::<Mail>(&letter.payload).ok();
-            list.dead.push(MailView {
-                id: letter.id,
-                role: role.to_owned(),
-                subject: mail
-                    .as_ref()
-                    .map(|m| m.subject().to_owned())
-                    .unwrap_or_default(),
-                to: mail.as_ref().map(|m| m.to().to_vec()).unwrap_or_default(),
-                queued_at: mail
-                    .as_ref()
-                    .map(|m| time(m.created_at()))
-                    .unwrap_or_default(),
-                tries: 0,
-                last_try: None,
-                last_error: None,
-                refused_since: None,
-                dead_at: letter.at.map(time),
-                reason: Some(letter.reason),
-            });
-        }
-        Ok(list)
     }
 }
 
-/// The mails of every queue, oldest first within each role.
-pub fn list_all(queues: &[Queue]) -> Result<MailList, StoreError> {
-    let mut all = MailList::default();
-    for queue in queues {
-        let list = queue.list()?;
-        all.pending.extend(list.pending);
-        all.dead.extend(list.dead);
-    }
-    Ok(all)
+/// The mail of every queue, as stored: what `/readyz`, the mail list and the metrics
+/// are made from.
+#[derive(Debug, Clone, Default)]
+pub struct MailState {
+    pending: Vec<Entry>,
+    dead: Vec<Entry>,
 }
 
-/// What about the mail should make an administrator look, at `now` (for `/readyz`):
-/// each mail that has waited longer than `pending_alarm`, and each dead letter of the
-/// last seven days (or of unknown age). Pure.
-pub fn alarms(list: &MailList, now: DateTime<Utc>, pending_alarm: Duration) -> Vec<String> {
-    let age = |at: &str| {
-        DateTime::parse_from_rfc3339(at)
-            .ok()
-            .and_then(|t| (now - t.with_timezone(&Utc)).to_std().ok())
-    };
-    let mut reasons = Vec::new();
-    for mail in &list.pending {
-        let Some(waited) = age(&mail.queued_at).filter(|w| *w > pending_alarm) else {
-            continue;
-        };
-        let waited = humantime::format_duration(Duration::from_secs(waited.as_secs()));
-        reasons.push(format!(
-            "alert email {} ({}) has waited {waited} to be sent{}",
-            mail.id,
-            mail.role,
-            mail.last_error
+impl MailState {
+    /// Reads every queue, oldest first within each role.
+    pub fn read(queues: &[Queue]) -> Result<Self, StoreError> {
+        let mut state = MailState::default();
+        for queue in queues {
+            for stored in queue.outbox.pending_mails()? {
+                state.pending.push(Entry {
+                    id: stored.id,
+                    role: queue.role,
+                    mail: serde_json::from_slice::<Mail>(&stored.payload).ok(),
+                    tries: tries_of(stored.state.as_deref()),
+                    dead: None,
+                });
+            }
+            for letter in queue.outbox.dead_letters()? {
+                state.dead.push(Entry {
+                    id: letter.id,
+                    role: queue.role,
+                    mail: serde_json::from_slice::<Mail>(&letter.payload).ok(),
+                    tries: Tries::default(),
+                    dead: Some((letter.at, letter.reason)),
+                });
+            }
+        }
+        Ok(state)
+    }
+
+    /// The list administrators see.
+    pub fn list(&self) -> MailList {
+        MailList {
+            pending: self.pending.iter().map(Entry::view).collect(),
+            dead: self.dead.iter().map(Entry::view).collect(),
+        }
+    }
+
+    /// How many mails wait, and how many were given up on.
+    pub fn counts(&self) -> (usize, usize) {
+        (self.pending.len(), self.dead.len())
+    }
+
+    /// How long the oldest waiting mail has waited at `now`; `None` when none waits.
+    pub fn oldest_pending_age(&self, now: DateTime<Utc>) -> Option<Duration> {
+        self.pending
+            .iter()
+            .filter_map(Entry::queued_at)
+            .min()
+            .map(|at| (now - at).to_std().unwrap_or_default())
+    }
+
+    /// What about the mail should make an administrator look at `now` (for
+    /// `/readyz`), in `language`: each mail that has waited longer than
+    /// `pending_alarm`, and each dead letter of the last seven days (or of unknown age).
+    pub fn alarms(
+        &self,
+        now: DateTime<Utc>,
+        pending_alarm: Duration,
+        language: Language,
+    ) -> Vec<String> {
+        let age = |at: DateTime<Utc>| (now - at).to_std().unwrap_or_default();
+        let mut reasons = Vec::new();
+        for mail in &self.pending {
+            let Some(waited) = mail.queued_at().map(age).filter(|w| *w > pending_alarm) else {
+                continue;
+            };
+            let waited = humantime::format_duration(Duration::from_secs(waited.as_secs()));
+            let last = mail
+                .tries
+                .last_error
                 .as_deref()
                 .map(|e| format!(": {e}"))
-                .unwrap_or_default()
-        ));
-    }
-    for mail in &list.dead {
-        let recent = mail
-            .dead_at
-            .as_deref()
-            .and_then(age)
-            .is_none_or(|age| age <= DEAD_LETTER_ALARM);
-        if recent {
-            reasons.push(format!(
-                "alert email {} ({}) could not be delivered{}: {}",
-                mail.id,
-                mail.role,
-                mail.dead_at
-                    .as_deref()
-                    .map(|at| format!(" (given up at {at})"))
-                    .unwrap_or_default(),
-                mail.reason.as_deref().unwrap_or("")
-            ));
+                .unwrap_or_default();
+            reasons.push(match language {
+                Language::Nl => format!(
+                    "alarm-e-mail {} ({}) wacht al {waited} op verzending{last}",
+                    mail.id,
+                    mail.role.name()
+                ),
+                Language::En => format!(
+                    "alert email {} ({}) has waited {waited} to be sent{last}",
+                    mail.id,
+                    mail.role.name()
+                ),
+            });
         }
+        for mail in &self.dead {
+            let Some((at, reason)) = &mail.dead else {
+                continue;
+            };
+            if at.map(age).is_some_and(|age| age > DEAD_LETTER_ALARM) {
+                continue;
+            }
+            let when = at
+                .map(|at| {
+                    format!(
+                        " ({} {})",
+                        language.pick("opgegeven op", "given up at"),
+                        time(at)
+                    )
+                })
+                .unwrap_or_default();
+            reasons.push(match language {
+                Language::Nl => format!(
+                    "alarm-e-mail {} ({}) kon niet worden bezorgd{when}: {reason}",
+                    mail.id,
+                    mail.role.name()
+                ),
+                Language::En => format!(
+                    "alert email {} ({}) could not be delivered{when}: {reason}",
+                    mail.id,
+                    mail.role.name()
+                ),
+            });
+        }
+        reasons
     }
-    reasons
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn view(queued_at: &str, dead_at: Option<&str>) -> MailView {
-        MailView {
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn entry(queued_at: &str, dead_at: Option<Option<&str>>) -> Entry {
+        let mail = Mail::new(
+            "m-1",
+            vec!["beheer@example.org".into()],
+            "s",
+            "b",
+            at(queued_at),
+        )
+        .unwrap();
+        Entry {
             id: "m-1".into(),
-            role: "sender".into(),
-            subject: "s".into(),
-            to: vec!["beheer@example.org".into()],
-            queued_at: queued_at.into(),
-            tries: 3,
-            last_try: None,
-            last_error: Some("550 no".into()),
-            refused_since: None,
-            dead_at: dead_at.map(str::to_owned),
-            reason: dead_at.map(|_| "refused".to_owned()),
+            role: Role::Sender,
+            mail: Some(mail),
+            tries: Tries {
+                count: 3,
+                last_at: None,
+                last_error: Some("550 no".into()),
+                refused_since: None,
+            },
+            dead: dead_at.map(|at_| (at_.map(at), "refused".to_owned())),
         }
     }
 
     #[test]
     fn mails_waiting_too_long_and_recent_dead_letters_raise_alarms() {
-        let now = DateTime::parse_from_rfc3339("2026-06-10T12:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
+        let now = at("2026-06-10T12:00:00Z");
         let alarm = Duration::from_secs(15 * 60);
-        let quiet = MailList {
-            pending: vec![view("2026-06-10T11:50:00Z", None)],
-            dead: vec![view("2026-06-01T00:00:00Z", Some("2026-06-02T00:00:00Z"))],
+        let quiet = MailState {
+            pending: vec![entry("2026-06-10T11:50:00Z", None)],
+            dead: vec![entry(
+                "2026-06-01T00:00:00Z",
+                Some(Some("2026-06-02T00:00:00Z")),
+            )],
         };
-        assert!(alarms(&quiet, now, alarm).is_empty(), "{quiet:?}");
-        let loud = MailList {
-            pending: vec![view("2026-06-10T11:40:00Z", None)],
+        assert!(
+            quiet.alarms(now, alarm, Language::En).is_empty(),
+            "{quiet:?}"
+        );
+        assert_eq!(
+            quiet.oldest_pending_age(now),
+            Some(Duration::from_secs(600))
+        );
+        let loud = MailState {
+            pending: vec![entry("2026-06-10T11:40:00Z", None)],
             dead: vec![
-                view("2026-06-09T00:00:00Z", Some("2026-06-09T00:00:00Z")),
-                view("2026-06-09T00:00:00Z", None),
+                entry("2026-06-09T00:00:00Z", Some(Some("2026-06-09T00:00:00Z"))),
+                entry("2026-06-09T00:00:00Z", Some(None)),
             ],
         };
-        let reasons = alarms(&loud, now, alarm);
+        let reasons = loud.alarms(now, alarm, Language::En);
         assert_eq!(reasons.len(), 3, "{reasons:#?}");
         assert!(
             reasons[0].contains("has waited 20m to be sent: 550 no"),
@@ -249,5 +322,18 @@ mod tests {
             reasons[1]
                 .contains("could not be delivered (given up at 2026-06-09T00:00:00Z): refused")
         );
+        let dutch = loud.alarms(now, alarm, Language::Nl);
+        assert!(
+            dutch[0].contains("wacht al 20m op verzending"),
+            "{dutch:#?}"
+        );
+        assert!(
+            dutch[1].contains("kon niet worden bezorgd (opgegeven op 2026-06-09T00:00:00Z)"),
+            "{dutch:#?}"
+        );
+        let list = loud.list();
+        assert_eq!(list.pending[0].queued_at, "2026-06-10T11:40:00Z");
+        assert_eq!(list.dead[1].dead_at, None);
+        assert_eq!(list.dead[1].reason.as_deref(), Some("refused"));
     }
 }

@@ -1,18 +1,26 @@
 //! [`Transport`]: how a [`Mail`] leaves the process — an SMTP conversation, or an
 //! `.eml` file per mail for local use.
 //!
-//! SMTP uses lettre's connection directly rather than its pooled transport: one
-//! connection per send keeps a failure in one conversation from leaking into the next,
-//! needs no background task (so a `Transport` can be built and dropped outside a Tokio
-//! runtime) and tells the phases apart. Everything before the mail transaction
-//! (connect, greeting, EHLO, STARTTLS, login) is about the server or our configuration,
-//! so a failure there is transient and the mail is kept; a 5xx answer within the mail
-//! transaction (`MAIL FROM`, `RCPT TO`, `DATA`) is about this mail and permanent —
-//! except 530, which asks for a login or TLS and so is about the configuration again.
-//! The whole conversation is bounded by the configured timeout.
+//! SMTP uses lettre's connection directly, one command at a time, rather than its
+//! pooled transport: one connection per send keeps a failure in one conversation from
+//! leaking into the next, and the phases can be told apart. What a failure means
+//! ([`SendErrorKind`](super::SendErrorKind)):
+//! - a permanent (5xx) answer when we connect, log in, give our sender address
+//!   (`MAIL FROM`), or name every recipient (`RCPT TO`) refuses *us*: a configuration
+//!   problem, **refused**;
+//! - a permanent answer to one recipient among several is noted in [`Accepted`]: the
+//!   others still get the mail;
+//! - a permanent answer to `DATA` or the message refuses this mail: **undeliverable**;
+//! - anything else — a 4xx answer, the network, TLS, the timeout over the whole
+//!   conversation — is **transient**.
+//!
+//! Once the server has taken the mail, `QUIT` goes on in a task of its own, so that the
+//! caller can record the mail as sent at once. The texts of a failure are in both
+//! languages; the server's answer is quoted as it came.
 
 use super::{Mail, SendError};
 use crate::config::{EmailAddress, MailConfig, MailTransport, SmtpConfig, SmtpSecurity};
+use crate::language::Text;
 use lettre::Message;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{
@@ -96,6 +104,17 @@ pub struct Accepted {
     pub refused: Vec<(String, String)>,
 }
 
+impl Accepted {
+    /// The refused recipients with the server's answers: `to: answer; …`.
+    pub fn answers(&self) -> String {
+        self.refused
+            .iter()
+            .map(|(to, answer)| format!("{to}: {answer}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
 /// Shows where mail goes, never the password.
 impl fmt::Debug for Transport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -117,30 +136,42 @@ impl fmt::Debug for Transport {
 /// either absent or complete, and writing the same mail again replaces it with the
 /// same bytes. Any I/O failure is transient: the mail stays in the outbox.
 async fn write_eml(dir: &Path, id: &str, message: &Message) -> Result<(), SendError> {
-    let fail = |what: &str, path: &Path, e: std::io::Error| {
-        SendError::transient(format!("mail {id}: cannot {what} {}: {e}", path.display()))
+    let fail = |what: Text, path: &Path, e: std::io::Error| {
+        SendError::transient(what.map(|language, what| {
+            format!(
+                "mail {id}: {} {what} {}: {e}",
+                language.pick("kan niet", "cannot"),
+                path.display()
+            )
+        }))
     };
     tokio::fs::create_dir_all(dir)
         .await
-        .map_err(|e| fail("create the directory", dir, e))?;
+        .map_err(|e| fail(Text::new("de map aanmaken", "create the directory"), dir, e))?;
     let path = dir.join(format!("{id}.eml"));
     // A dot file: no reader that looks for `*.eml` picks up a half-written one.
     let temp = dir.join(format!(".{id}.eml.tmp"));
     let mut file = tokio::fs::File::create(&temp)
         .await
-        .map_err(|e| fail("create", &temp, e))?;
+        .map_err(|e| fail(Text::new("aanmaken", "create"), &temp, e))?;
     let bytes = message.formatted();
     {
         use tokio::io::AsyncWriteExt;
         file.write_all(&bytes)
             .await
-            .map_err(|e| fail("write", &temp, e))?;
+            .map_err(|e| fail(Text::new("schrijven", "write"), &temp, e))?;
     }
-    file.sync_all().await.map_err(|e| fail("write", &temp, e))?;
-    drop(file);
-    tokio::fs::rename(&temp, &path)
+    file.sync_all()
         .await
-        .map_err(|e| fail("rename the file to", &path, e))
+        .map_err(|e| fail(Text::new("schrijven", "write"), &temp, e))?;
+    drop(file);
+    tokio::fs::rename(&temp, &path).await.map_err(|e| {
+        fail(
+            Text::new("de naam van het bestand wijzigen in", "rename the file to"),
+            &path,
+            e,
+        )
+    })
 }
 
 impl Smtp {
@@ -180,9 +211,15 @@ impl Smtp {
         match tokio::time::timeout(self.timeout, self.converse(message)).await {
             Ok(Ok(accepted)) => Ok(accepted),
             Ok(Err(failure)) => Err(failure.describe(id, &server)),
-            Err(_) => Err(SendError::transient(format!(
-                "mail {id}: {server} did not finish within {:?}",
-                self.timeout
+            Err(_) => Err(SendError::transient(Text::new(
+                format!(
+                    "mail {id}: {server} was niet klaar binnen {:?}",
+                    self.timeout
+                ),
+                format!(
+                    "mail {id}: {server} did not finish within {:?}",
+                    self.timeout
+                ),
             ))),
         }
     }
@@ -259,18 +296,20 @@ async fn transaction(
             .is_some_and(|a| !AsRef::<str>::as_ref(a).is_ascii())
     {
         if !conn.server_info().supports_feature(Extension::SmtpUtfEight) {
-            return Err(Failure::Unwritable(
-                "an address is not ASCII and the server does not offer SMTPUTF8".to_owned(),
-            ));
+            return Err(Failure::Unwritable(Text::new(
+                "een adres is niet ASCII en de server biedt geen SMTPUTF8",
+                "an address is not ASCII and the server does not offer SMTPUTF8",
+            )));
         }
         options.push(MailParameter::SmtpUtfEight);
     }
     let formatted = message.formatted();
     if !formatted.is_ascii() {
         if !conn.server_info().supports_feature(Extension::EightBitMime) {
-            return Err(Failure::Unwritable(
-                "the message is not 7-bit and the server does not offer 8BITMIME".to_owned(),
-            ));
+            return Err(Failure::Unwritable(Text::new(
+                "het bericht is niet 7-bits en de server biedt geen 8BITMIME",
+                "the message is not 7-bit and the server does not offer 8BITMIME",
+            )));
         }
         options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
     }
@@ -285,13 +324,9 @@ async fn transaction(
             Err(e) => return Err(Failure::new(Phase::Recipient, e)),
         }
     }
-    if refused.len() == envelope.to().len() {
-        let answers = refused
-            .iter()
-            .map(|(to, answer)| format!("{to}: {answer}"))
-            .collect::<Vec<_>>()
-            .join("; ");
-        return Err(Failure::AllRecipients(answers));
+    let accepted = Accepted { refused };
+    if accepted.refused.len() == envelope.to().len() {
+        return Err(Failure::AllRecipients(accepted.answers()));
     }
     conn.command(Data)
         .await
@@ -299,7 +334,7 @@ async fn transaction(
     conn.message(&formatted)
         .await
         .map_err(|e| Failure::new(Phase::Data, e))?;
-    Ok(Accepted { refused })
+    Ok(accepted)
 }
 
 /// Where in the conversation lettre failed.
@@ -324,7 +359,7 @@ enum Failure {
     /// Every recipient was refused for good (their answers).
     AllRecipients(String),
     /// The mail cannot be written for this server.
-    Unwritable(String),
+    Unwritable(Text),
 }
 
 impl Failure {
@@ -338,41 +373,51 @@ impl Failure {
     fn describe(self, id: &str, server: &str) -> SendError {
         match self {
             Failure::Smtp(Phase::Data, e) if e.is_permanent() => {
-                SendError::undeliverable(format!("mail {id}: {server} refused it: {e}"))
+                SendError::undeliverable(Text::new(
+                    format!("mail {id}: {server} weigerde hem: {e}"),
+                    format!("mail {id}: {server} refused it: {e}"),
+                ))
             }
             Failure::Smtp(phase, e) if e.is_permanent() => {
                 let when = match phase {
-                    Phase::Connect => "when we connected",
-                    Phase::Login => "our login",
-                    Phase::Sender => "our sender address (MAIL FROM)",
-                    Phase::Recipient | Phase::Data => "the mail",
+                    Phase::Connect => Text::new("toen we verbinding maakten", "when we connected"),
+                    Phase::Login => Text::new("onze aanmelding", "our login"),
+                    Phase::Sender => Text::new(
+                        "ons afzenderadres (MAIL FROM)",
+                        "our sender address (MAIL FROM)",
+                    ),
+                    Phase::Recipient | Phase::Data => Text::new("de mail", "the mail"),
                 };
-                SendError::refused(format!("mail {id}: {server} refused {when}: {e}"))
+                SendError::refused(when.map(|language, when| {
+                    format!(
+                        "mail {id}: {server} {} {when}: {e}",
+                        language.pick("weigerde", "refused")
+                    )
+                }))
             }
             Failure::Smtp(phase, e) => {
                 let doing = match phase {
-                    Phase::Connect => "connecting to",
-                    Phase::Login => "logging in to",
-                    Phase::Sender | Phase::Recipient | Phase::Data => "sending to",
+                    Phase::Connect => Text::new("verbinden met", "connecting to"),
+                    Phase::Login => Text::new("aanmelden bij", "logging in to"),
+                    Phase::Sender | Phase::Recipient | Phase::Data => {
+                        Text::new("verzenden naar", "sending to")
+                    }
                 };
-                SendError::transient(format!("mail {id}: {doing} {server}: {e}"))
+                SendError::transient(
+                    doing.map(|_, doing| format!("mail {id}: {doing} {server}: {e}")),
+                )
             }
-            Failure::AllRecipients(answers) => SendError::refused(format!(
-                "mail {id}: {server} refused every recipient: {answers}"
+            Failure::AllRecipients(answers) => SendError::refused(Text::new(
+                format!("mail {id}: {server} weigerde elke ontvanger: {answers}"),
+                format!("mail {id}: {server} refused every recipient: {answers}"),
             )),
             Failure::Unwritable(why) => {
-                SendError::undeliverable(format!("mail {id}: {server}: {why}"))
+                SendError::undeliverable(why.map(|_, why| format!("mail {id}: {server}: {why}")))
             }
         }
     }
 }
 
-/// TLS parameters for the SMTP server, verified against the platform's root
-/// certificates.
-///
-/// Extension point: custom root certificates for a private mail relay belong here
-/// (`TlsParameters::builder(..).add_root_certificate(..)`), once the configuration has
-/// a key for them.
 /// TLS towards `host`, verified against the CA certificates in `roots` (PEM files), or
 /// the system's roots when there are none.
 fn tls_parameters(host: &str, roots: &[PathBuf]) -> Result<TlsParameters, TransportError> {
@@ -399,6 +444,7 @@ fn tls_parameters(host: &str, roots: &[PathBuf]) -> Result<TlsParameters, Transp
 mod tests {
     use super::*;
     use crate::config::{SecretSource, SmtpCredentials};
+    use crate::mail::SendErrorKind;
 
     fn from() -> EmailAddress {
         EmailAddress::parse("lotgate@example.org").expect("an address")
@@ -466,7 +512,7 @@ mod tests {
             .send(&mail, &from())
             .await
             .expect_err("cannot write");
-        assert!(error.is_transient(), "{error}");
+        assert_eq!(error.kind(), SendErrorKind::Transient, "{error}");
         assert!(
             error
                 .to_string()

@@ -6,6 +6,7 @@
 
 use super::{Outbox, Stopped, Transport, drain_once};
 use crate::config::{EmailAddress, MailTiming};
+use crate::language::Language;
 use backon::{BackoffBuilder, ExponentialBuilder};
 use std::future::Future;
 use std::time::Duration;
@@ -64,12 +65,14 @@ impl RetryPolicy {
 /// finishes starts the backoff over.
 ///
 /// `shutdown` also cancels a send in progress: that mail stays in the outbox and may
-/// reach the server twice, recognisable by its `Message-ID`.
+/// reach the server twice, recognisable by its `Message-ID`. What went wrong is kept
+/// with the mail in `language`.
 pub async fn run<O: Outbox>(
     outbox: &O,
     transport: &Transport,
     from: &EmailAddress,
     policy: RetryPolicy,
+    language: Language,
     wake: &Notify,
     shutdown: impl Future<Output = ()>,
 ) {
@@ -80,7 +83,7 @@ pub async fn run<O: Outbox>(
         let report = tokio::select! {
             biased;
             () = &mut shutdown => return,
-            report = drain_once(outbox, transport, from, now, policy.give_up_after) => report,
+            report = drain_once(outbox, transport, from, now, policy.give_up_after, language) => report,
         };
         let delay = match &report.stopped {
             None => {

@@ -5,12 +5,13 @@ use super::Receiver;
 use super::lookup;
 use super::watchdog;
 use crate::api::{
-    ChangesView, ErrorAnswer, HistoryAnswer, IssueView, LotAnswer, LotsAnswer, MessageIdView,
+    ChangesView, HistoryAnswer, IssueView, LotAnswer, LotsAnswer, MessageIdView,
     QuarantineDiscarded, QuarantineList, QuarantineView, ReportView, SetAnswer, SetView, Unknown,
-    UnknownLot,
+    UnknownLot, time,
 };
-use crate::http::{Query, Reply, json, percent_decode, text};
+use crate::http::{self, Query, Reply, json, percent_decode, text};
 use crate::ids::MessageId;
+use crate::language::Language;
 use crate::store::{ImportReport, Outcome, StoreError, StoredSet};
 use crate::strings::hex;
 use crate::vaccine::VaccineCode;
@@ -42,9 +43,13 @@ pub async fn handle(
         (&Method::POST, ["api", "v1", "quarantine", id, action]) => {
             quarantine_action(receiver, id, action).await
         }
-        (_, ["api", "v1", "lots" | "set" | "history" | "quarantine", ..]) => {
-            text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")
-        }
+        (
+            _,
+            ["api", "v1", "lots"]
+            | ["api", "v1", "lots", _]
+            | ["api", "v1", "set" | "history" | "quarantine"],
+        ) => http::method_not_allowed("GET"),
+        (_, ["api", "v1", "quarantine", _, _]) => http::method_not_allowed("POST"),
         _ => return None,
     };
     Some(reply)
@@ -64,16 +69,19 @@ fn vaccine(params: &Query) -> Result<Option<VaccineCode>, ()> {
     }
 }
 
-fn bad_vaccine() -> Reply {
-    json(
+fn bad_vaccine(receiver: &Receiver) -> Reply {
+    http::error(
         StatusCode::BAD_REQUEST,
-        &ErrorAnswer::new("vaccine must be a two-digit code"),
+        receiver.language().pick(
+            "vaccine moet een code van twee cijfers zijn",
+            "vaccine must be a two-digit code",
+        ),
     )
 }
 
 fn lot_by_number(receiver: &Receiver, number: &str, params: &Query) -> Reply {
     let Ok(vaccine) = vaccine(params) else {
-        return bad_vaccine();
+        return bad_vaccine(receiver);
     };
     let snapshot = receiver.snapshot();
     let set_version = snapshot.version();
@@ -96,7 +104,7 @@ fn lot_by_number(receiver: &Receiver, number: &str, params: &Query) -> Reply {
 
 fn lots(receiver: &Receiver, params: &Query) -> Reply {
     let Ok(vaccine) = vaccine(params) else {
-        return bad_vaccine();
+        return bad_vaccine(receiver);
     };
     let limit = params
         .get("limit")
@@ -144,7 +152,7 @@ fn set_view(set: &StoredSet) -> SetView {
     SetView {
         message_id: message_id(&set.message_id),
         created: set.created.as_str().to_owned(),
-        applied_at: set.applied_at.to_rfc3339(),
+        applied_at: time(set.applied_at),
         lots: set.lots().len(),
         per_vaccine,
         digest: hex(&set.digest()),
@@ -165,10 +173,10 @@ fn set_answer(receiver: &Receiver, snapshot: &super::Snapshot) -> Reply {
                 set_version: snapshot.version(),
                 set: snapshot.set.as_ref().map(set_view),
                 stale: stale.is_some(),
-                stale_reason: stale.map(|s| s.to_string()),
+                stale_reason: stale.map(|s| s.text(receiver.inner.gateway.language)),
             },
         ),
-        Err(e) => store_error(&e),
+        Err(e) => store_error(receiver, &e),
     }
 }
 
@@ -185,7 +193,7 @@ fn history(receiver: &Receiver, params: &Query) -> Reply {
                 history: reports.iter().map(report_view).collect(),
             },
         ),
-        Err(e) => store_error(&e),
+        Err(e) => store_error(receiver, &e),
     }
 }
 
@@ -215,7 +223,7 @@ pub fn report_view(report: &ImportReport) -> ReportView {
     ReportView {
         sequence: report.sequence(),
         message_id: message_id(&report.message_id),
-        received_at: report.received_at.to_rfc3339(),
+        received_at: time(report.received_at),
         outcome,
         set_version: report.set_version,
         lots: report.lots,
@@ -242,39 +250,45 @@ fn quarantine(receiver: &Receiver) -> Reply {
                         id: q.id,
                         message_id: message_id(&q.message_id),
                         created: q.created.as_str().to_owned(),
-                        received_at: q.received_at.to_rfc3339(),
+                        received_at: time(q.received_at),
                         lots: q.lots,
                         reason: q.reason.clone(),
                     })
                     .collect(),
             },
         ),
-        Err(e) => store_error(&e),
+        Err(e) => store_error(receiver, &e),
     }
 }
 
 async fn quarantine_action(receiver: &Receiver, id: &str, action: &str) -> Reply {
     let Ok(id) = id.parse::<u64>() else {
-        return json(
+        return http::error(
             StatusCode::BAD_REQUEST,
-            &ErrorAnswer::new("the quarantine id must be a number"),
+            receiver.language().pick(
+                "het quarantainenummer moet een getal zijn",
+                "the quarantine id must be a number",
+            ),
         );
     };
     match action {
         "accept" => accept(receiver, id).await,
         "discard" => match receiver.store().discard_quarantined(id, &[]) {
             Ok(true) => json(StatusCode::OK, &QuarantineDiscarded { discarded: id }),
-            Ok(false) => no_such_quarantine(id),
-            Err(e) => store_error(&e),
+            Ok(false) => no_such_quarantine(receiver, id),
+            Err(e) => store_error(receiver, &e),
         },
         _ => text(StatusCode::NOT_FOUND, "not found"),
     }
 }
 
-fn no_such_quarantine(id: u64) -> Reply {
-    json(
+fn no_such_quarantine(receiver: &Receiver, id: u64) -> Reply {
+    http::error(
         StatusCode::NOT_FOUND,
-        &ErrorAnswer::new(format!("no quarantined set {id}")),
+        match receiver.language() {
+            Language::Nl => format!("er is geen set {id} in quarantaine"),
+            Language::En => format!("no quarantined set {id}"),
+        },
     )
 }
 
@@ -295,11 +309,14 @@ async fn accept(receiver: &Receiver, id: u64) -> Reply {
             }
             set_answer(receiver, &receiver.snapshot())
         }
-        Ok(Ok(None)) => no_such_quarantine(id),
-        Ok(Err(e)) => store_error(&e),
-        Err(_) => json(
+        Ok(Ok(None)) => no_such_quarantine(receiver, id),
+        Ok(Err(e)) => store_error(receiver, &e),
+        Err(_) => http::error(
             StatusCode::INTERNAL_SERVER_ERROR,
-            &ErrorAnswer::new("accepting the set failed"),
+            receiver.language().pick(
+                "het accepteren van de set is mislukt",
+                "accepting the set failed",
+            ),
         ),
     }
 }
@@ -327,20 +344,17 @@ fn accept_blocking(receiver: &Receiver, id: u64) -> Result<Option<(StoredSet, bo
     })
 }
 
-fn store_error(e: &StoreError) -> Reply {
+fn store_error(receiver: &Receiver, e: &StoreError) -> Reply {
     if let StoreError::Stale { .. } = e {
         // The set in place is newer than the quarantined one: putting it back would go
         // back in time. Not a failure of the store; the administrator's call was wrong.
-        return json(
+        return http::error(
             StatusCode::CONFLICT,
-            &ErrorAnswer::new(
+            receiver.language().pick(
+                "de set in quarantaine is ouder dan de set die in gebruik is; verwerp hem",
                 "the quarantined set is older than the set in place; discard it instead",
             ),
         );
     }
-    tracing::error!("admin request failed: {e}");
-    json(
-        StatusCode::SERVICE_UNAVAILABLE,
-        &ErrorAnswer::new("the store is not available"),
-    )
+    http::store_unavailable("admin request failed", e, receiver.language())
 }

@@ -15,6 +15,7 @@ mod report;
 pub mod watchdog;
 
 use crate::config::{Config, GatewayConfig, ReceiverConfig};
+use crate::language::Language;
 use crate::store::{ReceiverStore, StoreError, StoreOptions, StoredSet};
 use crate::validate::Options;
 use crate::xml::Limits;
@@ -110,6 +111,11 @@ impl Receiver {
     /// The receiver's configuration.
     pub fn config(&self) -> &ReceiverConfig {
         &self.inner.config
+    }
+
+    /// The language of the texts people read (`gateway.language`).
+    pub fn language(&self) -> Language {
+        self.inner.gateway.language
     }
 
     /// Puts a newly committed set (with the version the store gave it) in place for

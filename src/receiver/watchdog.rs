@@ -23,6 +23,7 @@ mod tests;
 pub(super) use task::resolution;
 pub use task::run;
 
+use crate::language::Language;
 use crate::localtime;
 use crate::store::WatchdogState;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
@@ -87,6 +88,29 @@ pub enum Stale {
     },
 }
 
+impl Stale {
+    /// Why the set is stale, in `language`.
+    pub fn text(&self, language: Language) -> String {
+        match (self, language) {
+            (Stale::Overdue { date, expect_by }, Language::Nl) => format!(
+                "er is op {date} geen set partijnummers toegepast; die werd verwacht vóór {}",
+                expect_by.format("%H:%M:%S")
+            ),
+            (
+                Stale::AlertOpen {
+                    alert_date: Some(date),
+                },
+                Language::Nl,
+            ) => format!("sinds de waarschuwing van {date} is er geen set partijnummers gekomen"),
+            (Stale::AlertOpen { alert_date: None }, Language::Nl) => {
+                "sinds de laatste waarschuwing is er geen set partijnummers gekomen".to_owned()
+            }
+            (stale, Language::En) => stale.to_string(),
+        }
+    }
+}
+
+/// In English, for the log.
 impl fmt::Display for Stale {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -1,8 +1,9 @@
 //! The sender's part of the admin listener (JSON): its status, and send-now.
 
 use super::{Sender, UnknownDestination, status};
-use crate::api::{ErrorAnswer, SendNowAnswer, Started};
-use crate::http::{Query, Reply, json, text};
+use crate::api::{SendNowAnswer, Started};
+use crate::http::{self, Query, Reply, json};
+use crate::language::Language;
 use hyper::{Method, StatusCode};
 
 /// Answers a request for `path` (with its query) when it is one of the sender's; `None`
@@ -17,15 +18,14 @@ pub async fn handle(
     let reply = match (method, segments.as_slice()) {
         (&Method::GET, ["api", "v1", "sender", "status"]) => match status::report(sender).await {
             Ok(report) => json(StatusCode::OK, &report),
-            Err(e) => unavailable(&e),
+            Err(e) => unavailable(sender, &e),
         },
         (&Method::POST, ["api", "v1", "sender", "send-now"]) => {
             let params = Query::parse(query);
             send_now(sender, params.get("destination").filter(|d| !d.is_empty())).await
         }
-        (_, ["api", "v1", "sender", "status" | "send-now"]) => {
-            text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed")
-        }
+        (_, ["api", "v1", "sender", "status"]) => http::method_not_allowed("GET"),
+        (_, ["api", "v1", "sender", "send-now"]) => http::method_not_allowed("POST"),
         _ => return None,
     };
     Some(reply)
@@ -46,17 +46,19 @@ async fn send_now(sender: &Sender, destination: Option<&str>) -> Reply {
                     .collect(),
             },
         ),
-        Err(e) if e.is::<UnknownDestination>() => {
-            json(StatusCode::NOT_FOUND, &ErrorAnswer::new(e.to_string()))
-        }
-        Err(e) => unavailable(&e),
+        Err(e) => match e.downcast_ref::<UnknownDestination>() {
+            Some(UnknownDestination(name)) => http::error(
+                StatusCode::NOT_FOUND,
+                match sender.inner.language {
+                    Language::Nl => format!("er is geen bestemming {name:?}"),
+                    Language::En => format!("no destination is called {name:?}"),
+                },
+            ),
+            None => unavailable(sender, &e),
+        },
     }
 }
 
-fn unavailable(e: &anyhow::Error) -> Reply {
-    tracing::error!("sender: {e:#}");
-    json(
-        StatusCode::SERVICE_UNAVAILABLE,
-        &ErrorAnswer::new("the sender's store is not available"),
-    )
+fn unavailable(sender: &Sender, e: &anyhow::Error) -> Reply {
+    http::store_unavailable("sender", &format!("{e:#}"), sender.inner.language)
 }

@@ -226,6 +226,18 @@ impl Sender {
         Ok(started)
     }
 
+    /// The destinations with an open escalation: escalated and not delivered since, in
+    /// the order of the store. Reads the store (blocking, briefly).
+    pub fn escalated(&self) -> Result<Vec<String>, StoreError> {
+        Ok(self
+            .store()
+            .deliveries()?
+            .into_iter()
+            .filter(|d| d.escalation_open)
+            .map(|d| d.destination)
+            .collect())
+    }
+
     fn destination(&self, name: &str) -> Option<&Destination> {
         self.inner
             .config

@@ -124,7 +124,7 @@ fn delivery_view(d: &Delivery, in_flight: bool, language: Language) -> DeliveryV
 }
 
 fn time(t: &DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    crate::api::time(*t)
 }
 
 /// The status as text for a terminal, one block per destination, in `language`. An

@@ -2,6 +2,7 @@
 //! warning period, and the reason `/readyz` and the log give. (The email about it is the
 //! certificate watch's: see `crate::certificates`.)
 
+use crate::language::Language;
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use std::time::Duration;
@@ -63,16 +64,20 @@ impl OwnCertificate {
 
 impl Expiry {
     /// One line for `/readyz` and the log: `whose` is e.g. "receiver.tls.certificate".
-    pub fn reason(&self, whose: &str) -> String {
+    pub fn reason(&self, whose: &str, language: Language) -> String {
         let c = &self.certificate;
         let when = c.not_after.format("%Y-%m-%d %H:%M UTC");
-        if self.days_left < 0 {
-            format!("{whose} ({}) expired on {when}", c.subject)
-        } else {
-            format!(
+        match (self.days_left < 0, language) {
+            (true, Language::Nl) => format!("{whose} ({}) is verlopen op {when}", c.subject),
+            (true, Language::En) => format!("{whose} ({}) expired on {when}", c.subject),
+            (false, Language::Nl) => format!(
+                "{whose} ({}) verloopt op {when}, over {} dag(en)",
+                c.subject, self.days_left
+            ),
+            (false, Language::En) => format!(
                 "{whose} ({}) expires on {when}, in {} day(s)",
                 c.subject, self.days_left
-            )
+            ),
         }
     }
 }
@@ -100,8 +105,12 @@ mod tests {
         let due = cert.expiry(at(2026, 12, 1, 13), days(30)).expect("due");
         assert_eq!(due.days_left, 29);
         assert!(
-            due.reason("receiver.tls.certificate")
+            due.reason("receiver.tls.certificate", Language::En)
                 .contains("in 29 day(s)")
+        );
+        assert!(
+            due.reason("receiver.tls.certificate", Language::Nl)
+                .contains("verloopt op 2026-12-31 12:00 UTC, over 29 dag(en)")
         );
         assert_eq!(
             cert.expiry(at(2026, 12, 31, 11), days(30))
@@ -113,8 +122,12 @@ mod tests {
             .expect("expired");
         assert_eq!(gone.days_left, -1);
         assert!(
-            gone.reason("sender.tls.certificate")
+            gone.reason("sender.tls.certificate", Language::En)
                 .contains("expired on 2026-12-31")
+        );
+        assert!(
+            gone.reason("sender.tls.certificate", Language::Nl)
+                .contains("is verlopen op 2026-12-31")
         );
     }
 

@@ -8,7 +8,10 @@ use lotgate::config::{
     EmailAddress, MailConfig, MailTransport, SecretSource, SmtpConfig, SmtpCredentials,
     SmtpSecurity,
 };
-use lotgate::mail::{self, Mail, Outbox, Pending, RetryPolicy, Stopped, Transport, Tries};
+use lotgate::language::Language;
+use lotgate::mail::{
+    self, Mail, Outbox, Pending, RetryPolicy, SendErrorKind, Stopped, Transport, Tries,
+};
 use std::convert::Infallible;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -175,6 +178,7 @@ async fn drain(outbox: &MemoryOutbox, transport: &Transport) -> mail::DrainRepor
         &from(),
         Utc::now(),
         RetryPolicy::default().give_up_after,
+        Language::En,
     )
     .await
 }
@@ -300,7 +304,7 @@ async fn security_and_login_failures_are_transient() {
             .send(&alert("m-1"), &from())
             .await
             .expect_err(what);
-        assert!(error.is_transient(), "{what}: {error}");
+        assert_eq!(error.kind(), SendErrorKind::Transient, "{what}: {error}");
         assert!(!error.to_string().contains("geheim"), "{error}");
     }
     assert!(server.messages().is_empty());
@@ -325,7 +329,7 @@ async fn starttls_and_tls_are_verified_against_the_configured_roots() {
         .send(&alert("m-untrusted"), &from())
         .await
         .expect_err("a server certificate from a CA we do not trust");
-    assert!(error.is_transient(), "{error}");
+    assert_eq!(error.kind(), SendErrorKind::Transient, "{error}");
     assert!(
         starttls.messages().is_empty(),
         "nothing sent to an untrusted server"
@@ -342,7 +346,7 @@ async fn starttls_and_tls_are_verified_against_the_configured_roots() {
         .send(&alert("m-untrusted"), &from())
         .await
         .expect_err("untrusted");
-    assert!(error.is_transient(), "{error}");
+    assert_eq!(error.kind(), SendErrorKind::Transient, "{error}");
     smtp_trusting(smtps.port(), SmtpSecurity::Tls, None, roots)
         .send(&alert("m-tls"), &from())
         .await
@@ -377,7 +381,12 @@ async fn undeliverable_mails_are_moved_aside_and_the_rest_is_sent() {
     assert_eq!(report.sent, ["good-1"]);
     let failed: Vec<&str> = report.failed.iter().map(|(id, _)| id.as_str()).collect();
     assert_eq!(failed, ["bad-address", "too-large"]);
-    assert!(report.failed.iter().all(|(_, e)| !e.is_transient()));
+    assert!(
+        report
+            .failed
+            .iter()
+            .all(|(_, e)| e.kind() == SendErrorKind::Undeliverable)
+    );
     let reasons = outbox.ids(|s| s.failed.iter().map(|(_, why)| why.clone()).collect());
     assert!(reasons[0].contains("\"not an address\""), "{reasons:?}");
     // aiosmtpd's own 5xx answer at the end of DATA.
@@ -409,7 +418,16 @@ async fn the_worker_retries_while_smtp_is_down_and_delivers_each_mail_once() {
             let shutdown = async {
                 let _ = stopped.await;
             };
-            mail::run(&*outbox, &transport, &from(), policy, &wake, shutdown).await;
+            mail::run(
+                &*outbox,
+                &transport,
+                &from(),
+                policy,
+                Language::En,
+                &wake,
+                shutdown,
+            )
+            .await;
         }
     });
 
@@ -571,13 +589,38 @@ async fn each_smtp_answer_means_what_it_says_for_the_mail() {
 }
 
 #[tokio::test]
+async fn what_went_wrong_is_kept_in_the_configured_language() {
+    let server = SmtpServer::start_scripted("rcpt-550-all");
+    let transport = smtp(server.port(), SmtpSecurity::Plain, None);
+    let outbox = MemoryOutbox::new(vec![alert("r-1")]);
+    let week = RetryPolicy::default().give_up_after;
+    let start = Utc::now();
+    mail::drain_once(&outbox, &transport, &from(), start, week, Language::Nl).await;
+    let tries = outbox.state.borrow().pending[0].tries.clone();
+    let error = tries.last_error.expect("the try is recorded");
+    assert!(
+        error.starts_with("mail r-1: SMTP server 127.0.0.1:")
+            && error.contains("weigerde elke ontvanger: "),
+        "{error}"
+    );
+    let later = start + chrono::TimeDelta::from_std(week).expect("a week");
+    mail::drain_once(&outbox, &transport, &from(), later, week, Language::Nl).await;
+    let reasons = outbox.ids(|s| s.failed.iter().map(|(_, why)| why.clone()).collect());
+    assert!(
+        reasons[0]
+            .starts_with("opgegeven nadat de server hem 7days weigerde (2 pogingen): mail r-1:"),
+        "{reasons:?}"
+    );
+}
+
+#[tokio::test]
 async fn a_pass_keeps_refused_mails_with_their_tries_and_gives_up_after_the_limit() {
     let server = SmtpServer::start_scripted("rcpt-550-all");
     let transport = smtp(server.port(), SmtpSecurity::Plain, None);
     let outbox = MemoryOutbox::new(vec![alert("r-1"), alert("r-2")]);
     let week = RetryPolicy::default().give_up_after;
     let start = Utc::now();
-    let report = mail::drain_once(&outbox, &transport, &from(), start, week).await;
+    let report = mail::drain_once(&outbox, &transport, &from(), start, week, Language::En).await;
     assert!(matches!(report.stopped, Some(Stopped::Refused { ref id, .. }) if id == "r-1"));
     let tries = outbox.state.borrow().pending[0].tries.clone();
     assert_eq!((tries.count, tries.refused_since), (1, Some(start)));
@@ -591,7 +634,7 @@ async fn a_pass_keeps_refused_mails_with_their_tries_and_gives_up_after_the_limi
 
     // Refused again a week later: given up on, and the next mail is tried.
     let later = start + chrono::TimeDelta::from_std(week).expect("a week");
-    let report = mail::drain_once(&outbox, &transport, &from(), later, week).await;
+    let report = mail::drain_once(&outbox, &transport, &from(), later, week, Language::En).await;
     let failed: Vec<&str> = report.failed.iter().map(|(id, _)| id.as_str()).collect();
     assert_eq!(failed, ["r-1"]);
     let reasons = outbox.ids(|s| s.failed.iter().map(|(_, why)| why.clone()).collect());
