@@ -123,7 +123,8 @@ impl VaccineType {
     }
 
     /// Whether the code is in value set W0422.
-    pub fn is_known(&self) -> bool {
+    #[cfg(test)]
+    fn is_known(&self) -> bool {
         self.code.known_name().is_some()
     }
 }

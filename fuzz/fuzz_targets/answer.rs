@@ -5,7 +5,8 @@
 use libfuzzer_sys::fuzz_target;
 use lotgate::ids::{ApplicationId, MessageId};
 use lotgate::timestamp::Timestamp;
-use lotgate::validate::{self, Answer, Language, MAX_ISSUES, Options, Report};
+use lotgate::language::Language;
+use lotgate::validate::{self, Answer, MAX_ISSUES, Options, Report};
 use lotgate::wire;
 use lotgate::xml::{Document, Limits};
 

@@ -10,7 +10,7 @@ pub enum ReadyStatus {
     Ready,
     /// Something needs a person (see `reason`); the gateway still does what it can.
     Degraded,
-    /// A store cannot be read (HTTP 503, with [`Unavailable`]).
+    /// A store cannot be read (HTTP 503, with `Unavailable`).
     Unavailable,
 }
 

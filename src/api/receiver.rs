@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 pub enum LotStatus {
     /// Known, of the vaccine type asked (or none asked), not expired.
     Valid,
-    /// Known and of the type asked, but past its expiry date.
+    /// Known and of the type asked (or none asked), but past its expiry date.
     Expired,
     /// Known, but for another vaccine type than the one asked.
     OtherVaccine,

@@ -46,7 +46,7 @@ impl StateView {
     /// In words, for a person.
     pub fn word(self, language: Language) -> &'static str {
         match self {
-            StateView::Pending => language.pick("niet afgeleverd", "pending"),
+            StateView::Pending => language.pick("niet afgeleverd", "not delivered"),
             StateView::Delivered => language.pick("afgeleverd", "delivered"),
             StateView::Rejected => language.pick("geweigerd", "rejected"),
         }
@@ -86,7 +86,10 @@ impl OutcomeView {
             OutcomeView::Rejected => language.pick("geweigerd", "rejected"),
             OutcomeView::Failed => language.pick("mislukt", "failed"),
             OutcomeView::InFlight => language.pick("bezig", "in flight"),
-            OutcomeView::Interrupted => language.pick("onderbroken", "interrupted"),
+            OutcomeView::Interrupted => language.pick(
+                "onderbroken (gateway gestopt)",
+                "interrupted (gateway stopped)",
+            ),
         }
     }
 }

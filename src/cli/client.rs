@@ -20,10 +20,7 @@ pub(super) struct Admin {
 impl Admin {
     /// Loads the configuration (which says where the admin listener is).
     pub(super) fn new(path: &Path, verb: &'static str) -> Result<Self, ExitCode> {
-        let config = crate::config::Config::load(path).map_err(|e| {
-            eprintln!("{}: invalid configuration\n{e}", path.display());
-            ExitCode::from(2)
-        })?;
+        let config = super::load_config(path)?;
         let runtime = tokio::runtime::Runtime::new().map_err(|e| {
             eprintln!("lotgate {verb}: {e}");
             ExitCode::from(2)
@@ -68,12 +65,17 @@ impl Admin {
                 if let Some(token) = &self.token {
                     request = request.bearer_auth(token);
                 }
-                let response = request.send().await.map_err(|e| {
-                    format!(
-                        "cannot reach the gateway's admin listener at {} (is lotgate run \
-                             running with this configuration?): {e}",
+                let response = request.send().await.map_err(|e| match self.language {
+                    Language::Nl => format!(
+                        "de beheerpoort van de gateway op {} is niet bereikbaar (draait \
+                         lotgate run met deze configuratie?): {e}",
                         self.listen
-                    )
+                    ),
+                    Language::En => format!(
+                        "cannot reach the gateway's admin listener at {} (is lotgate run \
+                         running with this configuration?): {e}",
+                        self.listen
+                    ),
                 })?;
                 let status = response.status();
                 let body = response.text().await.map_err(|e| e.to_string())?;
@@ -116,6 +118,19 @@ impl Admin {
             Ok(value) if status.is_success() => Ok(Answer::Ok(value)),
             _ => Ok(Answer::Failed(status, body)),
         }
+    }
+}
+
+/// Prints an answer read as the API's type as pretty JSON (exit 0), or an error answer
+/// as it came (exit 1).
+pub(super) fn print_answer<T: serde::Serialize>(answer: Answer<T>) -> ExitCode {
+    match answer {
+        Answer::Ok(value) => {
+            let pretty = serde_json::to_string_pretty(&value).unwrap_or_default();
+            println!("{pretty}");
+            ExitCode::SUCCESS
+        }
+        Answer::Failed(status, body) => print_json(status, &body),
     }
 }
 

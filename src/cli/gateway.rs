@@ -4,34 +4,29 @@ use std::path::Path;
 use std::process::ExitCode;
 
 pub(super) fn check_config(path: &Path) -> ExitCode {
-    match crate::config::Config::load(path) {
-        Ok(config) => match crate::tls::check(&config) {
-            Ok(certificates) => {
-                println!("{}: OK\n{}", path.display(), config.summary());
-                for line in certificates {
-                    println!("{line}");
-                }
-                ExitCode::SUCCESS
+    let config = match super::load_config(path) {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    match crate::tls::check(&config) {
+        Ok(certificates) => {
+            println!("{}: OK\n{}", path.display(), config.summary());
+            for line in certificates {
+                println!("{line}");
             }
-            Err(e) => {
-                eprintln!("{}: unusable TLS files\n{e}", path.display());
-                ExitCode::from(2)
-            }
-        },
+            ExitCode::SUCCESS
+        }
         Err(e) => {
-            eprintln!("{}: invalid configuration\n{e}", path.display());
+            eprintln!("{}: unusable TLS files\n{e}", path.display());
             ExitCode::from(2)
         }
     }
 }
 
 pub(super) fn run(path: &Path) -> ExitCode {
-    let config = match crate::config::Config::load(path) {
+    let config = match super::load_config(path) {
         Ok(config) => config,
-        Err(e) => {
-            eprintln!("{}: invalid configuration\n{e}", path.display());
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     let filter = tracing_subscriber::EnvFilter::try_new(&config.gateway.log)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));

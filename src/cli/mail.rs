@@ -1,7 +1,9 @@
 //! `lotgate mail list | retry ID|--all | discard ID`: both roles' alert emails.
 
 use super::MailAction;
-use super::client::{Admin, print_json};
+use super::client::{Admin, Answer, print_answer};
+use crate::api::{MailDiscarded, MailList, MailRetried};
+use crate::http::percent_encode;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -10,29 +12,27 @@ pub(super) fn mail(path: &Path, action: &MailAction) -> ExitCode {
         Ok(admin) => admin,
         Err(code) => return code,
     };
-    let (method, path_and_query) = match action {
-        MailAction::List { .. } => (reqwest::Method::GET, "/api/v1/mail".to_owned()),
-        MailAction::Retry { id: Some(id), .. } => (
-            reqwest::Method::POST,
-            format!("/api/v1/mail/{}/retry", crate::http::percent_encode(id)),
-        ),
-        MailAction::Retry { id: None, .. } => {
-            (reqwest::Method::POST, "/api/v1/mail/retry".to_owned())
+    let printed = match action {
+        MailAction::List { dead, json } => {
+            admin
+                .get::<MailList>("/api/v1/mail")
+                .map(|answer| match answer {
+                    Answer::Ok(list) if !json => {
+                        print!("{}", list.text(*dead, admin.language));
+                        ExitCode::SUCCESS
+                    }
+                    answer => print_answer(answer),
+                })
         }
-        MailAction::Discard { id } => (
-            reqwest::Method::POST,
-            format!("/api/v1/mail/{}/discard", crate::http::percent_encode(id)),
-        ),
+        MailAction::Retry { id: Some(id), .. } => admin
+            .post::<MailRetried>(&format!("/api/v1/mail/{}/retry", percent_encode(id)))
+            .map(print_answer),
+        MailAction::Retry { id: None, .. } => admin
+            .post::<MailRetried>("/api/v1/mail/retry")
+            .map(print_answer),
+        MailAction::Discard { id } => admin
+            .post::<MailDiscarded>(&format!("/api/v1/mail/{}/discard", percent_encode(id)))
+            .map(print_answer),
     };
-    let (status, body) = match admin.call(method, &path_and_query) {
-        Ok(answer) => answer,
-        Err(code) => return code,
-    };
-    match (action, serde_json::from_str::<crate::api::MailList>(&body)) {
-        (MailAction::List { dead, json: false }, Ok(list)) if status.is_success() => {
-            print!("{}", list.text(*dead, admin.language));
-            ExitCode::SUCCESS
-        }
-        _ => print_json(status, &body),
-    }
+    printed.unwrap_or_else(|code| code)
 }

@@ -162,6 +162,15 @@ pub enum Format {
     Json,
 }
 
+/// Loads the configuration a verb works with; an invalid one is reported (every problem
+/// with its key) and ends the verb with exit code 2.
+fn load_config(path: &std::path::Path) -> Result<crate::config::Config, ExitCode> {
+    crate::config::Config::load(path).map_err(|e| {
+        eprintln!("{}: invalid configuration\n{e}", path.display());
+        ExitCode::from(2)
+    })
+}
+
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -2,26 +2,27 @@
 //! held back.
 
 use super::QuarantineAction;
-use super::client::Admin;
+use super::client::{Admin, print_answer};
+use crate::api::{QuarantineDiscarded, QuarantineList, SetAnswer};
 use std::path::Path;
 use std::process::ExitCode;
 
+/// Prints the API's answer: the quarantined sets, the set now in place, or the id dropped.
 pub(super) fn quarantine(path: &Path, action: &QuarantineAction) -> ExitCode {
-    let (method, path_and_query) = match action {
-        QuarantineAction::List => (reqwest::Method::GET, "/api/v1/quarantine".to_owned()),
-        QuarantineAction::Accept { id } => (
-            reqwest::Method::POST,
-            format!("/api/v1/quarantine/{id}/accept"),
-        ),
-        QuarantineAction::Discard { id } => (
-            reqwest::Method::POST,
-            format!("/api/v1/quarantine/{id}/discard"),
-        ),
+    let admin = match Admin::new(path, "quarantine") {
+        Ok(admin) => admin,
+        Err(code) => return code,
     };
-    match Admin::new(path, "quarantine")
-        .and_then(|admin| admin.call(method, &path_and_query).map(|r| (admin, r)))
-    {
-        Ok((_, (status, body))) => super::client::print_json(status, &body),
-        Err(code) => code,
-    }
+    let printed = match action {
+        QuarantineAction::List => admin
+            .get::<QuarantineList>("/api/v1/quarantine")
+            .map(print_answer),
+        QuarantineAction::Accept { id } => admin
+            .post::<SetAnswer>(&format!("/api/v1/quarantine/{id}/accept"))
+            .map(print_answer),
+        QuarantineAction::Discard { id } => admin
+            .post::<QuarantineDiscarded>(&format!("/api/v1/quarantine/{id}/discard"))
+            .map(print_answer),
+    };
+    printed.unwrap_or_else(|code| code)
 }

@@ -50,6 +50,15 @@ pub fn lot_number_problem(error: &LotNumberError) -> (Rule, String, String) {
     (rule, nl, error.to_string())
 }
 
+/// The texts (Dutch, English) of [`Rule::VaccineCode`] for a vaccine type written as
+/// `text`, which is not a two-digit code.
+pub fn not_a_vaccine_code(text: &str) -> (String, String) {
+    (
+        format!("vaccinsoort \"{text}\" is geen code van twee cijfers"),
+        format!("vaccine type \"{text}\" is not a two-digit code"),
+    )
+}
+
 /// The texts (Dutch, English) of [`Rule::VaccineUnknownCode`] for `code`.
 pub fn unknown_vaccine_code(code: VaccineCode) -> (String, String) {
     (

@@ -3,13 +3,16 @@
 //! ([`drain_once`], wrapped by the thin loop [`run`]).
 //!
 //! The outbox itself lives in the store, filled in the same transaction as the state
-//! change that causes an alert; this module only sees it through the [`Outbox`] trait.
-//! A mail leaves the outbox only after the transport accepted it, so no alert is lost
-//! while SMTP is down. A crash between acceptance and removal sends the same mail again,
-//! with the same `Message-ID` (`<{id}@lotgate>`), which makes the resend recognisable.
+//! change that causes an alert. The worker drains it through the [`Outbox`] trait;
+//! [`Queue`] and [`MailState`] read a role's outbox for the administrators (the mail
+//! list, `/readyz`'s alarms) and [`api`] lets them retry or discard. A mail leaves the
+//! outbox only after the transport accepted it, so no alert is lost while SMTP is down.
+//! A crash between acceptance and removal sends the same mail again, with the same
+//! `Message-ID` (`<{id}@lotgate>`), which makes the resend recognisable.
 //!
-//! Callers write subject and body (in the configured language); this module adds no
-//! text of its own and never logs a password.
+//! Callers write subject and body (in the configured language); this module's own texts
+//! — what went wrong, the alarms, the API's errors — are in both languages. It never
+//! logs a password.
 
 pub mod api;
 mod error;

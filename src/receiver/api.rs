@@ -334,14 +334,10 @@ fn accept_blocking(receiver: &Receiver, id: u64) -> Result<Option<(StoredSet, bo
         candidate.lots,
         now,
     )?;
-    Ok(match resolution {
-        Some(r) => store
-            .accept_quarantined_with_watchdog(id, now, &r.mails, &r.state)?
-            .map(|set| (set, !r.mails.is_empty())),
-        None => store
-            .accept_quarantined(id, now, &[])?
-            .map(|set| (set, false)),
-    })
+    let (mails, state) = watchdog::Resolution::parts(resolution.as_ref());
+    Ok(store
+        .accept_quarantined(id, now, mails, state)?
+        .map(|set| (set, !mails.is_empty())))
 }
 
 fn store_error(receiver: &Receiver, e: &StoreError) -> Reply {

@@ -7,9 +7,10 @@
 
 use crate::config::ShrinkGuard;
 use crate::ids::{ApplicationId, MessageId};
+use crate::language::Language;
 use crate::message::LotMessage;
 use crate::timestamp::Timestamp;
-use crate::validate::{self, Answer, Language, Outcome, Report, Rule, Verdict};
+use crate::validate::{self, Answer, Outcome, Report, Rule, Verdict};
 
 /// What the receiver already knows that bears on a delivery.
 #[derive(Debug, Clone, Copy)]

@@ -8,12 +8,13 @@ use super::report::import_report;
 use super::watchdog;
 use crate::http::{BodyError, Peer, Reply, read_body, reply, text};
 use crate::ids::MessageId;
+use crate::language::Language;
 use crate::mail::outbox_entry;
 use crate::message::{AckType, LotMessage};
 use crate::store::{MessageRecord, Outcome, StoreError, StoredSet};
 use crate::timestamp::Timestamp;
 use crate::tls::PeerIdentity;
-use crate::validate::{self, Answer, Language};
+use crate::validate::{self, Answer};
 use crate::wire::soap::{self, FaultCode};
 use bytes::Bytes;
 use chrono::Utc;
@@ -347,6 +348,7 @@ impl Storing<'_> {
         let record = self.record(&message.id, answer, &response);
         let set = StoredSet::new(message.id, message.created, self.now, message.lots);
         let store = &self.receiver.inner.store;
+        // An open watchdog alert is resolved in the same transaction as the apply.
         let resolution = watchdog::resolution(
             self.receiver,
             &set.message_id,
@@ -354,19 +356,9 @@ impl Storing<'_> {
             set.lots().len(),
             self.now,
         )?;
-        let (applied, mails_queued) = match resolution {
-            Some(resolution) => (
-                store.apply_with_watchdog(
-                    set,
-                    record,
-                    report,
-                    &resolution.mails,
-                    &resolution.state,
-                )?,
-                !resolution.mails.is_empty(),
-            ),
-            None => (store.apply(set, record, report, &[])?, false),
-        };
+        let (mails, state) = watchdog::Resolution::parts(resolution.as_ref());
+        let applied = store.apply(set, record, report, mails, state)?;
+        let mails_queued = !mails.is_empty();
         self.receiver.publish(applied.set);
         Ok((reply(StatusCode::OK, XML, response), mails_queued))
     }

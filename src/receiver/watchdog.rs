@@ -20,8 +20,8 @@ mod task;
 #[cfg(test)]
 mod tests;
 
-pub(super) use task::resolution;
 pub use task::run;
+pub(super) use task::{Resolution, resolution};
 
 use crate::language::Language;
 use crate::localtime;

@@ -13,6 +13,7 @@
 //! carries the same `Message-ID`. The JGZ contact person is named in the escalation but
 //! never emailed: the administrator informs them.
 
+use super::status::{outcome_view, state_view, trigger_view};
 use crate::config::{Destination, SenderConfig};
 use crate::language::Language;
 use crate::mail::outbox_entry;
@@ -282,10 +283,7 @@ impl Writer<'_> {
     /// A delivery's facts, one per line, then its attempts and last error (the detail of
     /// the last attempt that did not deliver and says something).
     fn delivery_block(&self, delivery: &Delivery, destination: &Destination) -> String {
-        let nl = self.language == Language::Nl;
-        let label = |nl_text: &'static str, en_text: &'static str| {
-            if nl { nl_text } else { en_text }
-        };
+        let label = |nl: &'static str, en: &'static str| self.language.pick(nl, en);
         let mut out = String::new();
         let _ = writeln!(
             out,
@@ -309,7 +307,7 @@ impl Writer<'_> {
             label("Levering", "Delivery"),
             delivery.id,
             label("aanleiding", "trigger"),
-            delivery.trigger.as_str()
+            trigger_view(delivery.trigger).word(self.language)
         );
         match &delivery.message {
             Some(message) => {
@@ -339,18 +337,14 @@ impl Writer<'_> {
                 );
             }
         }
-        let state = match delivery.state {
-            DeliveryState::Pending => label("niet afgeleverd", "not delivered"),
-            DeliveryState::Delivered => label("afgeleverd", "delivered"),
-            DeliveryState::Rejected => label("geweigerd", "rejected"),
-        };
+        let state = state_view(delivery.state).word(self.language);
         let _ = writeln!(out, "{}: {state}", label("Status", "State"));
         if delivery.attempts.is_empty() {
             let _ = writeln!(out, "{}", label("Pogingen: nog geen", "Attempts: none yet"));
         } else {
             let _ = writeln!(out, "{}:", label("Pogingen", "Attempts"));
             for attempt in &delivery.attempts {
-                let outcome = self.outcome(attempt.outcome);
+                let outcome = outcome_view(attempt.outcome, false).word(self.language);
                 let detail = quote(attempt.detail.get(self.language));
                 if detail.is_empty() {
                     let _ = writeln!(out, "  - {}  {outcome}", self.local(attempt.at));
@@ -390,20 +384,6 @@ impl Writer<'_> {
             }
         }
         out
-    }
-
-    /// An attempt's outcome in words.
-    fn outcome(&self, outcome: Option<AttemptOutcome>) -> &'static str {
-        match (self.language, outcome) {
-            (Language::Nl, Some(AttemptOutcome::Delivered)) => "afgeleverd",
-            (Language::Nl, Some(AttemptOutcome::Rejected)) => "geweigerd",
-            (Language::Nl, Some(AttemptOutcome::Transient)) => "mislukt",
-            (Language::Nl, None) => "onderbroken (gateway gestopt)",
-            (Language::En, Some(AttemptOutcome::Delivered)) => "delivered",
-            (Language::En, Some(AttemptOutcome::Rejected)) => "rejected",
-            (Language::En, Some(AttemptOutcome::Transient)) => "failed",
-            (Language::En, None) => "interrupted (gateway stopped)",
-        }
     }
 
     /// A point in time as local time in the writer's zone.

@@ -194,7 +194,7 @@ pub(super) fn attempts(
 /// When the delivery's next attempt is due at `now`, for a delivery with no attempt in
 /// flight in this process: an unfinished last attempt was interrupted by a stop, and is
 /// made once more when the grid has no slot left ([`schedule::due_after_interruption`]).
-fn due(config: &ScheduleConfig, delivery: &Delivery, now: DateTime<Utc>) -> Due {
+pub(super) fn due(config: &ScheduleConfig, delivery: &Delivery, now: DateTime<Utc>) -> Due {
     schedule::due_after_interruption(
         config,
         delivery.start,

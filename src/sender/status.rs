@@ -9,7 +9,7 @@ use crate::api::{
     SenderStatus, StateView, TriggerView,
 };
 use crate::language::Language;
-use crate::schedule::{self, Next};
+use crate::schedule::{self, Due, Next};
 use crate::store::{AttemptOutcome, Delivery, DeliveryState, Trigger};
 use chrono::{DateTime, Utc};
 use std::fmt::Write;
@@ -40,11 +40,19 @@ pub async fn report(sender: &Sender) -> anyhow::Result<SenderStatus> {
             .iter()
             .find(|d| d.destination == destination.name);
         let in_flight = sender.is_in_flight(&destination.name);
+        // As the plan sees it; while an attempt runs, what follows if it fails.
         let (next_attempt, exhausted) = match delivery {
-            Some(d) if d.state == DeliveryState::Pending => {
+            Some(d) if d.state == DeliveryState::Pending && in_flight => {
                 match schedule::next_attempt(schedule, d.start, d.last_attempt()) {
                     Next::At(at) => (Some(time(&at)), false),
                     Next::Exhausted => (None, true),
+                }
+            }
+            Some(d) if d.state == DeliveryState::Pending => {
+                match super::plan::due(schedule, d, now) {
+                    Due::Now => (Some(time(&now)), false),
+                    Due::At(at) => (Some(time(&at)), false),
+                    Due::Exhausted => (None, true),
                 }
             }
             _ => (None, false),
@@ -78,13 +86,7 @@ fn delivery_view(d: &Delivery, in_flight: bool, language: Language) -> DeliveryV
         .iter()
         .enumerate()
         .map(|(i, a)| {
-            let outcome = match a.outcome {
-                Some(AttemptOutcome::Delivered) => OutcomeView::Delivered,
-                Some(AttemptOutcome::Rejected) => OutcomeView::Rejected,
-                Some(AttemptOutcome::Transient) => OutcomeView::Failed,
-                None if in_flight && i == last => OutcomeView::InFlight,
-                None => OutcomeView::Interrupted,
-            };
+            let outcome = outcome_view(a.outcome, in_flight && i == last);
             AttemptView {
                 at: time(&a.at),
                 outcome,
@@ -95,18 +97,9 @@ fn delivery_view(d: &Delivery, in_flight: bool, language: Language) -> DeliveryV
         .collect();
     DeliveryView {
         id: d.id,
-        trigger: match d.trigger {
-            Trigger::Nightly => TriggerView::Nightly,
-            Trigger::Missed => TriggerView::MissedNight,
-            Trigger::StartUp => TriggerView::StartUp,
-            Trigger::SendNow => TriggerView::SendNow,
-        },
+        trigger: trigger_view(d.trigger),
         night: d.night.map(|n| n.to_string()),
-        state: match d.state {
-            DeliveryState::Pending => StateView::Pending,
-            DeliveryState::Delivered => StateView::Delivered,
-            DeliveryState::Rejected => StateView::Rejected,
-        },
+        state: state_view(d.state),
         start: time(&d.start),
         message: d.message.as_ref().map(|m| MessageView {
             id: m.id.to_string(),
@@ -120,6 +113,37 @@ fn delivery_view(d: &Delivery, in_flight: bool, language: Language) -> DeliveryV
         escalate_at: d.escalate_at.as_ref().map(time),
         escalated_at: d.escalated_at.as_ref().map(time),
         escalation_open: d.escalation_open,
+    }
+}
+
+/// Why a delivery started, as the API and people see it.
+pub(super) fn trigger_view(trigger: Trigger) -> TriggerView {
+    match trigger {
+        Trigger::Nightly => TriggerView::Nightly,
+        Trigger::Missed => TriggerView::MissedNight,
+        Trigger::StartUp => TriggerView::StartUp,
+        Trigger::SendNow => TriggerView::SendNow,
+    }
+}
+
+/// Where a delivery stands, as the API and people see it.
+pub(super) fn state_view(state: DeliveryState) -> StateView {
+    match state {
+        DeliveryState::Pending => StateView::Pending,
+        DeliveryState::Delivered => StateView::Delivered,
+        DeliveryState::Rejected => StateView::Rejected,
+    }
+}
+
+/// How an attempt ended, as the API and people see it; one without an outcome is
+/// running when `running`, else it was interrupted.
+pub(super) fn outcome_view(outcome: Option<AttemptOutcome>, running: bool) -> OutcomeView {
+    match outcome {
+        Some(AttemptOutcome::Delivered) => OutcomeView::Delivered,
+        Some(AttemptOutcome::Rejected) => OutcomeView::Rejected,
+        Some(AttemptOutcome::Transient) => OutcomeView::Failed,
+        None if running => OutcomeView::InFlight,
+        None => OutcomeView::Interrupted,
     }
 }
 

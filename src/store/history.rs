@@ -144,11 +144,6 @@ impl LotChanges {
     pub fn total(&self) -> usize {
         self.total
     }
-
-    /// How many changed lots are not listed.
-    pub fn not_listed(&self) -> usize {
-        self.total - self.numbers.len()
-    }
 }
 
 #[derive(Serialize, Deserialize, Clone)]

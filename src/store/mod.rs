@@ -30,7 +30,7 @@
 //! | `created` | destination name | the creation time (`YYYYMMDDHHMMSS`) of the last message built for it, kept when its delivery is superseded or forgotten |
 //! | `meta` | `format`, `delivery.next` | the layout version, `1`; the next delivery number (u64, big-endian) |
 //! | `meta` | `installed_at` | when the sender's first round ran on the new store (RFC 3339); nights that began before it are never escalated |
-//! | `outbox`, `dead_letters` | as in the receiver's database | |
+//! | `outbox`, `outbox_state`, `dead_letters`, `outbox_once` | as in the receiver's database | |
 //!
 //! The set is cut into chunks of a few KiB, neither one value per lot nor one value per
 //! set: 10,000 lots are 94 values of about 3 KiB, written in one transaction. sled 0.34

@@ -65,7 +65,9 @@ impl Outbox {
         &self.pending
     }
 
-    /// Queues a mail that no other state change goes with; flushed.
+    /// Queues a mail that no other state change goes with; flushed (tests: every alert
+    /// goes with the state change that causes it).
+    #[cfg(test)]
     pub fn enqueue(&self, id: &str, payload: &[u8]) -> Result<(), StoreError> {
         let db = &self.database;
         self.pending

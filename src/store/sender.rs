@@ -45,7 +45,7 @@ pub enum Trigger {
 }
 
 impl Trigger {
-    /// The name used in the store, the admin API and logs.
+    /// The name used in the store and the log (the same as the admin API's).
     pub fn as_str(self) -> &'static str {
         match self {
             Trigger::Nightly => "nightly",
@@ -79,7 +79,7 @@ pub enum DeliveryState {
 }
 
 impl DeliveryState {
-    /// The name used in the store, the admin API and logs.
+    /// The name used in the store (the same as the admin API's).
     pub fn as_str(self) -> &'static str {
         match self {
             DeliveryState::Pending => "pending",
@@ -111,7 +111,7 @@ pub enum AttemptOutcome {
 }
 
 impl AttemptOutcome {
-    /// The name used in the store, the admin API and emails.
+    /// The name used in the store.
     pub fn as_str(self) -> &'static str {
         match self {
             AttemptOutcome::Delivered => "delivered",

@@ -71,11 +71,6 @@ impl StoredSet {
         &self.lots
     }
 
-    /// The lots, taken out.
-    pub fn into_lots(self) -> LotSet {
-        self.lots
-    }
-
     /// [`LotSet::digest`] of the lots.
     pub fn digest(&self) -> [u8; 32] {
         self.digest

@@ -69,13 +69,21 @@ fn apply_survives_reopen() {
     let store = ReceiverStore::open(dir.path()).unwrap();
     let (set, record, report) = delivery(1, sample::lot_set(500));
     let applied = store
-        .apply(set.clone(), record.clone(), report.clone(), &mail("a"))
+        .apply(
+            set.clone(),
+            record.clone(),
+            report.clone(),
+            &mail("a"),
+            None,
+        )
         .unwrap();
     let stored = applied.report;
     assert_eq!(stored.sequence(), 1);
     assert_eq!((applied.set.version(), stored.set_version), (1, Some(1)));
     let (set2, record2, report2) = delivery(2, sample::lot_set(20));
-    let applied2 = store.apply(set2.clone(), record2, report2, &[]).unwrap();
+    let applied2 = store
+        .apply(set2.clone(), record2, report2, &[], None)
+        .unwrap();
     let stored2 = applied2.report;
     assert_eq!(stored2.sequence(), 2);
     assert_eq!((applied2.set.version(), stored2.set_version), (2, Some(2)));
@@ -92,7 +100,7 @@ fn apply_survives_reopen() {
 
     // The version goes on from the stored one after a reopen.
     let (set3, record3, report3) = delivery(3, sample::lot_set(30));
-    let applied3 = store.apply(set3, record3, report3, &[]).unwrap();
+    let applied3 = store.apply(set3, record3, report3, &[], None).unwrap();
     assert_eq!(applied3.set.version(), 3);
 }
 
@@ -102,9 +110,15 @@ fn duplicates_and_stale_sets_write_nothing() {
     let store = ReceiverStore::open(dir.path()).unwrap();
     let (set, record, report) = delivery(5, sample::lot_set(3));
     let applied = store
-        .apply(set.clone(), record.clone(), report.clone(), &[])
+        .apply(set.clone(), record.clone(), report.clone(), &[], None)
         .unwrap();
-    let again = store.apply(set.clone(), record.clone(), report.clone(), &mail("x"));
+    let again = store.apply(
+        set.clone(),
+        record.clone(),
+        report.clone(),
+        &mail("x"),
+        None,
+    );
     assert!(matches!(again, Err(StoreError::Duplicate(r)) if *r == record));
     let ce = MessageRecord {
         ack_type: AckType::CE,
@@ -115,7 +129,7 @@ fn duplicates_and_stale_sets_write_nothing() {
         Err(StoreError::Duplicate(_))
     ));
     let (old, old_record, old_report) = delivery(4, sample::lot_set(9));
-    let stale = store.apply(old, old_record, old_report, &mail("y"));
+    let stale = store.apply(old, old_record, old_report, &mail("y"), None);
     assert!(matches!(stale, Err(StoreError::Stale { .. })), "{stale:?}");
     assert_eq!(store.message(&id(4)).unwrap(), None);
     assert_eq!(store.current().unwrap(), Some(applied.set));
@@ -153,7 +167,7 @@ fn history_is_bounded() {
     let store = ReceiverStore::open_with(dir.path(), options).unwrap();
     for n in 1..=5 {
         let (set, record, report) = delivery(n, sample::lot_set(2));
-        store.apply(set, record, report, &[]).unwrap();
+        store.apply(set, record, report, &[], None).unwrap();
     }
     let sequences = |s: &ReceiverStore| -> Vec<u64> {
         s.history(100)
@@ -168,7 +182,7 @@ fn history_is_bounded() {
     let store = ReceiverStore::open_with(dir.path(), StoreOptions { history_limit: 2 }).unwrap();
     assert_eq!(sequences(&store), [5, 4]);
     let (set, record, report) = delivery(6, sample::lot_set(2));
-    store.apply(set, record, report, &[]).unwrap();
+    store.apply(set, record, report, &[], None).unwrap();
     assert_eq!(sequences(&store), [6, 5]);
 }
 
@@ -177,12 +191,14 @@ fn prune_keeps_the_record_of_the_set_in_place() {
     let dir = tempfile::tempdir().unwrap();
     let store = ReceiverStore::open(dir.path()).unwrap();
     let (set1, record1, report1) = delivery(1, sample::lot_set(2));
-    store.apply(set1, record1, report1, &[]).unwrap();
+    store.apply(set1, record1, report1, &[], None).unwrap();
     let (_, mut record2, _) = delivery(2, sample::lot_set(2));
     record2.ack_type = AckType::CE;
     store.record(record2, None, &[]).unwrap();
     let (set3, record3, report3) = delivery(3, sample::lot_set(2));
-    store.apply(set3, record3.clone(), report3, &[]).unwrap();
+    store
+        .apply(set3, record3.clone(), report3, &[], None)
+        .unwrap();
     let (_, record9, _) = delivery(90, sample::lot_set(2));
     store.record(record9.clone(), None, &[]).unwrap();
 
@@ -202,7 +218,7 @@ fn quarantine_accept_and_discard() {
     let dir = tempfile::tempdir().unwrap();
     let store = ReceiverStore::open(dir.path()).unwrap();
     let (set, record, report) = delivery(1, sample::lot_set(3000));
-    let set = store.apply(set, record, report, &[]).unwrap().set;
+    let set = store.apply(set, record, report, &[], None).unwrap().set;
     let (small, mut small_record, small_report) = delivery(2, sample::lot_set(10));
     small_record.ack_type = AckType::CE;
     let q = store
@@ -244,7 +260,7 @@ fn quarantine_accept_and_discard() {
     assert!(store.discard_quarantined(q2, &mail("d")).unwrap());
     assert!(!store.discard_quarantined(q2, &[]).unwrap());
     let accepted = store
-        .accept_quarantined(q, at(500), &mail("a"))
+        .accept_quarantined(q, at(500), &mail("a"), None)
         .unwrap()
         .unwrap();
     assert_eq!(accepted.lots(), small.lots());
@@ -255,7 +271,10 @@ fn quarantine_accept_and_discard() {
         "the next version after the set in place"
     );
     assert_eq!(store.history(1).unwrap()[0].set_version, Some(2));
-    assert_eq!(store.accept_quarantined(q, at(501), &[]).unwrap(), None);
+    assert_eq!(
+        store.accept_quarantined(q, at(501), &[], None).unwrap(),
+        None
+    );
 
     let store = reopen(store, dir.path());
     assert_eq!(store.current().unwrap(), Some(accepted));
@@ -293,8 +312,8 @@ fn accepting_a_superseded_set_is_stale() {
         .quarantine(small, "test", record, report, &[])
         .unwrap();
     let (set, record, report) = delivery(2, sample::lot_set(50));
-    let applied = store.apply(set, record, report, &[]).unwrap();
-    let accept = store.accept_quarantined(q, at(9), &mail("a"));
+    let applied = store.apply(set, record, report, &[], None).unwrap();
+    let accept = store.accept_quarantined(q, at(9), &mail("a"), None);
     assert!(
         matches!(accept, Err(StoreError::Stale { .. })),
         "{accept:?}"
@@ -326,7 +345,7 @@ fn outbox_order_sent_and_failed() {
         outbox.enqueue(name, name.as_bytes()).unwrap();
     }
     let (set, record, report) = delivery(1, sample::lot_set(1));
-    store.apply(set, record, report, &mail("m4")).unwrap();
+    store.apply(set, record, report, &mail("m4"), None).unwrap();
     let ids =
         |o: &Outbox| -> Vec<String> { o.pending().unwrap().into_iter().map(|m| m.0).collect() };
     assert_eq!(ids(&outbox), ["m1", "m2", "m3", "m4"]);
@@ -423,9 +442,9 @@ fn large_sets_are_chunked_and_leave_no_blobs() {
         chunks.iter().all(|c| c.len() <= 4096 + 512),
         "chunks stay small"
     );
-    store.apply(set.clone(), record, report, &[]).unwrap();
+    store.apply(set.clone(), record, report, &[], None).unwrap();
     let (smaller, record, report) = delivery(2, sample::lot_set(10_000));
-    let applied = store.apply(smaller, record, report, &[]).unwrap();
+    let applied = store.apply(smaller, record, report, &[], None).unwrap();
     let blobs = std::fs::read_dir(dir.path().join("blobs")).unwrap().count();
     assert_eq!(blobs, 0, "every page of the set stays in sled's log");
     let store = reopen(store, dir.path());

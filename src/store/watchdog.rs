@@ -4,13 +4,13 @@
 //!
 //! The receiver's store writes the state with its mails in one transaction
 //! ([`ReceiverStore::set_watchdog`]), or together with the set that resolves an open alert
-//! ([`ReceiverStore::apply_with_watchdog`], [`ReceiverStore::accept_quarantined_with_watchdog`]),
-//! so a crash never leaves an alert marked open after its resolution email was queued, or
-//! the other way round.
+//! ([`ReceiverStore::apply`], [`ReceiverStore::accept_quarantined`]), so a crash never
+//! leaves an alert marked open after its resolution email was queued, or the other way
+//! round.
 //!
 //! [`ReceiverStore::set_watchdog`]: crate::store::ReceiverStore::set_watchdog
-//! [`ReceiverStore::apply_with_watchdog`]: crate::store::ReceiverStore::apply_with_watchdog
-//! [`ReceiverStore::accept_quarantined_with_watchdog`]: crate::store::ReceiverStore::accept_quarantined_with_watchdog
+//! [`ReceiverStore::apply`]: crate::store::ReceiverStore::apply
+//! [`ReceiverStore::accept_quarantined`]: crate::store::ReceiverStore::accept_quarantined
 
 use super::codec::{Invalid, from_json, to_json};
 use super::{Abort, Database, META_WATCHDOG, StoreError};

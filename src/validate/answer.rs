@@ -1,8 +1,9 @@
 //! From a report to the answer the receiver gives: an acknowledgement (CA, CE, CR) or a
 //! SOAP fault.
 
-use super::{ACK_DETAIL_CODE_SYSTEM, Language, Level, Outcome, Verdict};
+use super::{ACK_DETAIL_CODE_SYSTEM, Level, Outcome, Verdict};
 use crate::ids::{ApplicationId, MessageId};
+use crate::language::Language;
 use crate::message::{AckDetail, AckType, Acknowledgement};
 use crate::timestamp::Timestamp;
 use crate::wire::soap::{self, FaultCode};

@@ -12,7 +12,7 @@ mod content;
 pub use crate::diagnostics::{
     ACK_DETAIL_CODE_SYSTEM, Hl7Code, Issue, Level, MAX_ISSUES, Report, Rule, Verdict, level_name,
 };
-pub use crate::language::Language;
+use crate::language::Language;
 pub use answer::{Answer, answer};
 
 use crate::ids::{ApplicationId, MessageId};

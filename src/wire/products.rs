@@ -300,11 +300,12 @@ fn read_vaccine(
     let parsed = match VaccineCode::parse(value) {
         Ok(c) => Some(c),
         Err(_) => {
+            let (nl, en) = crate::lot::rules::not_a_vaccine_code(value);
             report.add(
                 Rule::VaccineCode,
                 format!("{}/@code", profile::location(code)),
-                format!("vaccinsoort \"{value}\" is geen code van twee cijfers"),
-                format!("vaccine type \"{value}\" is not a two-digit code"),
+                nl,
+                en,
             );
             None
         }

@@ -37,16 +37,9 @@ fn env_count(name: &str, default: u64) -> u64 {
     })
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
+/// The acknowledgement type of an answer's bytes; `none` when it holds none.
 fn ack_type(body: &[u8]) -> &'static str {
-    let body = String::from_utf8_lossy(body);
-    ["CA", "CE", "CR"]
-        .into_iter()
-        .find(|t| body.contains(&format!("<acknowledgement typeCode=\"{t}\">")))
-        .unwrap_or("none")
+    crate::support::ack_type_of(&String::from_utf8_lossy(body)).unwrap_or("none")
 }
 
 fn date(days_after_2030: u64) -> NaiveDate {
@@ -192,7 +185,7 @@ fn set_in_place(gateway: &Gateway, context: &str) -> Option<u64> {
     let expected = crash_set(j);
     assert_eq!(
         view.digest,
-        hex(&expected.digest()),
+        lotgate::strings::hex(&expected.digest()),
         "{context}: the set in place (message CRASH-{j}) is not set {j}: {set:#?}"
     );
     assert_eq!(view.lots, expected.len(), "{context}: {set:#?}");
@@ -415,7 +408,7 @@ fn read_until(
             View::Unknown(_) => false,
             View::Set(answer) => answer.set.as_ref().is_some_and(|in_place| {
                 in_place.message_id.extension == format!("READ-{k}")
-                    && in_place.digest == hex(&set.digest())
+                    && in_place.digest == lotgate::strings::hex(&set.digest())
                     && in_place.lots == set.len()
             }),
             View::Lots(list) => listed_answer(&list.lots) == listed(set),

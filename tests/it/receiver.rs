@@ -4,7 +4,7 @@
 use crate::support::gateway::{Gateway, spawn_receiver};
 use crate::support::http::idle_connections;
 use crate::support::{ack_type, envelope};
-use lotgate::api::{QuarantineList, SetAnswer};
+use lotgate::api::{ErrorAnswer, QuarantineList, SetAnswer};
 use lotgate::wire::soap;
 use std::time::{Duration, Instant};
 
@@ -414,4 +414,65 @@ fn a_quarantined_set_older_than_the_set_in_place_cannot_be_accepted() {
     let refused = gateway.admin_post(&format!("/api/v1/quarantine/{id}/accept"));
     assert_eq!(refused.status, 409, "{}", refused.text());
     assert_eq!(gateway.set_extension().as_deref(), Some("NEWER"));
+}
+
+#[test]
+fn the_admin_api_tells_unknown_paths_from_wrong_methods_and_answers_in_the_configured_language() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path();
+    let config =
+        crate::support::gateway::receiver_config(dir, "", &crate::support::gateway::file_mail(dir))
+            .replace("language = \"en\"", "language = \"nl\"");
+    let gateway = crate::support::gateway::start(dir, &config);
+
+    for path in [
+        "/api/v1/lots/A/B",
+        "/api/v1/set/x",
+        "/api/v1/quarantine/1/accept/now",
+        "/api/v1/mail/x",
+        "/api/v1/nothing",
+    ] {
+        assert_eq!(gateway.admin_get(path).status, 404, "{path}");
+    }
+    for (method, path, allow) in [
+        ("DELETE", "/api/v1/set", "GET"),
+        ("POST", "/api/v1/lots/A", "GET"),
+        ("POST", "/readyz", "GET"),
+        ("PUT", "/healthz", "GET"),
+        ("GET", "/api/v1/quarantine/1/accept", "POST"),
+        ("GET", "/api/v1/mail/retry", "POST"),
+        ("POST", "/api/v1/mail", "GET"),
+    ] {
+        let answer = crate::support::http::request(gateway.admin, method, path, b"");
+        assert_eq!(
+            (answer.status, answer.header("allow")),
+            (405, Some(allow)),
+            "{method} {path}"
+        );
+    }
+
+    let error = |answer: crate::support::http::Response, status: u16| {
+        assert_eq!(answer.status, status, "{}", answer.text());
+        answer.answer::<ErrorAnswer>().error
+    };
+    assert_eq!(
+        error(gateway.admin_get("/api/v1/lots/A?vaccine=abc"), 400),
+        "vaccine moet een code van twee cijfers zijn"
+    );
+    assert_eq!(
+        error(gateway.admin_post("/api/v1/quarantine/x/accept"), 400),
+        "het quarantainenummer moet een getal zijn"
+    );
+    assert_eq!(
+        error(gateway.admin_post("/api/v1/quarantine/7/discard"), 404),
+        "er is geen set 7 in quarantaine"
+    );
+    let unknown_mail = error(gateway.admin_post("/api/v1/mail/m-1/retry"), 404);
+    assert!(
+        unknown_mail.starts_with("er wacht geen e-mail \"m-1\""),
+        "{unknown_mail}"
+    );
+    // Nothing stored changed.
+    assert!(gateway.digest().is_none());
+    assert!(gateway.quarantine().is_empty());
 }

@@ -14,12 +14,13 @@ mod never_panics;
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use lotgate::ids::{ApplicationId, MessageId, Oid};
+use lotgate::language::Language;
 use lotgate::lot::{Lot, LotNumber, LotSet};
 use lotgate::message::{Author, LotMessage, Organization, Period};
 use lotgate::sample;
 use lotgate::timestamp::Timestamp;
 use lotgate::vaccine::{VaccineCode, VaccineType, W0422};
-use lotgate::validate::{self, Answer, Language, Level, MAX_ISSUES, Options, Outcome, Verdict};
+use lotgate::validate::{self, Answer, Level, MAX_ISSUES, Options, Outcome, Verdict};
 use lotgate::wire::{self, soap};
 use lotgate::xml::{Document, Limits};
 use proptest::prelude::*;

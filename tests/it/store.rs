@@ -81,7 +81,10 @@ fn ten_thousand_lots_round_trip() {
     for n in [10_000, 100_000] {
         let (set, record, report) = delivery(n as u64, sample::lot_set(n));
         let started = Instant::now();
-        let applied = store.apply(set.clone(), record, report, &[]).unwrap().set;
+        let applied = store
+            .apply(set.clone(), record, report, &[], None)
+            .unwrap()
+            .set;
         let apply = started.elapsed();
         assert_eq!(applied.lots(), set.lots());
         let started = Instant::now();
@@ -92,7 +95,7 @@ fn ten_thousand_lots_round_trip() {
         );
     }
     let (set, record, report) = delivery(200_000, sample::lot_set(10_000));
-    let applied = store.apply(set, record, report, &[]).unwrap().set;
+    let applied = store.apply(set, record, report, &[], None).unwrap().set;
     assert_eq!(applied.version(), 3);
     drop(store);
     let store = ReceiverStore::open(dir.path()).unwrap();
@@ -104,7 +107,7 @@ fn readers_never_see_an_error_during_applies() {
     let dir = tempfile::tempdir().unwrap();
     let store = ReceiverStore::open(dir.path()).unwrap();
     let (set, record, report) = delivery(0, crash_set(0));
-    store.apply(set, record, report, &[]).unwrap();
+    store.apply(set, record, report, &[], None).unwrap();
     let stop = AtomicBool::new(false);
     std::thread::scope(|scope| {
         let readers: Vec<_> = (0..3)
@@ -126,7 +129,7 @@ fn readers_never_see_an_error_during_applies() {
             .collect();
         for i in 1..=24 {
             let (set, record, report) = delivery(i, crash_set(i));
-            store.apply(set, record, report, &[mail(i)]).unwrap();
+            store.apply(set, record, report, &[mail(i)], None).unwrap();
         }
         stop.store(true, Ordering::Relaxed);
         for reader in readers {
@@ -150,7 +153,7 @@ fn crash_child(dir: &Path) {
     for i in first.. {
         let (set, record, report) = delivery(i, crash_set(i));
         store
-            .apply(set, record, report, &[mail(i)])
+            .apply(set, record, report, &[mail(i)], None)
             .expect("child applies");
         println!("applied {i}");
     }
@@ -300,7 +303,7 @@ fn growth_over_a_year() {
             .filter(|l| set.lots().get(l.number.as_str()).is_none());
         report.removed = LotChanges::new(removed.map(|l| l.number.clone()));
         previous = set.lots().clone();
-        store.apply(set, record, report, &[]).unwrap();
+        store.apply(set, record, report, &[], None).unwrap();
         store
             .prune_messages(at(night * 86_400) - Duration::days(30))
             .unwrap();

@@ -31,6 +31,19 @@ pub(in crate::receiver) struct Resolution {
     pub mails: Vec<Entry>,
 }
 
+impl Resolution {
+    /// What to write with a set that is put in place: the resolution's mails and state,
+    /// or nothing.
+    pub(in crate::receiver) fn parts(
+        resolution: Option<&Resolution>,
+    ) -> (&[Entry], Option<&WatchdogState>) {
+        match resolution {
+            Some(r) => (&r.mails, Some(&r.state)),
+            None => (&[], None),
+        }
+    }
+}
+
 impl Receiver {
     /// The receiver's watchdog, from its configuration.
     pub fn watchdog(&self) -> Watchdog {

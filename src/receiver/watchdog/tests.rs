@@ -474,3 +474,27 @@ fn each_email_is_written_in_one_language() {
         }
     }
 }
+
+#[test]
+fn why_a_set_is_stale_is_said_in_either_language() {
+    let overdue = Stale::Overdue {
+        date: NaiveDate::from_ymd_opt(2026, 6, 1).unwrap(),
+        expect_by: NaiveTime::from_hms_opt(7, 0, 0).unwrap(),
+    };
+    assert_eq!(
+        overdue.text(Language::Nl),
+        "er is op 2026-06-01 geen set partijnummers toegepast; die werd verwacht vóór 07:00:00"
+    );
+    assert_eq!(overdue.text(Language::En), overdue.to_string());
+    for stale in [
+        overdue,
+        Stale::AlertOpen {
+            alert_date: NaiveDate::from_ymd_opt(2026, 5, 31),
+        },
+        Stale::AlertOpen { alert_date: None },
+    ] {
+        for language in Language::ALL {
+            crate::language::assert_written_in(&stale.text(language), language);
+        }
+    }
+}

@@ -3,11 +3,12 @@
 use super::*;
 use crate::config::Config;
 use crate::ids::ApplicationId;
+use crate::language::Language;
 use crate::language::Text;
 use crate::message::{AckDetail, Acknowledgement, Author, Organization};
 use crate::sample;
 use crate::sample::noise;
-use crate::validate::{self, Language, Level, Options, Verdict};
+use crate::validate::{self, Level, Options, Verdict};
 use chrono::TimeZone;
 use sha2::{Digest, Sha256};
 use std::time::Instant;

@@ -160,7 +160,7 @@ fn the_escalation_lists_every_destination_with_its_attempts() {
         "== ggd-a ==",
         "URL: https://dd-jgz.example/jgz/partijnummers",
         "Applicatie-id ontvanger: 99999002",
-        "Levering: 8 (aanleiding: nightly, nacht van 2026-06-01)",
+        "Levering: 8 (aanleiding: nacht, nacht van 2026-06-01)",
         "Bericht: 2.16.840.1.113883.2.4.6.6.99999001.1/LG-8",
         "Partijnummers: 1234",
         "Status: niet afgeleverd",

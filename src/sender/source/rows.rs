@@ -124,8 +124,7 @@ impl RawRow {
             }
             Field::Text(text) => VaccineCode::parse(&text)
                 .map_err(|_| {
-                    let nl = format!("vaccinsoort \"{text}\" is geen code van twee cijfers");
-                    let en = format!("vaccine type \"{text}\" is not a two-digit code");
+                    let (nl, en) = crate::lot::rules::not_a_vaccine_code(&text);
                     add(Rule::VaccineCode, "vaccine_code", &nl, &en);
                 })
                 .ok(),
@@ -183,11 +182,9 @@ fn vaccine_type(
             Some(VaccineType::new(code, &name))
         }
         (None, None) => {
-            let nl = format!(
-                "vaccinsoort {code} staat niet in waardelijst W0422 en heeft geen vaccine_name"
-            );
-            let en =
-                format!("vaccine type {code} is not in value set W0422 and has no vaccine_name");
+            let (nl, en) = crate::lot::rules::unknown_vaccine_code(code);
+            let nl = format!("{nl} en heeft geen vaccine_name");
+            let en = format!("{en} and has no vaccine_name");
             add(Rule::VaccineDisplayName, "vaccine_name", &nl, &en);
             None
         }

@@ -1,6 +1,6 @@
-//! Putting a delivered set in place: [`ReceiverStore::apply`] and
-//! [`ReceiverStore::apply_with_watchdog`], one transaction over the set, the message's
-//! record, the history, the watchdog's state (when given) and the outbox.
+//! Putting a delivered set in place: [`ReceiverStore::apply`], one transaction over the
+//! set, the message's record, the history, the watchdog's state (when given) and the
+//! outbox.
 
 use super::{Applied, ReceiverStore};
 use crate::store::StoreError;
@@ -14,37 +14,13 @@ use sled::transaction::Transactional;
 
 impl ReceiverStore {
     /// Puts `set` in place of the current one, together with the message's record, the
-    /// import report (outcome `Applied`) and the mails; flushed. A crash at any point
-    /// leaves either the old state or the new one. Refused, writing nothing, when the
-    /// message was answered before ([`StoreError::Duplicate`]) or the set is older than
-    /// the one in place ([`StoreError::Stale`]). Returns the set with its version and the
-    /// report with its sequence.
+    /// import report (outcome `Applied`), the mails and — when the apply resolves an open
+    /// alert — the watchdog's new `watchdog` state; one transaction, flushed. A crash at
+    /// any point leaves either the old state or the new one. Refused, writing nothing,
+    /// when the message was answered before ([`StoreError::Duplicate`]) or the set is
+    /// older than the one in place ([`StoreError::Stale`]). Returns the set with its
+    /// version and the report with its sequence.
     pub fn apply(
-        &self,
-        set: StoredSet,
-        record: MessageRecord,
-        report: ImportReport,
-        mails: &[(String, Vec<u8>)],
-    ) -> Result<Applied, StoreError> {
-        self.apply_inner(set, record, report, mails, None)
-    }
-
-    /// [`ReceiverStore::apply`], writing the watchdog's `state` in the same transaction
-    /// (the resolution of an open alert, whose email goes in `mails`).
-    pub fn apply_with_watchdog(
-        &self,
-        set: StoredSet,
-        record: MessageRecord,
-        report: ImportReport,
-        mails: &[(String, Vec<u8>)],
-        state: &WatchdogState,
-    ) -> Result<Applied, StoreError> {
-        self.apply_inner(set, record, report, mails, Some(state))
-    }
-
-    /// [`Self::apply`], also writing the watchdog's state (when given) in the same
-    /// transaction: used by [`Self::apply_with_watchdog`].
-    fn apply_inner(
         &self,
         set: StoredSet,
         record: MessageRecord,

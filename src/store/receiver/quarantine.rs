@@ -77,33 +77,12 @@ impl ReceiverStore {
     }
 
     /// Applies a quarantined set as the set in place (applied at `applied_at`), removes
-    /// it from quarantine and adds a report (outcome `QuarantineAccepted`), with the
-    /// mails; flushed. `None` when there is no such entry; [`StoreError::Stale`] when a
-    /// newer set has been applied since. The message's record keeps its first answer.
+    /// it from quarantine and adds a report (outcome `QuarantineAccepted`), with the mails
+    /// and — when the accept resolves an open alert — the watchdog's new `watchdog` state;
+    /// one transaction, flushed. `None` when there is no such entry; [`StoreError::Stale`]
+    /// when a newer set has been applied since. The message's record keeps its first
+    /// answer.
     pub fn accept_quarantined(
-        &self,
-        id: u64,
-        applied_at: DateTime<Utc>,
-        mails: &[(String, Vec<u8>)],
-    ) -> Result<Option<StoredSet>, StoreError> {
-        self.accept_quarantined_inner(id, applied_at, mails, None)
-    }
-
-    /// [`ReceiverStore::accept_quarantined`], writing the watchdog's `state` in the same
-    /// transaction (the resolution of an open alert, whose email goes in `mails`).
-    pub fn accept_quarantined_with_watchdog(
-        &self,
-        id: u64,
-        applied_at: DateTime<Utc>,
-        mails: &[(String, Vec<u8>)],
-        state: &WatchdogState,
-    ) -> Result<Option<StoredSet>, StoreError> {
-        self.accept_quarantined_inner(id, applied_at, mails, Some(state))
-    }
-
-    /// [`Self::accept_quarantined`], also writing the watchdog's state (when given) in
-    /// the same transaction: used by [`Self::accept_quarantined_with_watchdog`].
-    fn accept_quarantined_inner(
         &self,
         id: u64,
         applied_at: DateTime<Utc>,

@@ -46,12 +46,12 @@ fn a_resolution_is_written_with_the_set_or_not_at_all() {
     let mail = vec![("watchdog-resolved-2026-06-01".to_owned(), b"m".to_vec())];
     let (set, record, report) = delivery(2);
     let applied = store
-        .apply_with_watchdog(
+        .apply(
             set.clone(),
             record.clone(),
             report.clone(),
             &mail,
-            &resolved,
+            Some(&resolved),
         )
         .unwrap();
     let store = reopen(store, dir.path());
@@ -61,7 +61,7 @@ fn a_resolution_is_written_with_the_set_or_not_at_all() {
 
     // A refused apply (the same message again) writes no state and no mail.
     store.set_watchdog(open, &[]).unwrap();
-    let again = store.apply_with_watchdog(set, record, report, &mail, &resolved);
+    let again = store.apply(set, record, report, &mail, Some(&resolved));
     assert!(matches!(again, Err(StoreError::Duplicate(_))), "{again:?}");
     assert_eq!(store.watchdog().unwrap(), open);
     assert_eq!(store.outbox().pending().unwrap().len(), 1);
@@ -87,7 +87,7 @@ fn accepting_a_quarantined_set_can_resolve_the_alert() {
     let mail = vec![("watchdog-resolved-2026-06-01".to_owned(), b"m".to_vec())];
     let at = Utc.with_ymd_and_hms(2026, 6, 1, 6, 0, 0).unwrap();
     let set = store
-        .accept_quarantined_with_watchdog(q, at, &mail, &resolved)
+        .accept_quarantined(q, at, &mail, Some(&resolved))
         .unwrap()
         .unwrap();
     assert_eq!(set.message_id, candidate.message_id);
@@ -96,9 +96,7 @@ fn accepting_a_quarantined_set_can_resolve_the_alert() {
     assert_eq!(store.outbox().pending().unwrap(), mail);
     // Gone from quarantine: nothing written the second time.
     assert_eq!(
-        store
-            .accept_quarantined_with_watchdog(q, at, &mail, &open)
-            .unwrap(),
+        store.accept_quarantined(q, at, &mail, Some(&open)).unwrap(),
         None
     );
     assert_eq!(store.watchdog().unwrap(), resolved);

@@ -214,7 +214,21 @@ fn answers(types: &[Type]) -> String {
                         (false, _) => json_kind(&field.rust, &known),
                     };
                     let name = if field.flatten {
-                        format!("(the fields of {kind}, at the top level)")
+                        // serde writes a flattened `None` as no fields at all.
+                        let inner = field
+                            .rust
+                            .strip_prefix("Option<")
+                            .and_then(|r| r.strip_suffix('>'))
+                            .map_or_else(
+                                || format!("the fields of {kind}"),
+                                |inner| {
+                                    format!(
+                                        "the fields of {}, when there is one",
+                                        json_kind(inner, &known)
+                                    )
+                                },
+                            );
+                        format!("({inner}, at the top level)")
                     } else {
                         format!("`{}`", field.name)
                     };

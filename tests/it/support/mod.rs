@@ -87,8 +87,12 @@ pub fn envelope(lots: usize, extension: &str) -> String {
 
 /// The acknowledgement's type code (CA, CE or CR) in a response body.
 pub fn ack_type(body: &str) -> &str {
+    ack_type_of(body).unwrap_or_else(|| panic!("no acknowledgement in {body}"))
+}
+
+/// The acknowledgement type (`CA`, `CE`, `CR`) in an answer, if it holds one.
+pub fn ack_type_of(body: &str) -> Option<&'static str> {
     ["CA", "CE", "CR"]
         .into_iter()
         .find(|t| body.contains(&format!("<acknowledgement typeCode=\"{t}\">")))
-        .unwrap_or_else(|| panic!("no acknowledgement in {body}"))
 }

@@ -64,7 +64,8 @@ impl SmtpServer {
     }
 
     /// Starts `smtp_server.py` (aiosmtpd with a handler that answers as `mode` says:
-    /// `accept`, `rcpt-550-all`, `rcpt-550-one`, `auth-535`, `data-554`, `greylist`).
+    /// `accept`, `rcpt-550-all`, `rcpt-550-one`, `auth-535`, `auth-ok`, `data-554`,
+    /// `greylist`).
     pub fn start_scripted(mode: &str) -> SmtpServer {
         let mut server = Self::stopped(Vec::new());
         server.mode = Some(mode.to_owned());
