@@ -19,6 +19,9 @@
 //! | `outbox_state` | the mail's key in `outbox` | what the mail module recorded about its tries (opaque) |
 //! | `dead_letters` | the number it had in `outbox` (or a fresh one for the copy for refused recipients) | a mail given up on: id, reason, payload, when |
 //! | `outbox_once` | a mail id | (empty): queued once for good |
+//! | `journal` | entry number (u64, big-endian) | a journal entry: kind, times, destination, outcome, message id, the role's facts, the bodies kept (JSON) |
+//! | `journal_bodies` | entry number (u64), part (u32), piece (u32), big-endian | a piece of a body's deflated bytes (at most 3 KiB) |
+//! | `meta` | `journal.next` | the next journal entry number (u64, big-endian) |
 //!
 //! # Layout of the sender's database
 //!
@@ -31,6 +34,7 @@
 //! | `meta` | `format`, `delivery.next` | the layout version, `1`; the next delivery number (u64, big-endian) |
 //! | `meta` | `installed_at` | when the sender's first round ran on the new store (RFC 3339); nights that began before it are never escalated |
 //! | `outbox`, `outbox_state`, `dead_letters`, `outbox_once` | as in the receiver's database | |
+//! | `journal`, `journal_bodies`, `meta` `journal.next` | as in the receiver's database | |
 //!
 //! The set is cut into chunks of a few KiB, neither one value per lot nor one value per
 //! set: 10,000 lots are 94 values of about 3 KiB, written in one transaction. sled 0.34
@@ -46,15 +50,17 @@
 //! keys and its transaction helpers: `set` the set in place, `messages` the records of
 //! answered messages, `history` the import reports and `history.next`, `quarantine` the
 //! quarantined sets and `quarantine.next`, `watchdog` the watchdog's state, `outbox` the
-//! four mail trees, `sender` the sender's trees. `codec` holds what every stored value is
-//! built from and knows no table; this file holds the database, its errors, `format` and
-//! the counters. [`ReceiverStore`] (in `receiver`) owns no table: it composes these
-//! modules, one transaction per operation. The modules only import downwards.
+//! four mail trees, `journal` the journal's two trees and `journal.next`, `sender` the
+//! sender's trees. `codec` holds what every stored value is built from and knows no
+//! table; this file holds the database, its errors, `format` and the counters.
+//! [`ReceiverStore`] (in `receiver`) owns no table: it composes these modules, one
+//! transaction per operation. The modules only import downwards.
 //!
 //! Trees are created once, at open; no operation creates or drops a tree.
 
 mod codec;
 mod history;
+mod journal;
 mod messages;
 mod outbox;
 mod quarantine;
@@ -66,6 +72,9 @@ mod tests;
 mod watchdog;
 
 pub use history::{ImportReport, LotChanges, Outcome, ReportIssue};
+pub use journal::{
+    BodyFacts, Journal, JournalEntry, JournalFilter, JournalKind, JournalWrite, NewBody,
+};
 pub use messages::MessageRecord;
 pub use outbox::{DeadLetter, Outbox, PendingMail};
 pub use quarantine::{QuarantineSummary, Quarantined};
@@ -298,6 +307,7 @@ const META_FORMAT: &[u8] = b"format";
 const META_HISTORY_NEXT: &[u8] = b"history.next";
 const META_QUARANTINE_NEXT: &[u8] = b"quarantine.next";
 const META_WATCHDOG: &[u8] = b"watchdog";
+const META_JOURNAL_NEXT: &[u8] = b"journal.next";
 
 /// A u64 as an 8-byte big-endian key, so that keys sort by number.
 fn u64_key(n: u64) -> [u8; 8] {

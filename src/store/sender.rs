@@ -8,6 +8,7 @@
 //! (writing nothing) when one of them has been superseded in the meantime.
 
 use super::codec::{from_json, parse_time, time, to_json};
+use super::journal::Journal;
 use super::outbox::{Outbox, enqueue_all_in};
 use super::{Abort, Database, StoreError, next_counter};
 use crate::ids::MessageId;
@@ -254,6 +255,7 @@ struct Inner {
     created: Tree,
     meta: Tree,
     outbox: Outbox,
+    journal: Journal,
 }
 
 impl SenderStore {
@@ -267,6 +269,7 @@ impl SenderStore {
             created: database.tree("created")?,
             meta: database.tree("meta")?,
             outbox: Outbox::open(&database)?,
+            journal: Journal::open(&database)?,
             database,
         };
         Ok(Self {
@@ -277,6 +280,11 @@ impl SenderStore {
     /// The outbox of this database.
     pub fn outbox(&self) -> &Outbox {
         &self.inner.outbox
+    }
+
+    /// The journal of this database.
+    pub fn journal(&self) -> &Journal {
+        &self.inner.journal
     }
 
     /// A fresh delivery number, one more than the last one handed out. Made durable

@@ -19,6 +19,7 @@ use crate::store::codec::to_json;
 use crate::store::history::{
     ImportReport, ReportRec, append_history_in, read_history, trim_history,
 };
+use crate::store::journal::Journal;
 use crate::store::messages::{
     MessageRec, MessageRecord, message_key, put_record_in, read_record, received_before,
 };
@@ -71,6 +72,7 @@ struct Inner {
     quarantine: Tree,
     meta: Tree,
     outbox: Outbox,
+    journal: Journal,
     history_limit: u64,
 }
 
@@ -91,6 +93,7 @@ impl ReceiverStore {
             quarantine: database.tree("quarantine")?,
             meta: database.tree("meta")?,
             outbox: Outbox::open(&database)?,
+            journal: Journal::open(&database)?,
             history_limit: options.history_limit.max(1) as u64,
             database,
         };
@@ -105,6 +108,11 @@ impl ReceiverStore {
     /// The outbox of this database.
     pub fn outbox(&self) -> &Outbox {
         &self.inner.outbox
+    }
+
+    /// The journal of this database.
+    pub fn journal(&self) -> &Journal {
+        &self.inner.journal
     }
 
     /// The set in place, checked against its digest; `None` before the first apply.
