@@ -7,6 +7,7 @@
 //! field for field.
 
 mod health;
+mod journal;
 mod mail;
 mod receiver;
 mod sender;
@@ -14,6 +15,10 @@ mod sender;
 pub use health::{
     CertificateView, MailCounts, Readiness, ReadyStatus, ReceiverReadiness, SenderReadiness,
     Unavailable,
+};
+pub use journal::{
+    EntryKind, JournalAttempt, JournalAudit, JournalBody, JournalDelivery, JournalEntryView,
+    JournalPage, JournalReceived,
 };
 pub use mail::{MailDiscarded, MailList, MailRetried, MailView};
 pub use receiver::{

@@ -4,11 +4,12 @@
 
 use super::Receiver;
 use super::decide::{Answering, Decision, Known, decide};
+use super::journal::{Received, Verdict};
 use super::report::import_report;
 use super::watchdog;
 use crate::http::{BodyError, Peer, Reply, read_body, reply, text};
 use crate::ids::MessageId;
-use crate::language::Language;
+use crate::language::{Language, Text};
 use crate::mail::outbox_entry;
 use crate::message::{AckType, LotMessage};
 use crate::store::{MessageRecord, Outcome, StoreError, StoredSet};
@@ -39,46 +40,86 @@ pub async fn handle(receiver: Receiver, request: Request<Incoming>, peer: Arc<Pe
         );
         return response;
     }
-    let Some(options) = authorise(&receiver, &peer) else {
-        return text(
-            StatusCode::FORBIDDEN,
-            "this client certificate is not authorised to deliver lot numbers here",
-        );
-    };
-    let max = usize::try_from(config.max_body).unwrap_or(usize::MAX);
     let declared = request
         .headers()
         .get(hyper::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > config.max_body) {
-        return text(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "the message is larger than this receiver accepts",
+    let refuse = |verdict: Verdict, detail: Text| {
+        let bytes = declared.map_or(0, |d| usize::try_from(d).unwrap_or(usize::MAX));
+        receiver.count_refusal(verdict, &peer, bytes, detail);
+        let (status, answer) = match verdict {
+            Verdict::Refused => (
+                StatusCode::FORBIDDEN,
+                "this client certificate is not authorised to deliver lot numbers here",
+            ),
+            Verdict::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "the message is larger than this receiver accepts",
+            ),
+            Verdict::Timeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                "the message did not arrive in time",
+            ),
+            _ => (StatusCode::BAD_REQUEST, "the message could not be read"),
+        };
+        text(status, answer)
+    };
+    let Some(options) = authorise(&receiver, &peer) else {
+        return refuse(
+            Verdict::Refused,
+            Text::new(
+                "het clientcertificaat staat niet in [[receiver.tls.client]]",
+                "the client certificate is not listed in [[receiver.tls.client]]",
+            ),
         );
+    };
+    let max = usize::try_from(config.max_body).unwrap_or(usize::MAX);
+    let too_large = || {
+        Text::new(
+            format!("groter dan receiver.max_body ({} bytes)", config.max_body),
+            format!("larger than receiver.max_body ({} bytes)", config.max_body),
+        )
+    };
+    if declared.is_some_and(|length| length > config.max_body) {
+        return refuse(Verdict::TooLarge, too_large());
     }
     let body = match read_body(request.into_body(), max, config.body_timeout).await {
         Ok(body) => body,
-        Err(BodyError::TooLarge) => {
-            return text(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "the message is larger than this receiver accepts",
-            );
-        }
+        Err(BodyError::TooLarge) => return refuse(Verdict::TooLarge, too_large()),
         Err(BodyError::TooSlow) => {
-            return text(
-                StatusCode::REQUEST_TIMEOUT,
-                "the message did not arrive in time",
+            return refuse(
+                Verdict::Timeout,
+                Text::new(
+                    format!(
+                        "het bericht kwam niet binnen receiver.body_timeout ({:?})",
+                        config.body_timeout
+                    ),
+                    format!(
+                        "the message did not arrive within receiver.body_timeout ({:?})",
+                        config.body_timeout
+                    ),
+                ),
             );
         }
         Err(BodyError::Broken) => {
-            return text(StatusCode::BAD_REQUEST, "the message could not be read");
+            return refuse(
+                Verdict::Broken,
+                Text::new(
+                    "het bericht kon niet worden gelezen (de verbinding brak af)",
+                    "the message could not be read (the connection broke)",
+                ),
+            );
         }
     };
     let size = body.len();
+    let client = Client {
+        address: peer.addr.ip().to_string(),
+        tls_identity: options.certificate.clone(),
+    };
     let reply =
         match tokio::task::spawn_blocking(move || validate_and_prepare(body, &options)).await {
-            Ok(prepared) => commit(receiver, prepared).await,
+            Ok(prepared) => commit(&receiver, prepared, client).await,
             Err(_) => server_fault(receiver.inner.gateway.language),
         };
     if size >= LARGE_BODY {
@@ -122,34 +163,53 @@ fn authorise(receiver: &Receiver, peer: &Peer) -> Option<validate::Options> {
 /// From this body size on, freed memory is handed back after the delivery.
 const LARGE_BODY: usize = 1 << 20;
 
+/// Who sent a request: for the journal.
+struct Client {
+    /// The client's IP address.
+    address: String,
+    /// Its certificate's identity, with two-way TLS.
+    tls_identity: Option<String>,
+}
+
 /// What validation found, ready to be decided under the apply lock.
 struct Prepared {
     outcome: validate::Outcome,
+    body: Bytes,
     sha256: [u8; 32],
 }
 
 fn validate_and_prepare(body: Bytes, options: &validate::Options) -> Prepared {
     let sha256: [u8; 32] = Sha256::digest(&body).into();
     let outcome = validate::check(&body, options);
-    Prepared { outcome, sha256 }
+    Prepared {
+        outcome,
+        body,
+        sha256,
+    }
 }
 
-async fn commit(receiver: Receiver, prepared: Prepared) -> Reply {
+/// What came of a request that was read whole.
+struct Handled {
+    reply: Reply,
+    mails_queued: bool,
+}
+
+async fn commit(receiver: &Receiver, prepared: Prepared, client: Client) -> Reply {
     // One delivery at a time from here: deciding (duplicate, ordering) and applying must
     // see each other's results.
     let _turn = receiver.inner.apply.lock().await;
     let language = receiver.inner.gateway.language;
     let result = tokio::task::spawn_blocking({
         let receiver = receiver.clone();
-        move || decide_and_store(&receiver, prepared)
+        move || decide_and_store(&receiver, prepared, client)
     })
     .await;
     match result {
-        Ok(Ok((reply, mails_queued))) => {
-            if mails_queued {
+        Ok(Ok(handled)) => {
+            if handled.mails_queued {
                 receiver.inner.mail_wake.notify_one();
             }
-            reply
+            handled.reply
         }
         Ok(Err(e)) => {
             tracing::error!("delivery not stored: {e}");
@@ -159,12 +219,29 @@ async fn commit(receiver: Receiver, prepared: Prepared) -> Reply {
     }
 }
 
-/// Decides ([`decide`]) and carries out the decision; returns the reply and whether
-/// mails were queued.
-fn decide_and_store(receiver: &Receiver, prepared: Prepared) -> Result<(Reply, bool), StoreError> {
+/// Decides ([`decide`]), carries out the decision and writes the journal entry; returns
+/// the reply and whether mails were queued.
+fn decide_and_store(
+    receiver: &Receiver,
+    prepared: Prepared,
+    client: Client,
+) -> Result<Handled, StoreError> {
     let inner = &receiver.inner;
     let language = inner.gateway.language;
-    let Prepared { outcome, sha256 } = prepared;
+    let Prepared {
+        outcome,
+        body,
+        sha256,
+    } = prepared;
+    // What the journal says of the message, read before the decision takes it.
+    let about = About {
+        message_id: outcome.reply_to.as_ref().map(|r| r.message.to_string()),
+        sender: outcome.reply_to.as_ref().map(|r| r.sender.to_string()),
+        created: outcome
+            .message
+            .as_ref()
+            .map(|m| m.created.as_str().to_owned()),
+    };
     let previous = match &outcome.reply_to {
         Some(reply_to) => inner.store.message(&reply_to.message)?,
         None => None,
@@ -197,22 +274,76 @@ fn decide_and_store(receiver: &Receiver, prepared: Prepared) -> Result<(Reply, b
         now,
         language,
     };
-    match decision {
-        Decision::Replay(response) => Ok((reply(StatusCode::OK, XML, response), false)),
-        Decision::Fault(answer) => Ok((
-            reply(StatusCode::INTERNAL_SERVER_ERROR, XML, answer.to_xml()),
-            false,
-        )),
-        Decision::Refuse(answer, outcome) => storing.refuse(&answer, &outcome),
-        Decision::Quarantine(answer, message, outcome) => {
-            storing.quarantine(&answer, &message, &outcome)
+    let (verdict, response, replayed, mails_queued) = match decision {
+        Decision::Replay(response) => {
+            let verdict = previous
+                .as_ref()
+                .map_or(Verdict::Ca, |r| ack_verdict(r.ack_type));
+            (verdict, response, true, false)
         }
-        Decision::Apply(answer, message, outcome) => storing.apply(&answer, *message, &outcome),
+        Decision::Fault(answer) => {
+            let detail = match &answer {
+                Answer::Fault { reason, .. } => reason.clone(),
+                Answer::Ack(_) => String::new(),
+            };
+            receiver.count_refusal_in(Verdict::Fault, client.address, body.len(), detail, now);
+            return Ok(Handled {
+                reply: reply(StatusCode::INTERNAL_SERVER_ERROR, XML, answer.to_xml()),
+                mails_queued: false,
+            });
+        }
+        Decision::Refuse(answer, outcome) => {
+            let (response, mails) = storing.refuse(&answer, &outcome)?;
+            (ack_verdict(ack_type(&answer)), response, false, mails)
+        }
+        Decision::Quarantine(answer, message, outcome) => {
+            let (response, mails) = storing.quarantine(&answer, &message, &outcome)?;
+            (Verdict::Ce, response, false, mails)
+        }
+        Decision::Apply(answer, message, outcome) => {
+            let (response, mails) = storing.apply(&answer, *message, &outcome)?;
+            (Verdict::Ca, response, false, mails)
+        }
+    };
+    let entry = Received {
+        at: now,
+        verdict,
+        client: client.address,
+        tls_identity: client.tls_identity,
+        message_id: about.message_id,
+        sender: about.sender,
+        created: about.created,
+        request: &body,
+        sha256: &sha256,
+        answer: &response,
+        replayed,
+    };
+    if let Err(e) = inner.store.journal().write(&entry.write(), true) {
+        tracing::error!("the journal entry of a delivery could not be written: {e}");
+    }
+    Ok(Handled {
+        reply: reply(StatusCode::OK, XML, response),
+        mails_queued,
+    })
+}
+
+/// What the journal says of a message, as far as it could be read.
+struct About {
+    message_id: Option<String>,
+    sender: Option<String>,
+    created: Option<String>,
+}
+
+fn ack_verdict(ack: AckType) -> Verdict {
+    match ack {
+        AckType::CA => Verdict::Ca,
+        AckType::CE => Verdict::Ce,
+        AckType::CR => Verdict::Cr,
     }
 }
 
 /// Carrying out a decision about one message: what is stored, in one transaction, and
-/// the reply (with whether mails were queued).
+/// the answer (with whether mails were queued).
 struct Storing<'a> {
     receiver: &'a Receiver,
     /// The set in use when the message was decided on.
@@ -241,7 +372,7 @@ impl Storing<'_> {
         &self,
         answer: &Answer,
         outcome: &validate::Outcome,
-    ) -> Result<(Reply, bool), StoreError> {
+    ) -> Result<(String, bool), StoreError> {
         let response = answer.to_xml();
         let reused = outcome.report.contains(validate::Rule::MessageIdReused);
         let stranger = outcome.report.contains(validate::Rule::WrapperSender);
@@ -254,7 +385,7 @@ impl Storing<'_> {
             );
         }
         let Some(reply_to) = outcome.reply_to.as_ref().filter(|_| !reused && !stranger) else {
-            return Ok((reply(StatusCode::OK, XML, response), false));
+            return Ok((response, false));
         };
         let stale = outcome.report.contains(validate::Rule::MessageStale);
         let report = import_report(
@@ -275,7 +406,7 @@ impl Storing<'_> {
             Some(report),
             &[],
         )?;
-        Ok((reply(StatusCode::OK, XML, response), false))
+        Ok((response, false))
     }
 
     /// A set held back by the shrink guard: kept in quarantine with its report, and the
@@ -285,7 +416,7 @@ impl Storing<'_> {
         answer: &Answer,
         message: &LotMessage,
         outcome: &validate::Outcome,
-    ) -> Result<(Reply, bool), StoreError> {
+    ) -> Result<(String, bool), StoreError> {
         let response = answer.to_xml();
         let candidate = StoredSet::new(
             message.id.clone(),
@@ -324,7 +455,7 @@ impl Storing<'_> {
             report,
             &mail,
         )?;
-        Ok((reply(StatusCode::OK, XML, response), !mail.is_empty()))
+        Ok((response, !mail.is_empty()))
     }
 
     /// An accepted set: it replaces the current one, with its id's record and import
@@ -334,7 +465,7 @@ impl Storing<'_> {
         answer: &Answer,
         message: LotMessage,
         outcome: &validate::Outcome,
-    ) -> Result<(Reply, bool), StoreError> {
+    ) -> Result<(String, bool), StoreError> {
         let response = answer.to_xml();
         let report = import_report(
             message.id.clone(),
@@ -360,7 +491,7 @@ impl Storing<'_> {
         let applied = store.apply(set, record, report, mails, state)?;
         let mails_queued = !mails.is_empty();
         self.receiver.publish(applied.set);
-        Ok((reply(StatusCode::OK, XML, response), mails_queued))
+        Ok((response, mails_queued))
     }
 }
 

@@ -10,15 +10,17 @@
 pub mod api;
 pub mod decide;
 mod exchange;
+pub mod journal;
 pub mod lookup;
 mod report;
 pub mod watchdog;
 
 use crate::config::{Config, GatewayConfig, ReceiverConfig};
-use crate::language::Language;
+use crate::language::{Language, Text};
 use crate::store::{ReceiverStore, StoreError, StoreOptions, StoredSet};
 use crate::validate::Options;
 use crate::xml::Limits;
+use journal::Verdict;
 use std::sync::{Arc, RwLock};
 use tokio::sync::{Mutex, Notify};
 
@@ -52,6 +54,7 @@ struct Inner {
     apply: Mutex<()>,
     mail_wake: Arc<Notify>,
     options: Options,
+    refusals: journal::Refusals,
 }
 
 impl Receiver {
@@ -90,6 +93,7 @@ impl Receiver {
                 apply: Mutex::new(()),
                 mail_wake,
                 options,
+                refusals: journal::Refusals::default(),
             }),
         })
     }
@@ -111,6 +115,41 @@ impl Receiver {
     /// The receiver's configuration.
     pub fn config(&self) -> &ReceiverConfig {
         &self.inner.config
+    }
+
+    /// Counts a refusal below the HL7 level in the journal, off the async threads; a
+    /// failure is logged.
+    fn count_refusal(
+        &self,
+        verdict: Verdict,
+        peer: &crate::http::Peer,
+        bytes: usize,
+        detail: Text,
+    ) {
+        let receiver = self.clone();
+        let client = peer.addr.ip().to_string();
+        let detail = detail.get(self.language()).to_owned();
+        tokio::task::spawn_blocking(move || {
+            receiver.count_refusal_in(verdict, client, bytes, detail, chrono::Utc::now());
+        });
+    }
+
+    /// [`Self::count_refusal`] on this thread (blocking).
+    fn count_refusal_in(
+        &self,
+        verdict: Verdict,
+        client: String,
+        bytes: usize,
+        detail: String,
+        now: chrono::DateTime<chrono::Utc>,
+    ) {
+        let counted =
+            self.inner
+                .refusals
+                .count(self.store().journal(), verdict, client, bytes, detail, now);
+        if let Err(e) = counted {
+            tracing::error!("a refusal could not be counted in the journal: {e}");
+        }
     }
 
     /// The language of the texts people read (`gateway.language`).

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::language::Text;
+use crate::store::NewBody;
 
 impl Sender {
     /// Runs one attempt of `delivery` as a task of its own, within the concurrency
@@ -52,14 +53,18 @@ impl Sender {
             message.lots,
             message.id
         );
-        let result = deliver::post(
+        let started = std::time::Instant::now();
+        let posted = deliver::post_keeping(
             &self.inner.client,
             &destination.url,
             body,
             &message.id,
             self.inner.config.schedule.attempt_timeout,
+            journal::MAX_ANSWER_KEPT,
         )
         .await;
+        let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let result = &posted.classified;
         match result.outcome {
             AttemptOutcome::Delivered => tracing::info!(
                 "sender: delivery {} to {} delivered",
@@ -79,7 +84,7 @@ impl Sender {
                 result.detail
             ),
         }
-        self.finish_attempt(&delivery, &destination, at, result)
+        self.finish_attempt(&delivery, &destination, at, posted, duration_ms)
             .await
     }
 
@@ -103,6 +108,8 @@ impl Sender {
             outcome: None,
             detail: Text::default(),
             answer_lost: false,
+            http_status: None,
+            duration_ms: None,
         });
         if !self.save(vec![current.clone()], Vec::new()).await? {
             return Ok(None);
@@ -112,34 +119,58 @@ impl Sender {
 
     /// Records the outcome of the attempt begun `at`, with the mails it causes: the
     /// resolution of an open escalation when delivered, the rejection email when
-    /// rejected. Nothing when the delivery was superseded during the attempt.
+    /// rejected; the answer goes into the journal. When the delivery was superseded
+    /// during the attempt, only its journal entry learns the outcome.
     async fn finish_attempt(
         &self,
         delivery: &Delivery,
         destination: &Destination,
         at: DateTime<Utc>,
-        result: deliver::Classified,
+        posted: deliver::Posted,
+        duration_ms: u64,
     ) -> anyhow::Result<()> {
         let _turn = self.inner.turn.lock().await;
         let now = self.now();
         let name = delivery.destination.clone();
-        let Some(mut current) = self.blocking(move |store| store.delivery(&name)).await? else {
-            return Ok(());
+        let current = self.blocking(move |store| store.delivery(&name)).await?;
+        let deliver::Posted {
+            classified: result,
+            http_status,
+            answer,
+        } = posted;
+        let outcome = result.outcome;
+        let record = |delivery: &mut Delivery| -> Vec<NewBody> {
+            let Some(index) = delivery.attempts.iter().rposition(|a| a.at == at) else {
+                return Vec::new();
+            };
+            let last = &mut delivery.attempts[index];
+            last.outcome = Some(outcome);
+            last.detail = result.detail.clone();
+            last.answer_lost = result.answer_lost;
+            last.http_status = http_status;
+            last.duration_ms = Some(duration_ms);
+            answer
+                .clone()
+                .map(|(bytes, size)| NewBody {
+                    part: index as u32 + 1,
+                    bytes,
+                    size,
+                })
+                .into_iter()
+                .collect()
         };
-        if current.id != delivery.id {
+        let Some(mut current) = current.filter(|c| c.id == delivery.id) else {
             tracing::info!(
                 "sender: delivery {} to {} was superseded during its attempt",
                 delivery.id,
                 destination.name
             );
+            let mut superseded = delivery.clone();
+            let bodies = record(&mut superseded);
+            self.journal(&superseded, bodies).await;
             return Ok(());
-        }
-        let outcome = result.outcome;
-        if let Some(last) = current.attempts.iter_mut().rev().find(|a| a.at == at) {
-            last.outcome = Some(outcome);
-            last.detail = result.detail;
-            last.answer_lost = result.answer_lost;
-        }
+        };
+        let bodies = record(&mut current);
         let mut mails = Vec::new();
         match outcome {
             AttemptOutcome::Delivered => {
@@ -167,7 +198,7 @@ impl Sender {
                 }
             }
         }
-        self.save(vec![current], mails).await?;
+        self.save_with(vec![current], mails, bodies).await?;
         Ok(())
     }
 }

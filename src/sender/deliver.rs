@@ -115,6 +115,42 @@ impl Classified {
     }
 }
 
+/// What came back from one attempt: its classification, and, when an answer came, its
+/// HTTP status and the first `keep` bytes of it with its whole size.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Posted {
+    /// Delivered, rejected or transient, with the detail.
+    pub classified: Classified,
+    /// The HTTP status, when an answer came.
+    pub http_status: Option<u16>,
+    /// The answer's first bytes and its whole size, when one was read.
+    pub answer: Option<(Vec<u8>, usize)>,
+}
+
+/// [`post`], keeping the status and the first `keep` bytes of the answer.
+pub async fn post_keeping(
+    client: &reqwest::Client,
+    url: &str,
+    body: Vec<u8>,
+    message: &MessageId,
+    timeout: Duration,
+    keep: usize,
+) -> Posted {
+    let mut answer = None;
+    let classified = post_inner(client, url, body, message, timeout, &mut answer).await;
+    let http_status = answer.as_ref().map(|(status, _)| *status);
+    Posted {
+        classified,
+        http_status,
+        answer: answer.map(|(_, bytes): (u16, Vec<u8>)| {
+            let size = bytes.len();
+            let mut bytes = bytes;
+            bytes.truncate(keep);
+            (bytes, size)
+        }),
+    }
+}
+
 /// Posts the bytes of a message to the destination within `timeout` and classifies the
 /// answer. Never fails: a transport error is a transient outcome with its reason.
 pub async fn post(
@@ -123,6 +159,17 @@ pub async fn post(
     body: Vec<u8>,
     message: &MessageId,
     timeout: Duration,
+) -> Classified {
+    post_inner(client, url, body, message, timeout, &mut None).await
+}
+
+async fn post_inner(
+    client: &reqwest::Client,
+    url: &str,
+    body: Vec<u8>,
+    message: &MessageId,
+    timeout: Duration,
+    answer: &mut Option<(u16, Vec<u8>)>,
 ) -> Classified {
     let size = body.len();
     let attempt = async {
@@ -160,7 +207,11 @@ pub async fn post(
         }
     };
     match tokio::time::timeout(timeout, attempt).await {
-        Ok(Ok((status, bytes))) => classify(status, &bytes, message, size),
+        Ok(Ok((status, bytes))) => {
+            let classified = classify(status, &bytes, message, size);
+            *answer = Some((status, bytes.to_vec()));
+            classified
+        }
         Ok(Err(classified)) => classified,
         Err(_) => Classified::transient(super::net::timed_out(timeout)),
     }

@@ -22,6 +22,7 @@
 pub mod api;
 mod attempt;
 pub mod deliver;
+mod journal;
 pub(crate) mod mails;
 mod net;
 mod plan;
@@ -271,23 +272,55 @@ impl Sender {
         Ok(tokio::task::spawn_blocking(move || f(&store)).await??)
     }
 
-    /// Saves changed deliveries with their mails; wakes the mail worker when mails were
-    /// queued. `false` when one of them was superseded meanwhile (nothing written).
+    /// Saves changed deliveries with their mails, then their journal entries; wakes
+    /// the mail worker when mails were queued. `false` when one of them was superseded
+    /// meanwhile (nothing written).
     async fn save(
         &self,
         deliveries: Vec<Delivery>,
         mails: Vec<mails::Entry>,
     ) -> anyhow::Result<bool> {
+        self.save_with(deliveries, mails, Vec::new()).await
+    }
+
+    /// [`Self::save`] of one delivery, keeping `bodies` (an attempt's answer) with its
+    /// journal entry.
+    async fn save_with(
+        &self,
+        deliveries: Vec<Delivery>,
+        mails: Vec<mails::Entry>,
+        bodies: Vec<crate::store::NewBody>,
+    ) -> anyhow::Result<bool> {
         let queued = !mails.is_empty();
-        let saved = self
+        let (saved, deliveries) = self
             .blocking(move |store| {
                 let refs: Vec<&Delivery> = deliveries.iter().collect();
-                store.save(&refs, &mails)
+                let saved = store.save(&refs, &mails)?;
+                Ok((saved, deliveries))
             })
             .await?;
         if saved && queued {
             self.inner.mail_wake.notify_one();
         }
+        if saved {
+            let mut bodies = Some(bodies);
+            for delivery in &deliveries {
+                self.journal(delivery, bodies.take().unwrap_or_default())
+                    .await;
+            }
+        }
         Ok(saved)
+    }
+
+    /// Writes the journal entry of `delivery` with its new `bodies`. A failure is
+    /// logged and changes nothing else: the delivery's own state is stored already.
+    async fn journal(&self, delivery: &Delivery, bodies: Vec<crate::store::NewBody>) {
+        let (delivery, language) = (delivery.clone(), self.inner.language);
+        let written = self
+            .blocking(move |store| journal::write(store, &delivery, bodies, language))
+            .await;
+        if let Err(e) = written {
+            tracing::error!("sender: the journal entry could not be written: {e:#}");
+        }
     }
 }

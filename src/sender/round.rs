@@ -28,6 +28,7 @@ impl Sender {
                 continue;
             };
             let id = self.blocking(SenderStore::next_id).await?;
+            let journal = self.blocking(|store| store.journal().next_id()).await?;
             let message = match source.get(self, now).await {
                 Ok(snapshot) => Some(self.build(&destination, snapshot, id, now).await?),
                 Err(_) => None,
@@ -39,6 +40,7 @@ impl Sender {
                 installed_at,
                 now,
             );
+            let bodies = message_body(message.as_ref().map(|(_, bytes)| bytes));
             let new = NewDelivery {
                 id,
                 destination: name.clone(),
@@ -47,8 +49,10 @@ impl Sender {
                 start,
                 escalate_at,
                 message,
+                journal: Some(journal),
             };
             let delivery = self.blocking(move |store| store.begin(new)).await?;
+            self.journal(&delivery, bodies).await;
             tracing::info!(
                 "sender: delivery {} to {} started ({}{})",
                 delivery.id,
@@ -314,16 +318,17 @@ impl Sender {
         };
         let (message, bytes) = self.build(&destination, snapshot, delivery.id, now).await?;
         delivery.message = Some(message);
+        let bodies = message_body(Some(&bytes));
         let attached = {
             let delivery = delivery.clone();
             self.blocking(move |store| store.attach(&delivery, &bytes))
                 .await?
         };
-        Ok(if attached {
-            Prepared::Ready(delivery)
-        } else {
-            Prepared::Gone
-        })
+        if !attached {
+            return Ok(Prepared::Gone);
+        }
+        self.journal(&delivery, bodies).await;
+        Ok(Prepared::Ready(delivery))
     }
 
     /// Records a failed attempt for every delivery that is due but could not be built
@@ -369,9 +374,23 @@ impl Sender {
                     )
                 }),
                 answer_lost: false,
+                http_status: None,
+                duration_ms: None,
             });
         }
         self.save(deliveries, mails).await?;
         Ok(())
     }
+}
+
+/// The message's bytes as the journal's body 0, when there are any.
+fn message_body(bytes: Option<&Vec<u8>>) -> Vec<crate::store::NewBody> {
+    bytes
+        .map(|bytes| crate::store::NewBody {
+            part: 0,
+            bytes: bytes.clone(),
+            size: bytes.len(),
+        })
+        .into_iter()
+        .collect()
 }

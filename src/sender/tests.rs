@@ -90,6 +90,7 @@ fn store_after_the_28th(config: &Config) -> SenderStore {
             start: utc(2026, 3, 28, 1, 0),
             escalate_at: Some(utc(2026, 3, 28, 6, 0)),
             message: None,
+            journal: None,
         })
         .unwrap();
     done.state = DeliveryState::Delivered;

@@ -200,17 +200,32 @@ impl Journal {
     }
 
     /// Writes an entry (a new one when its id is 0) with its new bodies, in one
-    /// transaction; flushed when `durable` (a record of an exchange), left to sled's
-    /// periodic flush otherwise (counted refusals, which must not cost an fsync each).
-    /// Returns the entry's number.
+    /// transaction; the bodies written with it before stay (a body is written once).
+    /// Flushed when `durable` (a record of an exchange), left to sled's periodic flush
+    /// otherwise (counted refusals, which must not cost an fsync each). Returns the
+    /// entry's number.
     pub fn write(&self, write: &JournalWrite, durable: bool) -> Result<u64, StoreError> {
-        let record = EntryRec::new(&write.entry);
         let id = (&self.entries, &self.bodies, &self.meta)
             .transaction(|(entries, bodies, meta)| {
                 let id = match write.entry.id {
                     0 => next_counter(meta, META_JOURNAL_NEXT)?,
                     id => id,
                 };
+                let mut record = EntryRec::new(&write.entry);
+                if let Some(old) = entries.get(u64_key(id))? {
+                    let old = match from_json::<EntryRec>(&old) {
+                        Ok(old) => old,
+                        Err(detail) => {
+                            return super::tx_corrupt(&format!("journal entry {id}"), detail);
+                        }
+                    };
+                    for body in old.bodies {
+                        if !record.bodies.iter().any(|b| b.part == body.part) {
+                            record.bodies.push(body);
+                        }
+                    }
+                    record.bodies.sort_by_key(|b| b.part);
+                }
                 for (part, pieces) in &write.pieces {
                     for (n, piece) in pieces.iter().enumerate() {
                         bodies.insert(body_key(id, *part, n as u32).to_vec(), piece.as_slice())?;

@@ -144,6 +144,10 @@ pub struct Attempt {
     pub detail: Text,
     /// The connection broke after the message was sent: the receiver may have applied it.
     pub answer_lost: bool,
+    /// The HTTP status of the answer, when one came.
+    pub http_status: Option<u16>,
+    /// How long it took, in milliseconds, once it ended.
+    pub duration_ms: Option<u64>,
 }
 
 /// The message of a delivery, as built once.
@@ -205,6 +209,8 @@ pub struct Delivery {
     pub escalation_open: bool,
     /// Whether the administrators have been told that the source is invalid.
     pub source_alerted: bool,
+    /// Its entry in the journal; `None` for a delivery from before the journal.
+    pub journal: Option<u64>,
 }
 
 impl Delivery {
@@ -237,6 +243,8 @@ pub struct NewDelivery {
     pub escalate_at: Option<DateTime<Utc>>,
     /// The message and its exact bytes, when the source could be read.
     pub message: Option<(BuiltMessage, Vec<u8>)>,
+    /// Its entry in the journal, from [`Journal::next_id`](super::Journal::next_id).
+    pub journal: Option<u64>,
 }
 
 /// The sender's store: a cheap-to-clone handle. Methods block (on `fsync` where they
@@ -442,6 +450,7 @@ impl SenderStore {
                     escalation_open: old
                         .is_some_and(|o| o.escalation_open && o.state != DeliveryState::Delivered),
                     source_alerted: false,
+                    journal: new.journal,
                 };
                 if let Some((message, bytes)) = &new.message {
                     put_body_in(b, &delivery, bytes)?;

@@ -68,6 +68,8 @@ fn attempt(at: &str, outcome: Option<AttemptOutcome>, detail: &str) -> Attempt {
         outcome,
         detail: crate::language::Text::verbatim(detail),
         answer_lost: false,
+        http_status: None,
+        duration_ms: None,
     }
 }
 
@@ -94,6 +96,7 @@ fn delivery(id: u64, destination: &str, attempts: Vec<Attempt>, built: bool) -> 
         escalated_at: None,
         escalation_open: false,
         source_alerted: false,
+        journal: None,
     }
 }
 
@@ -455,6 +458,8 @@ fn attempt_in_both(at: &str, outcome: Option<AttemptOutcome>, answer_lost: bool)
         outcome,
         detail: crate::language::Text::new("NL-DETAIL: verbroken", "EN-DETAIL: broken"),
         answer_lost,
+        http_status: None,
+        duration_ms: None,
     }
 }
 

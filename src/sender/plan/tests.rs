@@ -46,6 +46,7 @@ fn nightly(destination: &str) -> Delivery {
         escalated_at: None,
         escalation_open: false,
         source_alerted: false,
+        journal: None,
     }
 }
 
@@ -55,6 +56,8 @@ fn failed_at(at: DateTime<Utc>) -> Attempt {
         outcome: Some(AttemptOutcome::Transient),
         detail: Text::verbatim("connection refused"),
         answer_lost: false,
+        http_status: None,
+        duration_ms: None,
     }
 }
 

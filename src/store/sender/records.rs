@@ -30,6 +30,10 @@ struct AttemptRec {
     detail_nl: Option<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     answer_lost: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    http_status: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    duration_ms: Option<u64>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -54,6 +58,8 @@ pub(super) struct DeliveryRec {
     escalation_open: bool,
     #[serde(default)]
     source_alerted: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    journal: Option<u64>,
 }
 
 impl DeliveryRec {
@@ -81,6 +87,8 @@ impl DeliveryRec {
                     detail_nl: Some(a.detail.get(Language::Nl).to_owned())
                         .filter(|nl| nl != a.detail.get(Language::En)),
                     answer_lost: a.answer_lost,
+                    http_status: a.http_status,
+                    duration_ms: a.duration_ms,
                 })
                 .collect(),
             state: d.state.as_str().to_owned(),
@@ -88,6 +96,7 @@ impl DeliveryRec {
             escalated_at: d.escalated_at.as_ref().map(time),
             escalation_open: d.escalation_open,
             source_alerted: d.source_alerted,
+            journal: d.journal,
         }
     }
 
@@ -121,6 +130,8 @@ impl DeliveryRec {
                         None => Text::verbatim(a.detail),
                     },
                     answer_lost: a.answer_lost,
+                    http_status: a.http_status,
+                    duration_ms: a.duration_ms,
                 })
             })
             .collect::<Result<Vec<_>, String>>()?;
@@ -145,6 +156,7 @@ impl DeliveryRec {
             escalated_at: opt_time(self.escalated_at)?,
             escalation_open: self.escalation_open,
             source_alerted: self.source_alerted,
+            journal: self.journal,
         })
     }
 }

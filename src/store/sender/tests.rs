@@ -43,6 +43,7 @@ fn new(id: u64, destination: &str, night: Option<NaiveDate>, bytes: Option<&[u8]
         start: at(120),
         escalate_at: Some(at(420)),
         message: bytes.map(|b| (built(id, 3, b), b.to_vec())),
+        journal: Some(id + 100),
     }
 }
 
@@ -146,6 +147,7 @@ fn begin_stores_the_exact_bytes_in_pieces() {
         escalated_at: None,
         escalation_open: false,
         source_alerted: false,
+        journal: Some(101),
     };
     assert_eq!(begun, expected);
     assert_eq!(begun.message.as_ref().unwrap().size, bytes.len());
@@ -357,6 +359,8 @@ fn saving_a_superseded_delivery_writes_nothing() {
         outcome: Some(AttemptOutcome::Delivered),
         detail: Text::verbatim("late"),
         answer_lost: false,
+        http_status: None,
+        duration_ms: None,
     });
     old.state = DeliveryState::Delivered;
     assert!(!store.save(&[&old], &mails(&["resolved-1"])).unwrap());
@@ -398,12 +402,16 @@ fn save_writes_deliveries_and_mails_together() {
         outcome: Some(AttemptOutcome::Transient),
         detail: Text::verbatim("HTTP 503"),
         answer_lost: false,
+        http_status: None,
+        duration_ms: None,
     });
     b.attempts.push(Attempt {
         at: at(120),
         outcome: Some(AttemptOutcome::Rejected),
         detail: Text::verbatim("HTTP 200: CE"),
         answer_lost: false,
+        http_status: None,
+        duration_ms: None,
     });
     b.state = DeliveryState::Rejected;
     b.finished_at = Some(at(121));
@@ -449,24 +457,32 @@ fn every_field_survives_reopen() {
                     "cannot connect: Connection refused\n\"quoted\" ünïcödé",
                 ),
                 answer_lost: true,
+                http_status: None,
+                duration_ms: None,
             },
             Attempt {
                 at: precise,
                 outcome: Some(AttemptOutcome::Rejected),
                 detail: Text::default(),
                 answer_lost: false,
+                http_status: Some(200),
+                duration_ms: Some(1234),
             },
             Attempt {
                 at: at(130) + Duration::milliseconds(5),
                 outcome: Some(AttemptOutcome::Delivered),
                 detail: Text::verbatim("HTTP 200: CA"),
                 answer_lost: false,
+                http_status: None,
+                duration_ms: None,
             },
             Attempt {
                 at: at(140),
                 outcome: None,
                 detail: Text::verbatim("running"),
                 answer_lost: false,
+                http_status: None,
+                duration_ms: None,
             },
         ];
         d.state = [
@@ -489,6 +505,8 @@ fn every_field_survives_reopen() {
         outcome: None,
         detail: Text::default(),
         answer_lost: false,
+        http_status: None,
+        duration_ms: None,
     });
     assert!(store.save(&[&running], &[]).unwrap());
     saved.push(running);
