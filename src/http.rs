@@ -480,6 +480,11 @@ impl Query {
         )
     }
 
+    /// The keys given, in order (repeated ones repeated).
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(k, _)| k.as_str())
+    }
+
     /// The first value of `key`.
     pub fn get(&self, key: &str) -> Option<&str> {
         self.0

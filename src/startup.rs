@@ -86,6 +86,8 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
         queues: std::mem::take(&mut launch.queues),
         mail_timing: config.mail.timing,
         language: config.gateway.language,
+        time_zone: config.gateway.time_zone,
+        journals: std::mem::take(&mut launch.journals),
     });
     let admin = launch.admin(roles.clone()).await?;
     if let Some(receiver) = &roles.receiver {
@@ -127,6 +129,7 @@ struct Launch<'a> {
     transport: Arc<Transport>,
     queues: Vec<mail::Queue>,
     certificates: Vec<Watched>,
+    journals: Vec<(Role, store::Journal)>,
 }
 
 impl<'a> Launch<'a> {
@@ -138,6 +141,7 @@ impl<'a> Launch<'a> {
             transport: Arc::new(Transport::from_config(&config.mail).context("mail")?),
             queues: Vec::new(),
             certificates: Vec::new(),
+            journals: Vec::new(),
         })
     }
 
@@ -166,6 +170,46 @@ impl<'a> Launch<'a> {
                 &outbox, &transport, &from, policy, language, &wake, shutdown,
             )
             .await;
+        });
+    }
+
+    /// Keeps `role`'s journal for the admin listener and prunes it hourly: entries that
+    /// last changed longer than `gateway.journal_retention` ago go, except those `in_use`
+    /// names (the sender's current deliveries).
+    fn journal(
+        &mut self,
+        role: Role,
+        journal: store::Journal,
+        in_use: impl Fn() -> Result<Vec<u64>, store::StoreError> + Send + Sync + 'static,
+    ) {
+        self.journals.push((role, journal.clone()));
+        let retention = self.config.gateway.journal_retention;
+        let shutdown = self.until_stopped();
+        let in_use = Arc::new(in_use);
+        self.tasks.spawn(async move {
+            let mut shutdown = std::pin::pin!(shutdown);
+            loop {
+                let (journal, in_use) = (journal.clone(), in_use.clone());
+                let pruned = tokio::task::spawn_blocking(move || {
+                    let keep = in_use()?;
+                    let cutoff = chrono::Utc::now()
+                        - chrono::TimeDelta::from_std(retention).unwrap_or(chrono::TimeDelta::MAX);
+                    journal.prune(cutoff, |id| keep.contains(&id))
+                })
+                .await;
+                match pruned {
+                    Ok(Ok(0)) => {}
+                    Ok(Ok(n)) => tracing::info!("{}: {n} journal entr(y/ies) pruned", role.name()),
+                    Ok(Err(e)) => {
+                        tracing::error!("{}: the journal could not be pruned: {e}", role.name())
+                    }
+                    Err(e) => tracing::error!("{}: pruning the journal failed: {e}", role.name()),
+                }
+                tokio::select! {
+                    () = &mut shutdown => break,
+                    () = tokio::time::sleep(Duration::from_secs(3600)) => {}
+                }
+            }
         });
     }
 
@@ -221,6 +265,9 @@ impl<'a> Launch<'a> {
         self.tasks.spawn(prune);
         let outbox = receiver.store().outbox().clone();
         self.mail_worker(Role::Receiver, outbox, mail_wake);
+        self.journal(Role::Receiver, receiver.store().journal().clone(), || {
+            Ok(Vec::new())
+        });
         Ok((receiver, exchange))
     }
 
@@ -245,6 +292,10 @@ impl<'a> Launch<'a> {
         }
         let outbox = sender.store().outbox().clone();
         self.mail_worker(Role::Sender, outbox, mail_wake);
+        let in_use = sender.clone();
+        self.journal(Role::Sender, sender.store().journal().clone(), move || {
+            in_use.journal_in_use()
+        });
         Ok(sender)
     }
 
@@ -255,9 +306,9 @@ impl<'a> Launch<'a> {
             .await
             .with_context(|| format!("admin.listen: cannot listen on {listen}"))?;
         let address = listener.local_addr()?;
-        let handler = move |request: Request<Incoming>, _peer| {
+        let handler = move |request: Request<Incoming>, peer: Arc<http::Peer>| {
             let roles = roles.clone();
-            async move { admin::handle(&roles, &request).await }
+            async move { admin::handle(&roles, &request, &peer).await }
         };
         // No separate cap per address here: a record system's lookups may well come
         // over many connections from one address.

@@ -1,19 +1,23 @@
 //! The admin listener: the routes of each role (the receiver's lookups, set, history and
-//! quarantine; the sender's status and send-now; both roles' mail), `/healthz` and
-//! `/readyz`, and the bearer token every change needs when `admin.token_file` is set.
-//! It holds no state of its own: [`Roles`] is what the gateway runs.
+//! quarantine; the sender's status and send-now; both roles' mail), the journal of both
+//! (`journal`), `/healthz` and `/readyz`, the bearer token every change needs when
+//! `admin.token_file` is set, and the audit entry of every change (`audit`). It holds no
+//! state of its own: [`Roles`] is what the gateway runs.
 
+mod audit;
 mod health;
+mod journal;
 
 use crate::certificates::Watched;
-use crate::config::MailTiming;
-use crate::http::{self, Reply, text};
+use crate::config::{MailTiming, Role};
+use crate::http::{self, Peer, Reply, text};
 use crate::language::Language;
 use crate::mail;
 use crate::receiver::{self, Receiver};
 use crate::sender::{self, Sender};
 use hyper::body::Incoming;
 use hyper::{Request, StatusCode};
+use std::sync::Arc;
 
 /// The roles running in this process, as the admin listener sees them.
 pub struct Roles {
@@ -32,16 +36,43 @@ pub struct Roles {
     pub mail_timing: MailTiming,
     /// The language of the texts people read (`gateway.language`).
     pub language: Language,
+    /// `gateway.time_zone`: the zone of dates given to the journal.
+    pub time_zone: chrono_tz::Tz,
+    /// Each role's journal.
+    pub journals: Vec<(Role, crate::store::Journal)>,
 }
 
-/// Answers one request to the admin listener.
-pub async fn handle(roles: &Roles, request: &Request<Incoming>) -> Reply {
+/// Answers one request to the admin listener from `peer`; a change (any method but GET
+/// and HEAD) is recorded in the audit trail with its answer's status.
+pub async fn handle(roles: &Arc<Roles>, request: &Request<Incoming>, peer: &Peer) -> Reply {
     let (method, path, query) = (
         request.method(),
         request.uri().path(),
         request.uri().query(),
     );
     let reading = method == hyper::Method::GET || method == hyper::Method::HEAD;
+    let token_presented = request.headers().contains_key(hyper::header::AUTHORIZATION);
+    let reply = route(roles, request, reading).await;
+    if !reading {
+        let action = audit::action(method, path, query);
+        let (roles, client, status) = (roles.clone(), peer.addr.ip().to_string(), reply.status());
+        let now = chrono::Utc::now();
+        let recorded = tokio::task::spawn_blocking(move || {
+            audit::record(&roles, action, client, token_presented, status, now);
+        });
+        if recorded.await.is_err() {
+            tracing::error!("the audit entry could not be written");
+        }
+    }
+    reply
+}
+
+async fn route(roles: &Roles, request: &Request<Incoming>, reading: bool) -> Reply {
+    let (method, path, query) = (
+        request.method(),
+        request.uri().path(),
+        request.uri().query(),
+    );
     match path {
         "/healthz" | "/readyz" if !reading => return http::method_not_allowed("GET"),
         "/healthz" => return text(StatusCode::OK, "ok"),
@@ -78,6 +109,9 @@ pub async fn handle(roles: &Roles, request: &Request<Incoming>) -> Reply {
         return reply;
     }
     if let Some(reply) = mail::api::handle(&roles.queues, method, path, roles.language) {
+        return reply;
+    }
+    if let Some(reply) = journal::handle(roles, method, path, query) {
         return reply;
     }
     text(StatusCode::NOT_FOUND, "not found")

@@ -55,7 +55,7 @@ impl Admin {
         &self,
         method: reqwest::Method,
         path_and_query: &str,
-    ) -> Result<(reqwest::StatusCode, String), ExitCode> {
+    ) -> Result<(reqwest::StatusCode, Vec<u8>), ExitCode> {
         let url = format!("http://{}{path_and_query}", self.listen);
         self.runtime
             .block_on(async {
@@ -78,8 +78,8 @@ impl Admin {
                     ),
                 })?;
                 let status = response.status();
-                let body = response.text().await.map_err(|e| e.to_string())?;
-                Ok::<_, String>((status, body))
+                let body = response.bytes().await.map_err(|e| e.to_string())?;
+                Ok::<_, String>((status, body.to_vec()))
             })
             .map_err(|e| {
                 eprintln!("lotgate {}: {e}", self.verb);
@@ -114,9 +114,12 @@ impl Admin {
         path: &str,
     ) -> Result<Answer<T>, ExitCode> {
         let (status, body) = self.call(method, path)?;
-        match serde_json::from_str(&body) {
+        match serde_json::from_slice(&body) {
             Ok(value) if status.is_success() => Ok(Answer::Ok(value)),
-            _ => Ok(Answer::Failed(status, body)),
+            _ => Ok(Answer::Failed(
+                status,
+                String::from_utf8_lossy(&body).into_owned(),
+            )),
         }
     }
 }

@@ -3,12 +3,13 @@
 //!
 //! One file per group of verbs: [`gateway`] (`run`, `check-config`), [`validate`], and
 //! the clients of a running gateway's admin listener — [`sender`] (`status`, `send-now`),
-//! [`receiver`] (`quarantine`), [`mail`] — which share [`client`]: they read the
+//! [`receiver`] (`quarantine`), [`mail`], [`journal`] — which share [`client`]: they read the
 //! configuration only to find the listener, and read its answers as the API's types
 //! (`crate::api`).
 
 mod client;
 mod gateway;
+mod journal;
 mod mail;
 mod receiver;
 mod sender;
@@ -37,7 +38,8 @@ pub enum Command {
     /// Check a message file offline, as the receiver would: prints the report (or, with
     /// --ack, the exact answer). Exit 0 accepted, 1 rejected, 2 unusable input.
     Validate {
-        /// The message: a SOAP envelope or the bare PRMM_IN010043NL document.
+        /// The message: a SOAP envelope or the bare PRMM_IN010043NL document; `-` reads
+        /// standard input.
         file: PathBuf,
         /// Report format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -83,6 +85,19 @@ pub enum Command {
         #[command(flatten)]
         config: ConfigArg,
     },
+    /// What both roles exchanged and which changes administrators made, newest first;
+    /// `show ID` for one entry whole or the exact bytes kept with it (talks to the
+    /// running gateway's admin listener).
+    #[command(args_conflicts_with_subcommands = true)]
+    Journal {
+        /// One entry.
+        #[command(subcommand)]
+        action: Option<JournalAction>,
+        #[command(flatten)]
+        filter: JournalArgs,
+        #[command(flatten)]
+        config: ConfigArg,
+    },
     /// Start a new delivery now, to every destination or to one, superseding unfinished
     /// ones (talks to the running gateway's admin listener).
     SendNow {
@@ -112,6 +127,82 @@ pub enum QuarantineAction {
     Discard {
         /// The quarantine id (from `list`).
         id: u64,
+    },
+}
+
+/// What `lotgate journal` lists: every given filter must match.
+#[derive(Debug, Default, clap::Args)]
+pub struct JournalArgs {
+    /// Only entries of this kind.
+    #[arg(long, value_enum)]
+    pub kind: Option<EntryKindArg>,
+    /// Only deliveries to this destination.
+    #[arg(long)]
+    pub destination: Option<String>,
+    /// From this date (YYYY-MM-DD, local) or time (RFC 3339) on.
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Before this date or time.
+    #[arg(long)]
+    pub until: Option<String>,
+    /// Only with this outcome (delivered, rejected, pending; ca, ce, cr, fault, …; ok).
+    #[arg(long)]
+    pub outcome: Option<String>,
+    /// Only about this message (root/extension, or the extension).
+    #[arg(long)]
+    pub message_id: Option<String>,
+    /// At most this many entries (1–1000, default 50).
+    #[arg(long)]
+    pub limit: Option<usize>,
+    /// Go on where the last page stopped (it prints the cursor).
+    #[arg(long)]
+    pub cursor: Option<String>,
+    /// Print the API's JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The kinds of journal entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EntryKindArg {
+    /// The sender's deliveries.
+    Delivery,
+    /// What the receiver received.
+    Received,
+    /// Changes through the admin listener.
+    Audit,
+}
+
+impl EntryKindArg {
+    fn name(self) -> &'static str {
+        match self {
+            EntryKindArg::Delivery => "delivery",
+            EntryKindArg::Received => "received",
+            EntryKindArg::Audit => "audit",
+        }
+    }
+}
+
+/// What `lotgate journal` does with one entry.
+#[derive(Debug, Subcommand)]
+pub enum JournalAction {
+    /// Show entry ID (from the list, e.g. s17 or r40) whole, or write the exact bytes
+    /// kept with it to standard output.
+    Show {
+        /// The entry's id.
+        id: String,
+        /// Write the message's exact bytes.
+        #[arg(long, conflicts_with = "answer")]
+        message: bool,
+        /// Write the answer's exact bytes (the last one kept, or --attempt N's).
+        #[arg(long)]
+        answer: bool,
+        /// With --answer: the answer to this attempt.
+        #[arg(long, requires = "answer")]
+        attempt: Option<u32>,
+        /// Print the API's JSON instead of text.
+        #[arg(long, conflicts_with_all = ["message", "answer"])]
+        json: bool,
     },
 }
 
@@ -187,6 +278,11 @@ pub fn main() -> ExitCode {
         Command::Quarantine { action, config } => receiver::quarantine(&config.config, &action),
         Command::Status { json, config } => sender::status(&config.config, json),
         Command::Mail { action, config } => mail::mail(&config.config, &action),
+        Command::Journal {
+            action,
+            filter,
+            config,
+        } => journal::journal(&config.config, &filter, action.as_ref()),
         Command::SendNow {
             destination,
             wait,

@@ -82,11 +82,20 @@ pub(super) fn validate_file(
     ExitCode::from(verdict.exit_code())
 }
 
+/// The input: the file, or standard input for `-`. One byte over the limit is read, so
+/// that the parser refuses it as too large.
 fn read_limited(file: &Path) -> std::io::Result<Vec<u8>> {
-    let handle = std::fs::File::open(file)?;
     let mut bytes = Vec::new();
-    handle.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
-    // One byte over the limit is enough for the parser to refuse it as too large.
+    if file == Path::new("-") {
+        std::io::stdin()
+            .lock()
+            .take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)?;
+    } else {
+        std::fs::File::open(file)?
+            .take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)?;
+    }
     Ok(bytes)
 }
 

@@ -131,11 +131,19 @@ fn gateway(c: &mut Checker, raw: &RawGateway) -> GatewayConfig {
             ),
         );
     }
+    // At least a day: the status page's 30 nights and the last delivery come from it.
+    let journal_retention = c.duration(
+        "gateway.journal_retention",
+        raw.journal_retention.as_deref(),
+        "90d",
+        86_400,
+    );
     GatewayConfig {
         data_dir: data_dir.unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
         time_zone,
         language,
         log,
+        journal_retention,
     }
 }
 

@@ -80,6 +80,8 @@ pub struct GatewayConfig {
     pub language: Language,
     /// A `tracing` filter such as `info` or `lotgate=debug,info`; checked to be valid.
     pub log: String,
+    /// How long a journal entry is kept after it last changed (90 days).
+    pub journal_retention: std::time::Duration,
 }
 
 impl GatewayConfig {

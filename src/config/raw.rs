@@ -43,6 +43,7 @@ pub(super) struct RawGateway {
     pub time_zone: Option<String>,
     pub language: Option<String>,
     pub log: Option<String>,
+    pub journal_retention: Option<String>,
 }
 
 /// `[admin]`

@@ -45,9 +45,9 @@ pub async fn handle(receiver: Receiver, request: Request<Incoming>, peer: Arc<Pe
         .get(hyper::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    let refuse = |verdict: Verdict, detail: Text| {
-        let bytes = declared.map_or(0, |d| usize::try_from(d).unwrap_or(usize::MAX));
-        receiver.count_refusal(verdict, &peer, bytes, detail);
+    let bytes = declared.map_or(0, |d| usize::try_from(d).unwrap_or(usize::MAX));
+    let refuse = async |verdict: Verdict, detail: Text| {
+        receiver.count_refusal(verdict, &peer, bytes, detail).await;
         let (status, answer) = match verdict {
             Verdict::Refused => (
                 StatusCode::FORBIDDEN,
@@ -72,7 +72,8 @@ pub async fn handle(receiver: Receiver, request: Request<Incoming>, peer: Arc<Pe
                 "het clientcertificaat staat niet in [[receiver.tls.client]]",
                 "the client certificate is not listed in [[receiver.tls.client]]",
             ),
-        );
+        )
+        .await;
     };
     let max = usize::try_from(config.max_body).unwrap_or(usize::MAX);
     let too_large = || {
@@ -82,11 +83,11 @@ pub async fn handle(receiver: Receiver, request: Request<Incoming>, peer: Arc<Pe
         )
     };
     if declared.is_some_and(|length| length > config.max_body) {
-        return refuse(Verdict::TooLarge, too_large());
+        return refuse(Verdict::TooLarge, too_large()).await;
     }
     let body = match read_body(request.into_body(), max, config.body_timeout).await {
         Ok(body) => body,
-        Err(BodyError::TooLarge) => return refuse(Verdict::TooLarge, too_large()),
+        Err(BodyError::TooLarge) => return refuse(Verdict::TooLarge, too_large()).await,
         Err(BodyError::TooSlow) => {
             return refuse(
                 Verdict::Timeout,
@@ -100,7 +101,8 @@ pub async fn handle(receiver: Receiver, request: Request<Incoming>, peer: Arc<Pe
                         config.body_timeout
                     ),
                 ),
-            );
+            )
+            .await;
         }
         Err(BodyError::Broken) => {
             return refuse(
@@ -109,7 +111,8 @@ pub async fn handle(receiver: Receiver, request: Request<Incoming>, peer: Arc<Pe
                     "het bericht kon niet worden gelezen (de verbinding brak af)",
                     "the message could not be read (the connection broke)",
                 ),
-            );
+            )
+            .await;
         }
     };
     let size = body.len();

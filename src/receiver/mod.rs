@@ -117,9 +117,9 @@ impl Receiver {
         &self.inner.config
     }
 
-    /// Counts a refusal below the HL7 level in the journal, off the async threads; a
-    /// failure is logged.
-    fn count_refusal(
+    /// Counts a refusal below the HL7 level in the journal, off the async threads,
+    /// before it is answered; a failure is logged.
+    async fn count_refusal(
         &self,
         verdict: Verdict,
         peer: &crate::http::Peer,
@@ -129,9 +129,13 @@ impl Receiver {
         let receiver = self.clone();
         let client = peer.addr.ip().to_string();
         let detail = detail.get(self.language()).to_owned();
-        tokio::task::spawn_blocking(move || {
+        let counted = tokio::task::spawn_blocking(move || {
             receiver.count_refusal_in(verdict, client, bytes, detail, chrono::Utc::now());
-        });
+        })
+        .await;
+        if counted.is_err() {
+            tracing::error!("a refusal could not be counted in the journal");
+        }
     }
 
     /// [`Self::count_refusal`] on this thread (blocking).

@@ -227,6 +227,17 @@ impl Sender {
         Ok(started)
     }
 
+    /// The journal entries of the current deliveries, which pruning keeps. Reads the
+    /// store (blocking, briefly).
+    pub fn journal_in_use(&self) -> Result<Vec<u64>, StoreError> {
+        Ok(self
+            .store()
+            .deliveries()?
+            .iter()
+            .filter_map(|d| d.journal)
+            .collect())
+    }
+
     /// The destinations with an open escalation: escalated and not delivered since, in
     /// the order of the store. Reads the store (blocking, briefly).
     pub fn escalated(&self) -> Result<Vec<String>, StoreError> {

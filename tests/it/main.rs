@@ -8,6 +8,7 @@ mod codec;
 mod corpus;
 mod docs;
 mod invariants;
+mod journal;
 mod mail;
 mod proxy;
 mod receiver;

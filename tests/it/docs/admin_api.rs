@@ -11,7 +11,14 @@ const BEGIN: &str = "<!-- answers: begin -->";
 const END: &str = "<!-- answers: end -->";
 
 /// The files of `src/api/` in the order their types appear on the page.
-const FILES: [&str; 5] = ["health.rs", "receiver.rs", "sender.rs", "mail.rs", "mod.rs"];
+const FILES: [&str; 6] = [
+    "health.rs",
+    "receiver.rs",
+    "sender.rs",
+    "mail.rs",
+    "journal.rs",
+    "mod.rs",
+];
 
 /// One type of the API as its source declares it.
 #[derive(Debug)]
@@ -175,7 +182,7 @@ fn json_kind(rust: &str, known: &BTreeSet<String>) -> String {
     }
     match rust {
         "String" => "string".to_owned(),
-        "u64" | "u32" | "usize" => "number".to_owned(),
+        "u64" | "u32" | "u16" | "usize" => "number".to_owned(),
         "bool" => "boolean".to_owned(),
         "NaiveDate" => "date (`YYYY-MM-DD`)".to_owned(),
         other if known.contains(other) => format!("[{other}](#{})", other.to_lowercase()),
@@ -314,11 +321,16 @@ fn the_answers_on_the_admin_api_page_are_made_from_the_api_types() {
 
 /// The routes the admin listener serves, read from the route tables: each
 /// `(&Method::X, ["api", "v1", …])` arm as `X /api/v1/…`, a segment bound to a name as
-/// `{name}`.
+/// `{name}`, and one bound to alternatives (`which @ ("a" | "b")`) once per alternative.
 fn routes() -> Vec<String> {
     let src = crate_dir().join("src");
     let mut routes = vec!["GET /healthz".to_owned(), "GET /readyz".to_owned()];
-    for file in ["receiver/api.rs", "sender/api.rs", "mail/api.rs"] {
+    for file in [
+        "receiver/api.rs",
+        "sender/api.rs",
+        "mail/api.rs",
+        "admin/journal.rs",
+    ] {
         let text = std::fs::read_to_string(src.join(file)).unwrap();
         for line in text.lines() {
             let Some(rest) = line.trim().strip_prefix("(&Method::") else {
@@ -326,14 +338,24 @@ fn routes() -> Vec<String> {
             };
             let (method, rest) = rest.split_once(", [").unwrap();
             let segments = &rest[..rest.find(']').unwrap()];
-            let path: Vec<String> = segments
-                .split(", ")
-                .map(|s| match s.strip_prefix('"') {
-                    Some(literal) => literal.trim_end_matches('"').to_owned(),
-                    None => format!("{{{s}}}"),
-                })
-                .collect();
-            routes.push(format!("{method} /{}", path.join("/")));
+            let mut paths = vec![String::new()];
+            for segment in segments.split(", ") {
+                let choices: Vec<String> =
+                    match (segment.strip_prefix('"'), segment.split_once(" @ ")) {
+                        (Some(literal), _) => vec![literal.trim_end_matches('"').to_owned()],
+                        (None, Some((_, alternatives))) => alternatives
+                            .trim_matches(|c| c == '(' || c == ')')
+                            .split(" | ")
+                            .map(|a| a.trim_matches('"').to_owned())
+                            .collect(),
+                        (None, None) => vec![format!("{{{segment}}}")],
+                    };
+                paths = paths
+                    .iter()
+                    .flat_map(|p| choices.iter().map(move |c| format!("{p}/{c}")))
+                    .collect();
+            }
+            routes.extend(paths.into_iter().map(|path| format!("{method} {path}")));
         }
     }
     routes
@@ -344,6 +366,7 @@ fn every_route_of_the_admin_listener_is_on_the_page() {
     let routes = routes();
     assert!(routes.len() >= 12, "only {routes:?}");
     assert!(routes.contains(&"POST /api/v1/quarantine/{id}/{action}".to_owned()));
+    assert!(routes.contains(&"GET /api/v1/journal/{id}/answer".to_owned()));
     let page = std::fs::read_to_string(crate_dir().join("docs/admin-api.md")).unwrap();
     let missing: Vec<&String> = routes
         .iter()
