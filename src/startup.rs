@@ -9,6 +9,7 @@ use crate::certificates::{self, Watched};
 use crate::config::{Config, ReceiverConfig, Role, SenderConfig};
 use crate::http::{self, ServeLimits};
 use crate::mail::{self, RetryPolicy, Transport};
+use crate::metrics::Metrics;
 use crate::receiver::{self, Receiver};
 use crate::sender::{self, Clock, Sender, SystemClock};
 use crate::store;
@@ -88,6 +89,7 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
         language: config.gateway.language,
         time_zone: config.gateway.time_zone,
         journals: std::mem::take(&mut launch.journals),
+        metrics: launch.metrics.clone(),
     });
     let admin = launch.admin(roles.clone()).await?;
     if let Some(receiver) = &roles.receiver {
@@ -130,6 +132,7 @@ struct Launch<'a> {
     queues: Vec<mail::Queue>,
     certificates: Vec<Watched>,
     journals: Vec<(Role, store::Journal)>,
+    metrics: Metrics,
 }
 
 impl<'a> Launch<'a> {
@@ -142,6 +145,7 @@ impl<'a> Launch<'a> {
             queues: Vec::new(),
             certificates: Vec::new(),
             journals: Vec::new(),
+            metrics: Metrics::default(),
         })
     }
 
@@ -161,15 +165,16 @@ impl<'a> Launch<'a> {
             wake: wake.clone(),
         });
         let transport = self.transport.clone();
-        let from = self.config.mail.from.clone();
-        let policy = RetryPolicy::from(&self.config.mail.timing);
-        let language = self.config.gateway.language;
+        let settings = mail::Settings {
+            from: self.config.mail.from.clone(),
+            policy: RetryPolicy::from(&self.config.mail.timing),
+            language: self.config.gateway.language,
+            role: role.name(),
+            metrics: self.metrics.clone(),
+        };
         let shutdown = self.until_stopped();
         self.tasks.spawn(async move {
-            mail::run(
-                &outbox, &transport, &from, policy, language, &wake, shutdown,
-            )
-            .await;
+            mail::run(&outbox, &transport, &settings, &wake, shutdown).await;
         });
     }
 
@@ -220,8 +225,13 @@ impl<'a> Launch<'a> {
         receiver_config: &ReceiverConfig,
     ) -> anyhow::Result<(Receiver, SocketAddr)> {
         let mail_wake = Arc::new(Notify::new());
-        let receiver =
-            Receiver::open(self.config, receiver_config, mail_wake.clone()).context("receiver")?;
+        let receiver = Receiver::open(
+            self.config,
+            receiver_config,
+            mail_wake.clone(),
+            self.metrics.clone(),
+        )
+        .context("receiver")?;
         let tls = match &receiver_config.tls {
             None => None,
             Some(tls) => {
@@ -278,8 +288,14 @@ impl<'a> Launch<'a> {
         clock: Arc<dyn Clock>,
     ) -> anyhow::Result<Sender> {
         let mail_wake = Arc::new(Notify::new());
-        let sender =
-            Sender::open(self.config, sender_config, clock, mail_wake.clone()).context("sender")?;
+        let sender = Sender::open(
+            self.config,
+            sender_config,
+            clock,
+            mail_wake.clone(),
+            self.metrics.clone(),
+        )
+        .context("sender")?;
         if let (Some(own), Some(tls)) = (sender.certificate(), &sender_config.tls) {
             self.certificates.push(Watched {
                 whose: "sender.tls.certificate",

@@ -7,6 +7,7 @@
 mod audit;
 mod health;
 mod journal;
+mod metrics;
 
 use crate::certificates::Watched;
 use crate::config::{MailTiming, Role};
@@ -40,6 +41,8 @@ pub struct Roles {
     pub time_zone: chrono_tz::Tz,
     /// Each role's journal.
     pub journals: Vec<(Role, crate::store::Journal)>,
+    /// What the roles counted since start.
+    pub metrics: crate::metrics::Metrics,
 }
 
 /// Answers one request to the admin listener from `peer`; a change (any method but GET
@@ -74,9 +77,16 @@ async fn route(roles: &Roles, request: &Request<Incoming>, reading: bool) -> Rep
         request.uri().query(),
     );
     match path {
-        "/healthz" | "/readyz" if !reading => return http::method_not_allowed("GET"),
+        "/healthz" | "/readyz" | "/metrics" if !reading => return http::method_not_allowed("GET"),
         "/healthz" => return text(StatusCode::OK, "ok"),
         "/readyz" => return health::readiness(roles),
+        "/metrics" => {
+            let accept = request
+                .headers()
+                .get(hyper::header::ACCEPT)
+                .and_then(|v| v.to_str().ok());
+            return metrics::metrics(roles, accept);
+        }
         _ => {}
     }
     if let Some(token) = &roles.token

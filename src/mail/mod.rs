@@ -27,4 +27,4 @@ pub use message::{InvalidMailId, MESSAGE_ID_DOMAIN, Mail, outbox_entry};
 pub use outbox::{DrainReport, Outbox, Pending, Stopped, Tries, drain_once};
 pub use queue::{MailState, Queue};
 pub use transport::{Accepted, Transport, TransportError};
-pub use worker::{RetryPolicy, run};
+pub use worker::{RetryPolicy, Settings, run};

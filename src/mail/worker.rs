@@ -7,6 +7,7 @@
 use super::{Outbox, Stopped, Transport, drain_once};
 use crate::config::{EmailAddress, MailTiming};
 use crate::language::Language;
+use crate::metrics::Metrics;
 use backon::{BackoffBuilder, ExponentialBuilder};
 use std::future::Future;
 use std::time::Duration;
@@ -57,6 +58,21 @@ impl RetryPolicy {
     }
 }
 
+/// What a mail worker needs besides its outbox and its transport.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The sender address of every alert (`mail.from`).
+    pub from: EmailAddress,
+    /// When to try again.
+    pub policy: RetryPolicy,
+    /// The language what went wrong is kept in.
+    pub language: Language,
+    /// Whose outbox (`sender`, `receiver`): the label of the mails counted as sent.
+    pub role: &'static str,
+    /// Where the mails sent are counted.
+    pub metrics: Metrics,
+}
+
 /// Drains the outbox until `shutdown` completes: at start, after every
 /// `wake.notify_one()` (call it after queueing a mail — `notify_one` keeps the signal
 /// when the worker is busy, `notify_waiters` would lose it), and, while a pass does not
@@ -66,25 +82,37 @@ impl RetryPolicy {
 ///
 /// `shutdown` also cancels a send in progress: that mail stays in the outbox and may
 /// reach the server twice, recognisable by its `Message-ID`. What went wrong is kept
-/// with the mail in `language`.
+/// with the mail in the settings' language.
 pub async fn run<O: Outbox>(
     outbox: &O,
     transport: &Transport,
-    from: &EmailAddress,
-    policy: RetryPolicy,
-    language: Language,
+    settings: &Settings,
     wake: &Notify,
     shutdown: impl Future<Output = ()>,
 ) {
     let mut shutdown = std::pin::pin!(shutdown);
     let mut delays = None;
+    let policy = settings.policy;
     loop {
         let now = chrono::Utc::now();
+        let pass = drain_once(
+            outbox,
+            transport,
+            &settings.from,
+            now,
+            policy.give_up_after,
+            settings.language,
+        );
         let report = tokio::select! {
             biased;
             () = &mut shutdown => return,
-            report = drain_once(outbox, transport, from, now, policy.give_up_after, language) => report,
+            report = pass => report,
         };
+        if !report.sent.is_empty() {
+            settings
+                .metrics
+                .mails_sent(settings.role, report.sent.len());
+        }
         let delay = match &report.stopped {
             None => {
                 if delays.take().is_some() {

@@ -5,7 +5,7 @@ use super::Receiver;
 use super::lookup;
 use super::watchdog;
 use crate::api::{
-    ChangesView, HistoryAnswer, IssueView, LotAnswer, LotsAnswer, MessageIdView,
+    ChangesView, HistoryAnswer, IssueView, LotAnswer, LotStatus, LotsAnswer, MessageIdView,
     QuarantineDiscarded, QuarantineList, QuarantineView, ReportView, SetAnswer, SetView, Unknown,
     UnknownLot, time,
 };
@@ -80,7 +80,9 @@ fn bad_vaccine(receiver: &Receiver) -> Reply {
 }
 
 fn lot_by_number(receiver: &Receiver, number: &str, params: &Query) -> Reply {
+    let metrics = &receiver.inner.metrics;
     let Ok(vaccine) = vaccine(params) else {
+        metrics.lookup("bad_request");
         return bad_vaccine(receiver);
     };
     let snapshot = receiver.snapshot();
@@ -90,15 +92,25 @@ fn lot_by_number(receiver: &Receiver, number: &str, params: &Query) -> Reply {
         .as_ref()
         .and_then(|set| lookup::find(set.lots(), number, vaccine, today(receiver)));
     match found {
-        Some(lot) => json(StatusCode::OK, &LotAnswer { set_version, lot }),
-        None => json(
-            StatusCode::NOT_FOUND,
-            &UnknownLot {
-                set_version,
-                lot: number.to_owned(),
-                status: Unknown::Unknown,
-            },
-        ),
+        Some(lot) => {
+            metrics.lookup(match lot.status {
+                LotStatus::Valid => "valid",
+                LotStatus::Expired => "expired",
+                LotStatus::OtherVaccine => "other_vaccine",
+            });
+            json(StatusCode::OK, &LotAnswer { set_version, lot })
+        }
+        None => {
+            metrics.lookup("unknown");
+            json(
+                StatusCode::NOT_FOUND,
+                &UnknownLot {
+                    set_version,
+                    lot: number.to_owned(),
+                    status: Unknown::Unknown,
+                },
+            )
+        }
     }
 }
 

@@ -40,6 +40,7 @@ pub async fn handle(receiver: Receiver, request: Request<Incoming>, peer: Arc<Pe
         );
         return response;
     }
+    let started = std::time::Instant::now();
     let declared = request
         .headers()
         .get(hyper::header::CONTENT_LENGTH)
@@ -48,6 +49,10 @@ pub async fn handle(receiver: Receiver, request: Request<Incoming>, peer: Arc<Pe
     let bytes = declared.map_or(0, |d| usize::try_from(d).unwrap_or(usize::MAX));
     let refuse = async |verdict: Verdict, detail: Text| {
         receiver.count_refusal(verdict, &peer, bytes, detail).await;
+        receiver
+            .inner
+            .metrics
+            .request(verdict.name(), started.elapsed().as_secs_f64());
         let (status, answer) = match verdict {
             Verdict::Refused => (
                 StatusCode::FORBIDDEN,
@@ -120,11 +125,18 @@ pub async fn handle(receiver: Receiver, request: Request<Incoming>, peer: Arc<Pe
         address: peer.addr.ip().to_string(),
         tls_identity: options.certificate.clone(),
     };
-    let reply =
+    let (reply, verdict) =
         match tokio::task::spawn_blocking(move || validate_and_prepare(body, &options)).await {
             Ok(prepared) => commit(&receiver, prepared, client).await,
-            Err(_) => server_fault(receiver.inner.gateway.language),
+            Err(_) => (
+                server_fault(receiver.inner.gateway.language),
+                Verdict::Fault,
+            ),
         };
+    receiver
+        .inner
+        .metrics
+        .request(verdict.name(), started.elapsed().as_secs_f64());
     if size >= LARGE_BODY {
         // The body, its XML tree and the old set are freed by now; give the memory back
         // (after answering, so the sender does not wait for it).
@@ -195,9 +207,10 @@ fn validate_and_prepare(body: Bytes, options: &validate::Options) -> Prepared {
 struct Handled {
     reply: Reply,
     mails_queued: bool,
+    verdict: Verdict,
 }
 
-async fn commit(receiver: &Receiver, prepared: Prepared, client: Client) -> Reply {
+async fn commit(receiver: &Receiver, prepared: Prepared, client: Client) -> (Reply, Verdict) {
     // One delivery at a time from here: deciding (duplicate, ordering) and applying must
     // see each other's results.
     let _turn = receiver.inner.apply.lock().await;
@@ -212,13 +225,13 @@ async fn commit(receiver: &Receiver, prepared: Prepared, client: Client) -> Repl
             if handled.mails_queued {
                 receiver.inner.mail_wake.notify_one();
             }
-            handled.reply
+            (handled.reply, handled.verdict)
         }
         Ok(Err(e)) => {
             tracing::error!("delivery not stored: {e}");
-            server_fault(language)
+            (server_fault(language), Verdict::Fault)
         }
-        Err(_) => server_fault(language),
+        Err(_) => (server_fault(language), Verdict::Fault),
     }
 }
 
@@ -293,6 +306,7 @@ fn decide_and_store(
             return Ok(Handled {
                 reply: reply(StatusCode::INTERNAL_SERVER_ERROR, XML, answer.to_xml()),
                 mails_queued: false,
+                verdict: Verdict::Fault,
             });
         }
         Decision::Refuse(answer, outcome) => {
@@ -327,6 +341,7 @@ fn decide_and_store(
     Ok(Handled {
         reply: reply(StatusCode::OK, XML, response),
         mails_queued,
+        verdict,
     })
 }
 

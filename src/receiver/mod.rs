@@ -17,6 +17,7 @@ pub mod watchdog;
 
 use crate::config::{Config, GatewayConfig, ReceiverConfig};
 use crate::language::{Language, Text};
+use crate::metrics::Metrics;
 use crate::store::{ReceiverStore, StoreError, StoreOptions, StoredSet};
 use crate::validate::Options;
 use crate::xml::Limits;
@@ -53,6 +54,8 @@ struct Inner {
     snapshot: RwLock<Arc<Snapshot>>,
     apply: Mutex<()>,
     mail_wake: Arc<Notify>,
+    /// Where requests and lookups are counted.
+    metrics: Metrics,
     options: Options,
     refusals: journal::Refusals,
 }
@@ -64,6 +67,7 @@ impl Receiver {
         config: &Config,
         receiver: &ReceiverConfig,
         mail_wake: Arc<Notify>,
+        metrics: Metrics,
     ) -> Result<Self, StoreError> {
         let dir = config.gateway.store_dir(crate::config::Role::Receiver);
         let store = ReceiverStore::open_with(
@@ -92,6 +96,7 @@ impl Receiver {
                 snapshot: RwLock::new(Arc::new(Snapshot { set })),
                 apply: Mutex::new(()),
                 mail_wake,
+                metrics,
                 options,
                 refusals: journal::Refusals::default(),
             }),

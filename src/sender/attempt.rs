@@ -63,8 +63,14 @@ impl Sender {
             journal::MAX_ANSWER_KEPT,
         )
         .await;
-        let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let took = started.elapsed();
+        let duration_ms = u64::try_from(took.as_millis()).unwrap_or(u64::MAX);
         let result = &posted.classified;
+        self.inner.metrics.attempt(
+            &destination.name,
+            result.outcome.as_str(),
+            took.as_secs_f64(),
+        );
         match result.outcome {
             AttemptOutcome::Delivered => tracing::info!(
                 "sender: delivery {} to {} delivered",
@@ -174,6 +180,7 @@ impl Sender {
         let mut mails = Vec::new();
         match outcome {
             AttemptOutcome::Delivered => {
+                self.inner.metrics.delivery(&destination.name, "delivered");
                 current.state = DeliveryState::Delivered;
                 current.finished_at = Some(now);
                 if current.escalation_open {
@@ -182,6 +189,7 @@ impl Sender {
                 }
             }
             AttemptOutcome::Rejected => {
+                self.inner.metrics.delivery(&destination.name, "rejected");
                 current.state = DeliveryState::Rejected;
                 current.finished_at = Some(now);
                 mails = self.mail_writer().rejected(&current, destination, now);
@@ -190,6 +198,7 @@ impl Sender {
                 if schedule::next_attempt(&self.inner.config.schedule, current.start, Some(at))
                     == Next::Exhausted
                 {
+                    self.inner.metrics.delivery(&destination.name, "exhausted");
                     tracing::warn!(
                         "sender: delivery {} to {}: no attempts left",
                         current.id,

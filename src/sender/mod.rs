@@ -37,6 +37,7 @@ mod tests;
 
 use crate::config::{Config, Destination, GatewayConfig, SenderConfig};
 use crate::language::Language;
+use crate::metrics::Metrics;
 use crate::schedule::{self, Next};
 use crate::store::{
     Attempt, AttemptOutcome, Delivery, DeliveryState, NewDelivery, SenderStore, StoreError, Trigger,
@@ -74,6 +75,10 @@ impl Clock for SystemClock {
     }
 }
 
+/// A destination, and when a delivery to it was last delivered (see
+/// [`Sender::last_delivered`]).
+pub type LastDelivered = (String, Option<DateTime<Utc>>);
+
 /// A destination that is not in the configuration.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("no destination is called {0:?}")]
@@ -96,6 +101,8 @@ struct Inner {
     certificate: Option<crate::tls::OwnCertificate>,
     /// Notified whenever a mail is queued.
     mail_wake: Arc<Notify>,
+    /// Where attempts, deliveries and source reads are counted.
+    metrics: Metrics,
     /// Wakes the loop: an attempt ended, or deliveries were started by send-now.
     wake: Notify,
     /// Destinations with an attempt queued or running.
@@ -115,10 +122,11 @@ impl Sender {
         sender: &SenderConfig,
         clock: Arc<dyn Clock>,
         mail_wake: Arc<Notify>,
+        metrics: Metrics,
     ) -> anyhow::Result<Self> {
         let dir = config.gateway.store_dir(crate::config::Role::Sender);
         let store = SenderStore::open(&dir)?;
-        Self::with_store(&config.gateway, sender, store, clock, mail_wake)
+        Self::with_store(&config.gateway, sender, store, clock, mail_wake, metrics)
     }
 
     /// A sender on an open store.
@@ -128,6 +136,7 @@ impl Sender {
         store: SenderStore,
         clock: Arc<dyn Clock>,
         mail_wake: Arc<Notify>,
+        metrics: Metrics,
     ) -> anyhow::Result<Self> {
         let timeout = config.schedule.attempt_timeout;
         let mut client = reqwest::Client::builder()
@@ -154,6 +163,7 @@ impl Sender {
                 client,
                 certificate,
                 mail_wake,
+                metrics,
                 wake: Notify::new(),
                 in_flight: Mutex::new(HashSet::new()),
                 slots: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
@@ -225,6 +235,44 @@ impl Sender {
         };
         self.inner.wake.notify_one();
         Ok(started)
+    }
+
+    /// Per configured destination, when a delivery to it was last delivered (from the
+    /// journal and the current delivery) or, before the first, when the sender was
+    /// installed; `None` when neither is known. Reads the store (blocking).
+    pub fn last_delivered(&self) -> Result<Vec<LastDelivered>, StoreError> {
+        let store = self.store();
+        let installed = store.installed_at()?;
+        let deliveries = store.deliveries()?;
+        let mut out = Vec::new();
+        for destination in &self.inner.config.destinations {
+            let name = &destination.name;
+            let current = deliveries
+                .iter()
+                .find(|d| &d.destination == name && d.state == DeliveryState::Delivered)
+                .and_then(|d| d.finished_at);
+            let filter = crate::store::JournalFilter {
+                kind: Some(crate::store::JournalKind::Delivery),
+                destination: Some(name.clone()),
+                outcome: Some(DeliveryState::Delivered.as_str().to_owned()),
+                ..Default::default()
+            };
+            let journaled = store
+                .journal()
+                .list(&filter, None, 1)?
+                .into_iter()
+                .next()
+                .map(|entry| {
+                    serde_json::from_value::<crate::api::JournalDelivery>(entry.details)
+                        .ok()
+                        .and_then(|d| d.finished_at)
+                        .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+                        .map_or(entry.last_at, |t| t.with_timezone(&Utc))
+                });
+            let last = current.max(journaled).or(installed);
+            out.push((name.clone(), last));
+        }
+        Ok(out)
     }
 
     /// The journal entries of the current deliveries, which pruning keeps. Reads the

@@ -111,17 +111,24 @@ impl SourceCache {
         if self.read.is_none() {
             let today = crate::localtime::local_date(sender.inner.zone, now);
             let result = source::read(&sender.inner.config.source, today).await;
+            let metrics = &sender.inner.metrics;
             match &result {
-                Ok(snapshot) => tracing::info!(
-                    "sender: source read, {} lot numbers{}",
-                    snapshot.lots.len(),
-                    if snapshot.warnings.issues().is_empty() {
-                        String::new()
-                    } else {
-                        format!(", {} warning(s)", snapshot.warnings.issues().len())
-                    }
-                ),
-                Err(e) => tracing::warn!("sender: {}", e.text(Language::En)),
+                Ok(snapshot) => {
+                    metrics.source_read(snapshot.lots.len());
+                    tracing::info!(
+                        "sender: source read, {} lot numbers{}",
+                        snapshot.lots.len(),
+                        if snapshot.warnings.issues().is_empty() {
+                            String::new()
+                        } else {
+                            format!(", {} warning(s)", snapshot.warnings.issues().len())
+                        }
+                    );
+                }
+                Err(e) => {
+                    metrics.source_failed();
+                    tracing::warn!("sender: {}", e.text(Language::En));
+                }
             }
             self.read = Some(result);
         }

@@ -112,6 +112,7 @@ async fn run_between(
         store.clone(),
         TestClock::at(from),
         Arc::new(Notify::new()),
+        crate::metrics::Metrics::default(),
     )
     .unwrap();
     let stop = tokio::time::sleep((until - from).to_std().unwrap());

@@ -83,3 +83,27 @@ pub(super) fn unframe(mut bytes: &[u8], n: usize) -> Option<Vec<&[u8]>> {
     }
     (fields.len() == n).then_some(fields)
 }
+
+/// `bytes` deflated (a few milliseconds per megabyte).
+pub(super) fn deflate(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut encoder =
+        flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+    // Writing into a Vec cannot fail.
+    encoder.write_all(bytes).expect("deflate into memory");
+    encoder.finish().expect("deflate into memory")
+}
+
+/// Deflated bytes inflated again, at most `limit` of them.
+pub(super) fn inflate(compressed: &[u8], limit: usize) -> Result<Vec<u8>, Invalid> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    flate2::read::DeflateDecoder::new(compressed)
+        .take(limit as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() > limit {
+        return Err(format!("more than {limit} bytes"));
+    }
+    Ok(bytes)
+}

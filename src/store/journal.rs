@@ -9,16 +9,12 @@
 //! piece → compressed bytes); the counter `journal.next` in `meta`. Only this module
 //! reads and writes them. Entry numbers grow with time within a database.
 
-use super::codec::{Invalid, from_json, parse_time, time, to_json};
+use super::codec::{Invalid, deflate, from_json, inflate, parse_time, time, to_json};
 use super::{Abort, Database, META_JOURNAL_NEXT, StoreError, next_counter, read_u64, u64_key};
 use chrono::{DateTime, Utc};
-use flate2::Compression;
-use flate2::read::DeflateDecoder;
-use flate2::write::DeflateEncoder;
 use serde::{Deserialize, Serialize};
 use sled::Tree;
 use sled::transaction::{ConflictableTransactionError, Transactional};
-use std::io::{Read, Write};
 
 /// The compressed bytes of a body are stored in pieces of at most this size.
 const PIECE: usize = 3 * 1024;
@@ -128,13 +124,6 @@ impl JournalWrite {
         entry.bodies.sort_by_key(|b| b.part);
         Self { entry, pieces }
     }
-}
-
-fn deflate(bytes: &[u8]) -> Vec<u8> {
-    let mut encoder = DeflateEncoder::new(Vec::new(), Compression::default());
-    // Writing into a Vec cannot fail.
-    encoder.write_all(bytes).expect("deflate into memory");
-    encoder.finish().expect("deflate into memory")
 }
 
 /// What the journal is searched by; every given field must match.
@@ -275,10 +264,8 @@ impl Journal {
                 })?;
             compressed.extend_from_slice(&piece);
         }
-        let mut bytes = Vec::with_capacity(facts.kept);
-        DeflateDecoder::new(compressed.as_slice())
-            .read_to_end(&mut bytes)
-            .map_err(|e| self.database.corrupt(what(), e.to_string()))?;
+        let bytes =
+            inflate(&compressed, facts.kept).map_err(|e| self.database.corrupt(what(), e))?;
         if bytes.len() != facts.kept {
             return Err(self.database.corrupt(
                 what(),

@@ -28,7 +28,7 @@
 //! | tree | key | value |
 //! |---|---|---|
 //! | `deliveries` | destination name | the current delivery: trigger, night, start, escalation time, message facts (id, creation time, SHA-256, size), attempts, state (JSON) |
-//! | `bodies` | destination name, NUL, delivery number (u64, big-endian), piece (u32, big-endian) | 3 KiB pieces of the delivery's exact bytes |
+//! | `bodies` | destination name, NUL, delivery number (u64, big-endian), piece (u32, big-endian) | 3 KiB pieces of the delivery's exact bytes, deflated (as they are when that is not smaller) |
 //! | `nights` | destination name | the local date (`YYYY-MM-DD`) of the last nightly delivery started |
 //! | `created` | destination name | the creation time (`YYYYMMDDHHMMSS`) of the last message built for it, kept when its delivery is superseded or forgotten |
 //! | `meta` | `format`, `delivery.next` | the layout version, `1`; the next delivery number (u64, big-endian) |

@@ -7,7 +7,7 @@
 //! changed by the sender together with the mails that go with the change, and refuses
 //! (writing nothing) when one of them has been superseded in the meantime.
 
-use super::codec::{from_json, parse_time, time, to_json};
+use super::codec::{deflate, from_json, inflate, parse_time, time, to_json};
 use super::journal::Journal;
 use super::outbox::{Outbox, enqueue_all_in};
 use super::{Abort, Database, StoreError, next_counter};
@@ -112,7 +112,7 @@ pub enum AttemptOutcome {
 }
 
 impl AttemptOutcome {
-    /// The name used in the store.
+    /// The name used in the store and the metrics.
     pub fn as_str(self) -> &'static str {
         match self {
             AttemptOutcome::Delivered => "delivered",
@@ -285,6 +285,11 @@ impl SenderStore {
         })
     }
 
+    /// The size of the database on disk, in bytes.
+    pub fn size_on_disk(&self) -> Result<u64, StoreError> {
+        self.inner.database.size_on_disk()
+    }
+
     /// The outbox of this database.
     pub fn outbox(&self) -> &Outbox {
         &self.inner.outbox
@@ -421,6 +426,7 @@ impl SenderStore {
         let i = &self.inner;
         let key = new.destination.as_bytes();
         let night = new.night.map(|d| d.format("%Y-%m-%d").to_string());
+        let stored = new.message.as_ref().map(|(_, bytes)| stored_form(bytes));
         let written = (&i.deliveries, &i.bodies, &i.nights, &i.created)
             .transaction(|(d, b, n, c)| {
                 let old = match d.get(key)? {
@@ -452,8 +458,8 @@ impl SenderStore {
                     source_alerted: false,
                     journal: new.journal,
                 };
-                if let Some((message, bytes)) = &new.message {
-                    put_body_in(b, &delivery, bytes)?;
+                if let (Some((message, _)), Some(stored)) = (&new.message, &stored) {
+                    put_body_in(b, &delivery, stored)?;
                     c.insert(key, message.created.as_str().as_bytes())?;
                 }
                 d.insert(key, to_json(&DeliveryRec::new(&delivery)))?;
@@ -476,13 +482,14 @@ impl SenderStore {
         let key = delivery.destination.as_bytes();
         let value = to_json(&DeliveryRec::new(delivery));
         let created = delivery.message.as_ref().map(|m| m.created.as_str());
+        let stored = stored_form(bytes);
         let written = (&i.deliveries, &i.bodies, &i.created)
             .transaction(|(d, b, c)| {
                 match current_in(d, &delivery.destination)? {
                     Some(current) if current.id == delivery.id && current.message.is_none() => {}
                     _ => return Ok(false),
                 }
-                put_body_in(b, delivery, bytes)?;
+                put_body_in(b, delivery, &stored)?;
                 d.insert(key, value.as_slice())?;
                 if let Some(created) = created {
                     c.insert(key, created.as_bytes())?;
@@ -497,29 +504,39 @@ impl SenderStore {
     }
 
     /// The exact bytes of a delivery's message, checked against its SHA-256; `None`
-    /// when the delivery has no message.
+    /// when the delivery has no message. The pieces hold the bytes deflated, or as they
+    /// are when deflating does not make them smaller (and in stores from before
+    /// compression): the SHA-256 tells which.
     pub fn body(&self, delivery: &Delivery) -> Result<Option<Vec<u8>>, StoreError> {
         let i = &self.inner;
         let Some(message) = &delivery.message else {
             return Ok(None);
         };
         let what = || format!("the message of delivery {}", delivery.id);
-        let mut bytes = Vec::with_capacity(message.size);
+        let mut stored = Vec::new();
         for n in 0..chunk_count(message.size) {
-            let chunk = i
+            match i
                 .bodies
                 .get(body_key(delivery, n))
                 .map_err(|e| i.database.storage(e))?
-                .ok_or_else(|| i.database.corrupt(what(), format!("piece {n} is missing")))?;
-            bytes.extend_from_slice(&chunk);
+            {
+                Some(chunk) => stored.extend_from_slice(&chunk),
+                None if n == 0 => {
+                    return Err(i.database.corrupt(what(), "piece 0 is missing"));
+                }
+                None => break,
+            }
         }
-        let sha256: [u8; 32] = Sha256::digest(&bytes).into();
-        if sha256 != message.sha256 {
-            return Err(i
+        let matches = |bytes: &[u8]| <[u8; 32]>::from(Sha256::digest(bytes)) == message.sha256;
+        if stored.len() == message.size && matches(&stored) {
+            return Ok(Some(stored));
+        }
+        match inflate(&stored, message.size) {
+            Ok(bytes) if matches(&bytes) => Ok(Some(bytes)),
+            _ => Err(i
                 .database
-                .corrupt(what(), "the bytes do not match their SHA-256"));
+                .corrupt(what(), "the bytes do not match their SHA-256")),
         }
-        Ok(Some(bytes))
     }
 
     /// Writes changed deliveries together with the mails that go with the change, in one
@@ -621,6 +638,17 @@ fn body_key(delivery: &Delivery, n: usize) -> Vec<u8> {
     key.extend_from_slice(&delivery.id.to_be_bytes());
     key.extend_from_slice(&(n as u32).to_be_bytes());
     key
+}
+
+/// The bytes as the pieces hold them: deflated, unless that is not smaller. Never more
+/// pieces than the bytes themselves take, which is what removing them counts on.
+fn stored_form(bytes: &[u8]) -> Vec<u8> {
+    let deflated = deflate(bytes);
+    if deflated.len() < bytes.len() {
+        deflated
+    } else {
+        bytes.to_vec()
+    }
 }
 
 fn put_body_in(bodies: &TransactionalTree, delivery: &Delivery, bytes: &[u8]) -> TxResult<()> {

@@ -399,6 +399,7 @@ fn each_outside_crate_with_a_job_is_known_only_where_the_document_says() {
         ("quick_xml", &["xml"]),
         ("toml::", &["config"]),
         ("lettre", &["mail"]),
+        ("prometheus_client", &["metrics"]),
         ("reqwest", &["sender", "cli"]),
         ("rustls", &["tls", "http", "mail"]),
         (

@@ -3,34 +3,14 @@
 //! of changes; refusals counted; paging; bad parameters refused; and the command line,
 //! down to `lotgate journal show ID --message | lotgate validate -`.
 
-use crate::support::gateway::{self, Gateway};
-use crate::support::sender::{destination, sender_config, state, wait_for};
+use crate::support::gateway::Gateway;
+use crate::support::sender::delivered_pair as delivered;
 use lotgate::api::{
     EntryKind, ErrorAnswer, JournalEntryView, JournalPage, OutcomeView, StateView, TriggerView,
 };
 use sha2::{Digest, Sha256};
 use std::io::Write;
 use std::process::{Command, Stdio};
-use std::time::Duration;
-
-/// A receiver, and a sender that has delivered to it once (destination `jgz`).
-fn delivered() -> (Gateway, Gateway, tempfile::TempDir) {
-    let receiver = gateway::spawn_receiver("max_body = \"64KiB\"");
-    let temp = tempfile::tempdir().unwrap();
-    let url = format!("http://{}{}", receiver.exchange, receiver.path);
-    let config = sender_config(
-        temp.path(),
-        &[("jgz", url, "99999002")],
-        Duration::from_secs(3600),
-        &gateway::file_mail(temp.path()),
-    );
-    let sender = gateway::start(temp.path(), &config);
-    wait_for(Duration::from_secs(20), || {
-        (state(&destination(&sender, "jgz")) == Some(StateView::Delivered)).then_some(())
-    })
-    .unwrap_or_else(|| panic!("not delivered: {:#?}", destination(&sender, "jgz")));
-    (receiver, sender, temp)
-}
 
 fn page(gateway: &Gateway, query: &str) -> JournalPage {
     gateway

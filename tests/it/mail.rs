@@ -418,16 +418,14 @@ async fn the_worker_retries_while_smtp_is_down_and_delivers_each_mail_once() {
             let shutdown = async {
                 let _ = stopped.await;
             };
-            mail::run(
-                &*outbox,
-                &transport,
-                &from(),
+            let settings = mail::Settings {
+                from: from(),
                 policy,
-                Language::En,
-                &wake,
-                shutdown,
-            )
-            .await;
+                language: Language::En,
+                role: "sender",
+                metrics: lotgate::metrics::Metrics::default(),
+            };
+            mail::run(&*outbox, &transport, &settings, &wake, shutdown).await;
         }
     });
 

@@ -10,6 +10,7 @@ mod docs;
 mod invariants;
 mod journal;
 mod mail;
+mod metrics;
 mod proxy;
 mod receiver;
 mod roundtrip;

@@ -4,11 +4,14 @@
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use lotgate::ids::MessageId;
+use lotgate::language::Text;
 use lotgate::lot::{Lot, LotNumber, LotSet};
 use lotgate::message::AckType;
 use lotgate::sample;
 use lotgate::store::{
-    ImportReport, LotChanges, MessageRecord, Outcome, ReceiverStore, StoreOptions, StoredSet,
+    Attempt, AttemptOutcome, BuiltMessage, DeliveryState, ImportReport, JournalEntry,
+    JournalFilter, JournalKind, JournalWrite, LotChanges, MessageRecord, NewBody, NewDelivery,
+    Outcome, ReceiverStore, SenderStore, StoreOptions, StoredSet, Trigger,
 };
 use lotgate::timestamp::Timestamp;
 use lotgate::vaccine::{VaccineType, W0422};
@@ -277,6 +280,45 @@ fn crash_consistency() {
     );
 }
 
+/// The journal's retention by default.
+const RETENTION_DAYS: i64 = 90;
+
+/// The exact bytes of night `night`'s message of `set` to destination `to`.
+fn message_bytes(night: u64, to: usize, set: &LotSet) -> Vec<u8> {
+    let message = sample::message_with(set.clone(), &format!("N-{night}-{to}"));
+    lotgate::wire::soap::message_envelope(&message).into_bytes()
+}
+
+/// A journal entry as the roles write them (their facts are small JSON).
+fn journal_entry(kind: JournalKind, id: u64, at: DateTime<Utc>, outcome: &str) -> JournalEntry {
+    JournalEntry {
+        id,
+        kind,
+        at,
+        last_at: at,
+        destination: Some("jgz".into()),
+        outcome: outcome.into(),
+        message_id: Some(format!("{ROOT}/N-{}", at.timestamp())),
+        details: serde_json::json!({"client": "127.0.0.1", "bytes": 950_000, "count": 1}),
+        bodies: Vec::new(),
+    }
+}
+
+fn body(part: u32, bytes: Vec<u8>) -> NewBody {
+    NewBody {
+        part,
+        size: bytes.len(),
+        bytes,
+    }
+}
+
+fn mib(bytes: u64) -> f64 {
+    bytes as f64 / 1048576.0
+}
+
+/// The receiver's store over a year: every night a set of 2,000 lots (100 new, 100 gone)
+/// applied, its message and answer journaled, message records pruned after 30 days and
+/// the journal after its default retention.
 #[test]
 fn growth_over_a_year() {
     if std::env::var_os("LOTGATE_STORE_GROWTH").is_none() {
@@ -290,6 +332,7 @@ fn growth_over_a_year() {
     for night in 0..365u64 {
         // 2,000 lots, of which 100 are new every night and 100 are gone.
         let set = lots("N", night as usize * 100, 2000);
+        let request = message_bytes(night, 0, &set);
         let (set, record, mut report) = delivery(night * 86_400, set);
         let old = previous.lots();
         let added = set
@@ -303,24 +346,137 @@ fn growth_over_a_year() {
             .filter(|l| set.lots().get(l.number.as_str()).is_none());
         report.removed = LotChanges::new(removed.map(|l| l.number.clone()));
         previous = set.lots().clone();
+        let answer = record.response.clone().into_bytes();
         store.apply(set, record, report, &[], None).unwrap();
+        let now = at(night * 86_400);
+        let entry = journal_entry(JournalKind::Received, 0, now, "ca");
+        let write = JournalWrite::new(entry, vec![body(0, request), body(1, answer)]);
+        store.journal().write(&write, true).unwrap();
+        store.prune_messages(now - Duration::days(30)).unwrap();
         store
-            .prune_messages(at(night * 86_400) - Duration::days(30))
+            .journal()
+            .prune(now - Duration::days(RETENTION_DAYS), |_| false)
             .unwrap();
         if (night + 1) % 50 == 0 {
             let size = store.size_on_disk().unwrap();
-            eprintln!("night {}: {:.1} MiB", night + 1, size as f64 / 1048576.0);
+            eprintln!("receiver, night {}: {:.1} MiB", night + 1, mib(size));
         }
     }
     let size = store.size_on_disk().unwrap();
     eprintln!(
-        "after 365 nights: {:.1} MiB in {:?}",
-        size as f64 / 1048576.0,
+        "receiver, after 365 nights: {:.1} MiB in {:?}",
+        mib(size),
         started.elapsed()
     );
     drop(store);
     let store = ReceiverStore::open(dir.path()).unwrap();
     let reopened = store.size_on_disk().unwrap();
-    eprintln!("after reopening: {:.1} MiB", reopened as f64 / 1048576.0);
+    eprintln!("receiver, after reopening: {:.1} MiB", mib(reopened));
+    let kept = store
+        .journal()
+        .list(&JournalFilter::default(), None, 1000)
+        .unwrap();
+    // The nights of the last 90 days, the one exactly 90 days back included.
+    assert_eq!(kept.len(), RETENTION_DAYS as usize + 1);
+    assert!(size < 64 << 20, "the store stays under 64 MiB");
+}
+
+/// The sender's store over a year: every night a delivery of 2,000 lots (100 new, 100
+/// gone) to each of 10 destinations, superseding the night before, its message and
+/// answer journaled, and the journal pruned after its default retention.
+#[test]
+fn sender_growth_over_a_year() {
+    if std::env::var_os("LOTGATE_STORE_GROWTH").is_none() {
+        eprintln!("sender_growth_over_a_year: set LOTGATE_STORE_GROWTH=1 to run it");
+        return;
+    }
+    const DESTINATIONS: usize = 10;
+    let dir = tempfile::tempdir().unwrap();
+    let store = SenderStore::open(dir.path()).unwrap();
+    let answer = format!("<MCCI_IN000002>{}</MCCI_IN000002>", "x".repeat(1500)).into_bytes();
+    let started = Instant::now();
+    for night in 0..365u64 {
+        let now = at(night * 86_400);
+        let set = lots("N", night as usize * 100, 2000);
+        for to in 0..DESTINATIONS {
+            let bytes = message_bytes(night, to, &set);
+            let built = BuiltMessage::new(
+                MessageId::parse(ROOT, &format!("N-{night}-{to}")).unwrap(),
+                Timestamp::from_local(now.naive_utc()),
+                set.len(),
+                &bytes,
+            );
+            let journal = store.journal().next_id().unwrap();
+            let mut delivery = store
+                .begin(NewDelivery {
+                    id: store.next_id().unwrap(),
+                    destination: format!("jgz-{to}"),
+                    trigger: Trigger::Nightly,
+                    night: Some(
+                        NaiveDate::from_ymd_opt(2026, 1, 1).unwrap() + Duration::days(night as i64),
+                    ),
+                    start: now,
+                    escalate_at: Some(now + Duration::hours(5)),
+                    message: Some((built, bytes.clone())),
+                    journal: Some(journal),
+                })
+                .unwrap();
+            let entry = journal_entry(JournalKind::Delivery, journal, now, "pending");
+            store
+                .journal()
+                .write(&JournalWrite::new(entry, vec![body(0, bytes)]), true)
+                .unwrap();
+            delivery.attempts.push(Attempt {
+                at: now,
+                outcome: Some(AttemptOutcome::Delivered),
+                detail: Text::verbatim("HTTP 200 OK: CA"),
+                answer_lost: false,
+                http_status: Some(200),
+                duration_ms: Some(40),
+            });
+            delivery.state = DeliveryState::Delivered;
+            delivery.finished_at = Some(now);
+            assert!(store.save(&[&delivery], &[]).unwrap());
+            let entry = journal_entry(JournalKind::Delivery, journal, now, "delivered");
+            store
+                .journal()
+                .write(
+                    &JournalWrite::new(entry, vec![body(1, answer.clone())]),
+                    true,
+                )
+                .unwrap();
+        }
+        let in_use: Vec<u64> = store
+            .deliveries()
+            .unwrap()
+            .iter()
+            .filter_map(|d| d.journal)
+            .collect();
+        store
+            .journal()
+            .prune(now - Duration::days(RETENTION_DAYS), |id| {
+                in_use.contains(&id)
+            })
+            .unwrap();
+        if (night + 1) % 50 == 0 {
+            let size = store.size_on_disk().unwrap();
+            eprintln!("sender, night {}: {:.1} MiB", night + 1, mib(size));
+        }
+    }
+    let size = store.size_on_disk().unwrap();
+    eprintln!(
+        "sender, after 365 nights: {:.1} MiB in {:?}",
+        mib(size),
+        started.elapsed()
+    );
+    drop(store);
+    let store = SenderStore::open(dir.path()).unwrap();
+    let reopened = store.size_on_disk().unwrap();
+    eprintln!("sender, after reopening: {:.1} MiB", mib(reopened));
+    let kept = store
+        .journal()
+        .list(&JournalFilter::default(), None, 2000)
+        .unwrap();
+    assert_eq!(kept.len(), (RETENTION_DAYS as usize + 1) * DESTINATIONS);
     assert!(size < 64 << 20, "the store stays under 64 MiB");
 }

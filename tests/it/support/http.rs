@@ -86,16 +86,42 @@ pub fn request(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> Respo
         .unwrap_or_else(|| panic!("no complete response from {addr} to {method} {path}"))
 }
 
+/// [`request`] with more header lines.
+pub fn request_with(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Response {
+    try_request_with(addr, method, path, headers, body)
+        .unwrap_or_else(|| panic!("no complete response from {addr} to {method} {path}"))
+}
+
 /// Like [`request`], but `None` instead of a panic when the connection fails or the
 /// response is incomplete: for clients of a gateway that is killed while they talk to it.
 pub fn try_request(addr: SocketAddr, method: &str, path: &str, body: &[u8]) -> Option<Response> {
+    try_request_with(addr, method, path, &[], body)
+}
+
+fn try_request_with(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Option<Response> {
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).ok()?;
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
         .ok()?;
+    let extra: String = headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {value}\r\n"))
+        .collect();
     let head = format!(
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: text/xml; charset=utf-8\r\n\
-         SOAPAction: \"urn:hl7-org:v3/PRMM_IN010043NL\"\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+         SOAPAction: \"urn:hl7-org:v3/PRMM_IN010043NL\"\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     );
     stream.write_all(head.as_bytes()).ok()?;

@@ -143,3 +143,23 @@ pub fn wait_for<T>(limit: Duration, mut check: impl FnMut() -> Option<T>) -> Opt
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+/// A receiver, and a sender (another process) that has delivered to it once, as
+/// destination `jgz`; the receiver takes at most 64 KiB.
+pub fn delivered_pair() -> (Gateway, Gateway, tempfile::TempDir) {
+    let receiver = gateway::spawn_receiver("max_body = \"64KiB\"");
+    let temp = tempfile::tempdir().unwrap();
+    let url = format!("http://{}{}", receiver.exchange, receiver.path);
+    let config = sender_config(
+        temp.path(),
+        &[("jgz", url, "99999002")],
+        Duration::from_secs(3600),
+        &gateway::file_mail(temp.path()),
+    );
+    let sender = gateway::start(temp.path(), &config);
+    wait_for(Duration::from_secs(20), || {
+        (state(&destination(&sender, "jgz")) == Some(StateView::Delivered)).then_some(())
+    })
+    .unwrap_or_else(|| panic!("not delivered: {:#?}", destination(&sender, "jgz")));
+    (receiver, sender, temp)
+}
