@@ -13,6 +13,7 @@ pub mod lot;
 pub mod mail;
 pub mod memory;
 pub mod message;
+pub mod page;
 pub mod metrics;
 pub mod receiver;
 pub mod sample;

@@ -9,6 +9,7 @@
 mod health;
 mod journal;
 mod mail;
+mod overview;
 mod receiver;
 mod sender;
 
@@ -21,6 +22,10 @@ pub use journal::{
     JournalPage, JournalReceived,
 };
 pub use mail::{MailDiscarded, MailList, MailRetried, MailView};
+pub use overview::{
+    CertificateDays, DestinationOverview, LotCount, NightCell, NightResult, Overview,
+    PlannedSlot, ReceiverOverview, SenderOverview,
+};
 pub use receiver::{
     ChangesView, HistoryAnswer, IssueView, LotAnswer, LotStatus, LotView, LotsAnswer,
     MessageIdView, QuarantineDiscarded, QuarantineList, QuarantineView, ReportView, SetAnswer,

@@ -17,6 +17,7 @@ const FILES: [&str; 6] = [
     "sender.rs",
     "mail.rs",
     "journal.rs",
+    "overview.rs",
     "mod.rs",
 ];
 
