@@ -11,7 +11,7 @@ const BEGIN: &str = "<!-- answers: begin -->";
 const END: &str = "<!-- answers: end -->";
 
 /// The files of `src/api/` in the order their types appear on the page.
-const FILES: [&str; 6] = [
+const FILES: [&str; 7] = [
     "health.rs",
     "receiver.rs",
     "sender.rs",
