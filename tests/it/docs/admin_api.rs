@@ -183,7 +183,7 @@ fn json_kind(rust: &str, known: &BTreeSet<String>) -> String {
     }
     match rust {
         "String" => "string".to_owned(),
-        "u64" | "u32" | "u16" | "usize" => "number".to_owned(),
+        "u64" | "u32" | "u16" | "usize" | "i64" => "number".to_owned(),
         "bool" => "boolean".to_owned(),
         "NaiveDate" => "date (`YYYY-MM-DD`)".to_owned(),
         other if known.contains(other) => format!("[{other}](#{})", other.to_lowercase()),
