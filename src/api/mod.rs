@@ -23,8 +23,8 @@ pub use journal::{
 };
 pub use mail::{MailDiscarded, MailList, MailRetried, MailView};
 pub use overview::{
-    CertificateDays, DestinationOverview, LotCount, NightCell, NightResult, Overview,
-    PlannedSlot, ReceiverOverview, SenderOverview,
+    CertificateDays, DestinationOverview, LotCount, NightCell, NightResult, Overview, PlannedSlot,
+    ReceiverOverview, SenderOverview,
 };
 pub use receiver::{
     ChangesView, HistoryAnswer, IssueView, LotAnswer, LotStatus, LotView, LotsAnswer,

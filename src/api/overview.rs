@@ -2,8 +2,7 @@
 //! `lotgate status --json` prints — both roles' state as it stands, in one answer.
 
 use super::{
-    CertificateView, DestinationStatus, MailList, QuarantineView, Readiness, ReportView,
-    SetAnswer,
+    CertificateView, DestinationStatus, MailList, QuarantineView, Readiness, ReportView, SetAnswer,
 };
 use serde::{Deserialize, Serialize};
 
