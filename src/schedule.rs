@@ -169,6 +169,21 @@ pub fn planned(config: &ScheduleConfig, start: DateTime<Utc>) -> Vec<DateTime<Ut
         .collect()
 }
 
+/// Where slot `index` (from 0, as [`planned`] lists them) sits in the grid: its pattern
+/// (0 for the first attempt and its retries, then 1, 2, … for the repeats after each
+/// pause) and its place in that pattern (from 0).
+pub fn slot_place(config: &ScheduleConfig, index: usize) -> (u32, u32) {
+    let index = u32::try_from(index).unwrap_or(u32::MAX);
+    if index <= config.retries || config.retries == 0 {
+        return (0, index);
+    }
+    let after_first = index - config.retries - 1;
+    (
+        1 + after_first / config.retries,
+        after_first % config.retries,
+    )
+}
+
 /// The next attempt of the delivery that starts at `start`, given when its last
 /// attempt began (`None`: no attempt yet): the first grid slot strictly after that.
 pub fn next_attempt(

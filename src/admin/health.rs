@@ -10,7 +10,7 @@ use crate::http::{Reply, json};
 use crate::language::Language;
 use crate::mail;
 use crate::store::StoreError;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use hyper::StatusCode;
 
 /// `/readyz`: ready, or degraded (still HTTP 200: the receiver serves the last good set,
@@ -19,7 +19,14 @@ use hyper::StatusCode;
 /// one of our certificates is about to expire; every reason in `gateway.language`. 503
 /// when a store cannot be read.
 pub(super) fn readiness(roles: &Roles) -> Reply {
-    let now = Utc::now();
+    match assess(roles, Utc::now()) {
+        Ok(ready) => json(StatusCode::OK, &ready),
+        Err(e) => unavailable(&e, roles.language),
+    }
+}
+
+/// Whether the gateway does its job at `now`, with every reason when it does not.
+pub(super) fn assess(roles: &Roles, now: DateTime<Utc>) -> Result<Readiness, StoreError> {
     let mut reasons = Vec::new();
     let mut ready = Readiness {
         status: ReadyStatus::Ready,
@@ -39,37 +46,25 @@ pub(super) fn readiness(roles: &Roles) -> Reply {
             set_version: snapshot.version(),
             has_set: snapshot.set.is_some(),
         });
-        match receiver.stale(now) {
-            Ok(stale) => {
-                ready.stale = Some(stale.is_some());
-                reasons.extend(stale.map(|s| s.text(roles.language)));
-            }
-            Err(e) => return unavailable(&e, roles.language),
-        }
+        let stale = receiver.stale(now)?;
+        ready.stale = Some(stale.is_some());
+        reasons.extend(stale.map(|s| s.text(roles.language)));
     }
     if let Some(sender) = &roles.sender {
-        match sender.escalated() {
-            Ok(open) => {
-                if !open.is_empty() {
-                    let names = open.join(", ");
-                    reasons.push(match roles.language {
-                        Language::Nl => format!("niet afgeleverd na escalatie: {names}"),
-                        Language::En => format!("not delivered after escalation: {names}"),
-                    });
-                }
-                ready.sender = Some(SenderReadiness { escalated: open });
-            }
-            Err(e) => return unavailable(&e, roles.language),
+        let open = sender.escalated()?;
+        if !open.is_empty() {
+            let names = open.join(", ");
+            reasons.push(match roles.language {
+                Language::Nl => format!("niet afgeleverd na escalatie: {names}"),
+                Language::En => format!("not delivered after escalation: {names}"),
+            });
         }
+        ready.sender = Some(SenderReadiness { escalated: open });
     }
-    match mail::MailState::read(&roles.queues) {
-        Ok(state) => {
-            reasons.extend(state.alarms(now, roles.mail_timing.pending_alarm, roles.language));
-            let (pending, dead) = state.counts();
-            ready.mail = MailCounts { pending, dead };
-        }
-        Err(e) => return unavailable(&e, roles.language),
-    }
+    let state = mail::MailState::read(&roles.queues)?;
+    reasons.extend(state.alarms(now, roles.mail_timing.pending_alarm, roles.language));
+    let (pending, dead) = state.counts();
+    ready.mail = MailCounts { pending, dead };
     for watched in &roles.certificates {
         let expiry = watched.certificate.expiry(now, watched.warning);
         if let Some(expiry) = &expiry {
@@ -88,10 +83,10 @@ pub(super) fn readiness(roles: &Roles) -> Reply {
         ReadyStatus::Degraded
     };
     ready.reason = (!reasons.is_empty()).then(|| reasons.join("; "));
-    json(StatusCode::OK, &ready)
+    Ok(ready)
 }
 
-fn unavailable(e: &StoreError, language: Language) -> Reply {
+pub(super) fn unavailable(e: &StoreError, language: Language) -> Reply {
     tracing::error!("readiness: {e}");
     json(
         StatusCode::SERVICE_UNAVAILABLE,

@@ -8,7 +8,7 @@
 use super::Roles;
 use crate::api::{
     EntryKind, JournalAudit, JournalBody, JournalDelivery, JournalEntryView, JournalPage,
-    JournalReceived, time,
+    JournalReceived, RECEIVER_ENTRY, SENDER_ENTRY, time,
 };
 use crate::config::Role;
 use crate::http::{self, Query, Reply, json, reply};
@@ -88,8 +88,8 @@ pub(super) struct EntryId {
 impl EntryId {
     fn parse(text: &str, language: Language) -> Result<Self, String> {
         let role = match text.get(..1) {
-            Some("s") => Role::Sender,
-            Some("r") => Role::Receiver,
+            Some(SENDER_ENTRY) => Role::Sender,
+            Some(RECEIVER_ENTRY) => Role::Receiver,
             _ => None.ok_or_else(|| bad_id(text, language))?,
         };
         let number = text[1..].parse().map_err(|_| bad_id(text, language))?;
@@ -103,8 +103,8 @@ impl EntryId {
 
 fn prefix(role: Role) -> &'static str {
     match role {
-        Role::Sender => "s",
-        Role::Receiver => "r",
+        Role::Sender => SENDER_ENTRY,
+        Role::Receiver => RECEIVER_ENTRY,
     }
 }
 

@@ -1,6 +1,6 @@
 //! The admin listener: the routes of each role (the receiver's lookups, set, history and
 //! quarantine; the sender's status and send-now; both roles' mail), the journal of both
-//! (`journal`), `/healthz` and `/readyz`, the bearer token every change needs when
+//! (`journal`), the overview and the status page (`overview`), `/healthz` and `/readyz`, the bearer token every change needs when
 //! `admin.token_file` is set, and the audit entry of every change (`audit`). It holds no
 //! state of its own: [`Roles`] is what the gateway runs.
 
@@ -8,6 +8,7 @@ mod audit;
 mod health;
 mod journal;
 mod metrics;
+mod overview;
 
 use crate::certificates::Watched;
 use crate::config::{MailTiming, Role};
@@ -88,6 +89,9 @@ async fn route(roles: &Roles, request: &Request<Incoming>, reading: bool) -> Rep
             return metrics::metrics(roles, accept);
         }
         _ => {}
+    }
+    if let Some(reply) = overview::handle(roles, reading, path).await {
+        return reply;
     }
     if let Some(token) = &roles.token
         && !reading

@@ -5,6 +5,12 @@ use super::{MessageView, OutcomeView, StateView, TriggerView};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// The first letter of the id of an entry in the sender's journal (`s17`).
+pub const SENDER_ENTRY: &str = "s";
+
+/// The first letter of the id of an entry in the receiver's journal (`r40`).
+pub const RECEIVER_ENTRY: &str = "r";
+
 /// What a journal entry is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -21,10 +21,11 @@ pub use journal::{
     EntryKind, JournalAttempt, JournalAudit, JournalBody, JournalDelivery, JournalEntryView,
     JournalPage, JournalReceived,
 };
+pub use journal::{RECEIVER_ENTRY, SENDER_ENTRY};
 pub use mail::{MailDiscarded, MailList, MailRetried, MailView};
 pub use overview::{
     CertificateDays, DestinationOverview, LotCount, NightCell, NightResult, Overview, PlannedSlot,
-    ReceiverOverview, SenderOverview,
+    ReceiverOverview, SenderOverview, WatchdogView,
 };
 pub use receiver::{
     ChangesView, HistoryAnswer, IssueView, LotAnswer, LotStatus, LotView, LotsAnswer,
@@ -33,7 +34,7 @@ pub use receiver::{
 };
 pub use sender::{
     AttemptView, DeliveryView, DestinationStatus, MessageView, NextNight, OutcomeView,
-    SendNowAnswer, SenderStatus, Started, StateView, StatusAnswer, TriggerView,
+    SendNowAnswer, SenderStatus, Started, StateView, TriggerView,
 };
 
 use chrono::{DateTime, SecondsFormat, Utc};

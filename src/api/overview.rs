@@ -2,7 +2,8 @@
 //! `lotgate status --json` prints — both roles' state as it stands, in one answer.
 
 use super::{
-    CertificateView, DestinationStatus, MailList, QuarantineView, Readiness, ReportView, SetAnswer,
+    CertificateView, DestinationStatus, MailList, NextNight, QuarantineView, Readiness, ReportView,
+    SenderStatus, SetAnswer,
 };
 use serde::{Deserialize, Serialize};
 
@@ -18,8 +19,11 @@ pub enum NightResult {
     Rejected,
     /// Not delivered by the escalation time: the administrators were alerted.
     Escalated,
-    /// Attempts still to come.
+    /// Not delivered yet: attempts still to come.
     Pending,
+    /// Replaced by a newer delivery (a send-now, the next night) before it was
+    /// delivered.
+    Superseded,
     /// No delivery of that night (the gateway was not running, or did not exist yet).
     None,
 }
@@ -40,8 +44,12 @@ pub struct NightCell {
 pub struct PlannedSlot {
     /// When the slot is.
     pub at: String,
-    /// Its place in the pattern: 1 for the first attempt, then the retries.
-    pub number: u32,
+    /// Which pattern it belongs to: 0 for the first (the first attempt and its retries),
+    /// then 1, 2, … for the repeats after the pause.
+    pub pattern: u32,
+    /// Its place in the pattern, from 0: in the first pattern 0 is the first attempt and
+    /// 1, 2, … the retries; in a repeat, 0 is its first attempt.
+    pub position: u32,
 }
 
 /// A destination as the status page shows it: its status, the grid of its current
@@ -61,12 +69,34 @@ pub struct DestinationOverview {
 pub struct SenderOverview {
     /// The sender's clock.
     pub now: String,
-    /// The next night's local date.
-    pub next_night: String,
-    /// When the next night starts.
-    pub next_night_start: String,
+    /// The next night.
+    pub next_night: NextNight,
     /// Every destination, in configuration order.
     pub destinations: Vec<DestinationOverview>,
+}
+
+impl SenderOverview {
+    /// The sender's status, as `GET /api/v1/sender/status` gives it.
+    pub fn status(&self) -> SenderStatus {
+        SenderStatus {
+            now: self.now.clone(),
+            next_night: self.next_night.clone(),
+            destinations: self.destinations.iter().map(|d| d.status.clone()).collect(),
+        }
+    }
+}
+
+/// The receiver's watchdog: when a set is expected, and whether it has alerted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WatchdogView {
+    /// The local time of day by which a set is expected (`receiver.expect_by`), `HH:MM`.
+    pub expect_by: String,
+    /// When it looks next.
+    pub next_check: String,
+    /// Whether an alert is open (sent, and no set has arrived since).
+    pub alert_open: bool,
+    /// The local date of its last alert.
+    pub last_alert: Option<String>,
 }
 
 /// One delivery in the receiver's history, for the chart of lot counts.
@@ -85,9 +115,12 @@ pub struct LotCount {
 pub struct ReceiverOverview {
     /// The set in place, its version and whether it is stale.
     pub set: SetAnswer,
-    /// The lot count of every delivery in the history, oldest first.
+    /// The watchdog.
+    pub watchdog: WatchdogView,
+    /// The lot count of every delivery in the history (at most its last 400), oldest
+    /// first.
     pub lot_counts: Vec<LotCount>,
-    /// The most recent import reports, newest first.
+    /// The most recent import reports (at most 10), newest first.
     pub recent: Vec<ReportView>,
     /// The sets held back by the shrink guard.
     pub quarantine: Vec<QuarantineView>,
@@ -107,6 +140,8 @@ pub struct CertificateDays {
 pub struct Overview {
     /// When it was made.
     pub now: String,
+    /// `gateway.time_zone`: the zone in which people read the times (IANA name).
+    pub time_zone: String,
     /// Whether the gateway does its job, with every reason when it does not.
     pub readiness: Readiness,
     /// The sender's part, when it runs.

@@ -1,6 +1,5 @@
 //! The sender's answers: its status, and what send-now started.
 
-use super::MailList;
 use crate::language::Language;
 use serde::{Deserialize, Serialize};
 
@@ -208,15 +207,4 @@ pub struct Started {
 pub struct SendNowAnswer {
     /// The deliveries started.
     pub started: Vec<Started>,
-}
-
-/// What `lotgate status --json` prints: the sender's status (when the gateway runs a
-/// sender) and the alert emails waiting or given up on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StatusAnswer {
-    /// The sender's status, its fields at the top level.
-    #[serde(flatten)]
-    pub sender: Option<SenderStatus>,
-    /// The mail of both roles.
-    pub mail: MailList,
 }

@@ -2,8 +2,8 @@
 //! The only place besides the role loops that touches the terminal and the clock.
 //!
 //! One file per group of verbs: [`gateway`] (`run`, `check-config`), [`validate`], and
-//! the clients of a running gateway's admin listener — [`sender`] (`status`, `send-now`),
-//! [`receiver`] (`quarantine`), [`mail`], [`journal`] — which share [`client`]: they read the
+//! the clients of a running gateway's admin listener — [`status`] (both roles),
+//! [`sender`] (`send-now`), [`receiver`] (`quarantine`), [`mail`], [`journal`] — which share [`client`]: they read the
 //! configuration only to find the listener, and read its answers as the API's types
 //! (`crate::api`).
 
@@ -13,6 +13,7 @@ mod journal;
 mod mail;
 mod receiver;
 mod sender;
+mod status;
 mod validate;
 
 use crate::language::Language;
@@ -66,11 +67,12 @@ pub enum Command {
         #[command(flatten)]
         config: ConfigArg,
     },
-    /// Show the sender's deliveries: per destination the current delivery, its state,
-    /// attempts with times and outcomes, the next attempt and the escalation (talks to
-    /// the running gateway's admin listener).
+    /// Show both roles: the sender's deliveries (per destination the current delivery,
+    /// its state, attempts with times and outcomes, the next attempt and the escalation),
+    /// the receiver's set with its counts, staleness, watchdog and quarantine, and the
+    /// alert emails (talks to the running gateway's admin listener).
     Status {
-        /// Print the status as JSON instead of text.
+        /// Print the overview as JSON (`GET /api/v1/overview`) instead of text.
         #[arg(long)]
         json: bool,
         #[command(flatten)]
@@ -276,7 +278,7 @@ pub fn main() -> ExitCode {
         Command::CheckConfig(arg) => gateway::check_config(&arg.config),
         Command::Run(arg) => gateway::run(&arg.config),
         Command::Quarantine { action, config } => receiver::quarantine(&config.config, &action),
-        Command::Status { json, config } => sender::status(&config.config, json),
+        Command::Status { json, config } => status::status(&config.config, json),
         Command::Mail { action, config } => mail::mail(&config.config, &action),
         Command::Journal {
             action,

@@ -1,8 +1,8 @@
-//! `lotgate status` and `lotgate send-now [--destination NAME] [--wait]`: the sender's
-//! deliveries (and both roles' alert emails), and a delivery at once.
+//! `lotgate send-now [--destination NAME] [--wait]`: a delivery at once, and waiting for
+//! its outcome.
 
 use super::client::{Admin, Answer, print_json};
-use crate::api::{MailList, OutcomeView, SendNowAnswer, SenderStatus, StatusAnswer};
+use crate::api::{OutcomeView, SendNowAnswer, SenderStatus};
 use crate::language::Language;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -14,40 +14,6 @@ const SEND_NOW_WAIT: Duration = Duration::from_secs(15 * 60);
 
 /// How often `send-now --wait` looks.
 const POLL: Duration = Duration::from_millis(200);
-
-pub(super) fn status(path: &Path, as_json: bool) -> ExitCode {
-    let admin = match Admin::new(path, "status") {
-        Ok(admin) => admin,
-        Err(code) => return code,
-    };
-    // A gateway without a sender answers 404 here: it shows its mail only.
-    let sender = match admin.get::<SenderStatus>("/api/v1/sender/status") {
-        Ok(Answer::Ok(status)) => Some(status),
-        Ok(Answer::Failed(reqwest::StatusCode::NOT_FOUND, _)) => None,
-        Ok(Answer::Failed(status, body)) => return print_json(status, &body),
-        Err(code) => return code,
-    };
-    let mail = match admin.get::<MailList>("/api/v1/mail") {
-        Ok(Answer::Ok(mail)) => mail,
-        Ok(Answer::Failed(status, body)) => return print_json(status, &body),
-        Err(code) => return code,
-    };
-    let answer = StatusAnswer { sender, mail };
-    if as_json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&answer).unwrap_or_default()
-        );
-        return ExitCode::SUCCESS;
-    }
-    if let Some(sender) = &answer.sender {
-        print!("{}", crate::sender::status::text(sender, admin.language));
-    }
-    if !answer.mail.is_empty() {
-        print!("\n{}", answer.mail.text(false, admin.language));
-    }
-    ExitCode::SUCCESS
-}
 
 pub(super) fn send_now(path: &Path, destination: Option<&str>, wait: bool) -> ExitCode {
     let admin = match Admin::new(path, "send-now") {

@@ -178,18 +178,25 @@ fn set(receiver: &Receiver) -> Reply {
 /// The set in place with `stale` (true while the watchdog finds the set overdue or its
 /// alert open) and `stale_reason`.
 fn set_answer(receiver: &Receiver, snapshot: &super::Snapshot) -> Reply {
-    match receiver.stale(Utc::now()) {
-        Ok(stale) => json(
-            StatusCode::OK,
-            &SetAnswer {
-                set_version: snapshot.version(),
-                set: snapshot.set.as_ref().map(set_view),
-                stale: stale.is_some(),
-                stale_reason: stale.map(|s| s.text(receiver.inner.gateway.language)),
-            },
-        ),
+    match set_value(receiver, snapshot, Utc::now()) {
+        Ok(answer) => json(StatusCode::OK, &answer),
         Err(e) => store_error(receiver, &e),
     }
+}
+
+/// [`set_answer`]'s value at `now`.
+pub(super) fn set_value(
+    receiver: &Receiver,
+    snapshot: &super::Snapshot,
+    now: chrono::DateTime<Utc>,
+) -> Result<SetAnswer, StoreError> {
+    let stale = receiver.stale(now)?;
+    Ok(SetAnswer {
+        set_version: snapshot.version(),
+        set: snapshot.set.as_ref().map(set_view),
+        stale: stale.is_some(),
+        stale_reason: stale.map(|s| s.text(receiver.inner.gateway.language)),
+    })
 }
 
 fn history(receiver: &Receiver, params: &Query) -> Reply {
@@ -252,25 +259,27 @@ pub fn report_view(report: &ImportReport) -> ReportView {
 }
 
 fn quarantine(receiver: &Receiver) -> Reply {
-    match receiver.store().quarantined() {
-        Ok(list) => json(
-            StatusCode::OK,
-            &QuarantineList {
-                quarantine: list
-                    .iter()
-                    .map(|q| QuarantineView {
-                        id: q.id,
-                        message_id: message_id(&q.message_id),
-                        created: q.created.as_str().to_owned(),
-                        received_at: time(q.received_at),
-                        lots: q.lots,
-                        reason: q.reason.clone(),
-                    })
-                    .collect(),
-            },
-        ),
+    match quarantine_views(receiver) {
+        Ok(quarantine) => json(StatusCode::OK, &QuarantineList { quarantine }),
         Err(e) => store_error(receiver, &e),
     }
+}
+
+/// The quarantined sets as the API shows them, oldest first.
+pub(super) fn quarantine_views(receiver: &Receiver) -> Result<Vec<QuarantineView>, StoreError> {
+    Ok(receiver
+        .store()
+        .quarantined()?
+        .iter()
+        .map(|q| QuarantineView {
+            id: q.id,
+            message_id: message_id(&q.message_id),
+            created: q.created.as_str().to_owned(),
+            received_at: time(q.received_at),
+            lots: q.lots,
+            reason: q.reason.clone(),
+        })
+        .collect())
 }
 
 async fn quarantine_action(receiver: &Receiver, id: &str, action: &str) -> Reply {

@@ -12,6 +12,7 @@ pub mod decide;
 mod exchange;
 pub mod journal;
 pub mod lookup;
+pub mod overview;
 mod report;
 pub mod watchdog;
 

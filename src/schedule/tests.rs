@@ -401,3 +401,34 @@ fn an_interrupted_last_attempt_is_made_once_more() {
         Due::At(at("2026-06-10 02:30 +02:00"))
     );
 }
+
+#[test]
+fn each_slot_has_its_pattern_and_place_in_it() {
+    let config = defaults();
+    let places: Vec<(u32, u32)> = (0..planned(&config, at("2026-06-10 02:00 +02:00")).len())
+        .map(|i| slot_place(&config, i))
+        .collect();
+    // 02:00 first attempt, retries 1–3, then after the pause repeats 1–3.
+    assert_eq!(
+        places,
+        [(0, 0), (0, 1), (0, 2), (0, 3), (1, 0), (1, 1), (1, 2)]
+    );
+    let twice = ScheduleConfig {
+        retries: 2,
+        repeats: 2,
+        ..defaults()
+    };
+    let places: Vec<(u32, u32)> = (0..planned(&twice, at("2026-06-10 02:00 +02:00")).len())
+        .map(|i| slot_place(&twice, i))
+        .collect();
+    assert_eq!(
+        places,
+        [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (2, 0), (2, 1)]
+    );
+    let single = ScheduleConfig {
+        retries: 0,
+        ..defaults()
+    };
+    assert_eq!(planned(&single, at("2026-06-10 02:00 +02:00")).len(), 1);
+    assert_eq!(slot_place(&single, 0), (0, 0));
+}

@@ -18,6 +18,7 @@
 //! - [`deliver`]: building a destination's message, posting it, reading the answer.
 //! - [`mails`]: the rejection, escalation, resolution and invalid-source emails.
 //! - [`status`]: what `lotgate status` shows.
+//! - [`overview`]: the sender's part of the status page.
 
 pub mod api;
 mod attempt;
@@ -25,6 +26,7 @@ pub mod deliver;
 mod journal;
 pub(crate) mod mails;
 mod net;
+pub mod overview;
 mod plan;
 mod round;
 pub mod source;

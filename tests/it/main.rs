@@ -11,6 +11,7 @@ mod invariants;
 mod journal;
 mod mail;
 mod metrics;
+mod overview;
 mod proxy;
 mod receiver;
 mod roundtrip;

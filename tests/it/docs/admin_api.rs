@@ -325,7 +325,16 @@ fn the_answers_on_the_admin_api_page_are_made_from_the_api_types() {
 /// `{name}`, and one bound to alternatives (`which @ ("a" | "b")`) once per alternative.
 fn routes() -> Vec<String> {
     let src = crate_dir().join("src");
-    let mut routes = vec!["GET /healthz".to_owned(), "GET /readyz".to_owned()];
+    // Matched by whole path in src/admin/mod.rs and src/admin/overview.rs.
+    let mut routes: Vec<String> = [
+        "GET /healthz",
+        "GET /readyz",
+        "GET /metrics",
+        "GET /",
+        "GET /api/v1/overview",
+    ]
+    .map(str::to_owned)
+    .to_vec();
     for file in [
         "receiver/api.rs",
         "sender/api.rs",
