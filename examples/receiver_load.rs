@@ -6,6 +6,7 @@
 //! cargo run --release --example receiver_load -- lookups [--seconds 5] [--connections 8]
 //! cargo run --release --example receiver_load -- memory [--lots 100000] [--deliveries 1]
 //! cargo run --release --example receiver_load -- aging [--lots 1500] [--deliveries 1000]
+//! cargo run --release --example receiver_load -- page [--lots 2000] [--deliveries 400]
 //! ```
 //!
 //! `lookups` posts a 10,000-lot set, then keeps `--connections` keep-alive connections
@@ -18,6 +19,12 @@
 //! lots per delivery), and compares the median time to `CA` of the first 100 with that of
 //! the last 100: applying must not get slower as the store ages (target: the last within
 //! 1.2× of the first).
+//!
+//! `page` posts `--deliveries` sets of `--lots` lots as `aging` does (400 fill the history
+//! of import reports), then fetches the status page (`GET /`) and the overview
+//! (`GET /api/v1/overview`) 50 times each on one keep-alive connection and prints the
+//! median and slowest time to the whole answer and its size (target: the page within
+//! 100 ms).
 //!
 //! The load is bounded: at most 60 s, 64 connections and 5,000,000 requests; it only
 //! talks to the process it started, on 127.0.0.1, and stops that process at the end.
@@ -40,6 +47,8 @@ use support::Client;
 const MAX_SECONDS: u64 = 60;
 const MAX_CONNECTIONS: usize = 64;
 const MAX_REQUESTS: usize = 5_000_000;
+/// How often `page` fetches each answer.
+const PAGE_FETCHES: usize = 50;
 /// The set size of the lookup run (the set in place and its replacement).
 const LOOKUP_SET: usize = 10_000;
 
@@ -59,7 +68,7 @@ fn main() -> ExitCode {
 fn run(args: &[String]) -> Result<bool, String> {
     let (mode, options) = args
         .split_first()
-        .ok_or("usage: receiver_load lookups|memory|aging [options]")?;
+        .ok_or("usage: receiver_load lookups|memory|aging|page [options]")?;
     let mut seconds = 5u64;
     let mut connections = 8usize;
     let mut lots = None;
@@ -107,7 +116,14 @@ fn run(args: &[String]) -> Result<bool, String> {
                 .unwrap_or(1_000)
                 .clamp(AGING_SAMPLE as u64 * 2, 5_000) as u32,
         ),
-        other => Err(format!("unknown mode {other}: lookups, memory or aging")),
+        "page" => page(
+            &binary,
+            lots.unwrap_or(2_000),
+            deliveries.unwrap_or(400).clamp(1, 5_000) as u32,
+        ),
+        other => Err(format!(
+            "unknown mode {other}: lookups, memory, aging or page"
+        )),
     }
 }
 
@@ -484,8 +500,9 @@ const AGING_SAMPLE: usize = 100;
 /// Lots that each delivery of `aging` has that the one before did not (and the other way).
 const AGING_STEP: usize = 7;
 
-fn aging(binary: &Path, lots: usize, deliveries: u32) -> Result<bool, String> {
-    let receiver = Receiver::start(binary)?;
+/// Posts `deliveries` sets of `lots` lots, each a window of the sample pool sliding
+/// [`AGING_STEP`] lots from the one before; returns the time each took to `CA`.
+fn slide(receiver: &Receiver, lots: usize, deliveries: u32) -> Result<Vec<Duration>, String> {
     let pool = sample::lot_set(lots + deliveries as usize * AGING_STEP);
     let started = Instant::now();
     let mut times = Vec::with_capacity(deliveries as usize);
@@ -503,6 +520,50 @@ fn aging(binary: &Path, lots: usize, deliveries: u32) -> Result<bool, String> {
             );
         }
     }
+    Ok(times)
+}
+
+/// The status page and the overview of a receiver with a full history.
+fn page(binary: &Path, lots: usize, deliveries: u32) -> Result<bool, String> {
+    let receiver = Receiver::start(binary)?;
+    slide(&receiver, lots, deliveries)?;
+    let mut client = Client::connect(receiver.admin).map_err(|e| format!("connect: {e}"))?;
+    let mut met = true;
+    for target in ["/", "/api/v1/overview"] {
+        let mut times = Vec::with_capacity(PAGE_FETCHES);
+        let mut bytes = 0;
+        for _ in 0..PAGE_FETCHES {
+            let start = Instant::now();
+            let response = client
+                .get(target)
+                .map_err(|e| format!("GET {target}: {e}"))?;
+            times.push(start.elapsed());
+            if response.status != 200 {
+                return Err(format!("GET {target}: HTTP {}", response.status));
+            }
+            bytes = response.body.len();
+        }
+        times.sort();
+        let (median, slowest) = (times[times.len() / 2], times[times.len() - 1]);
+        println!(
+            "GET {target} with {deliveries} deliveries of {lots} lots in the history: median \
+             {:.1} ms, slowest {:.1} ms of {PAGE_FETCHES}, {:.0} KiB",
+            median.as_secs_f64() * 1e3,
+            slowest.as_secs_f64() * 1e3,
+            bytes as f64 / 1024.0
+        );
+        met &= target != "/" || median <= Duration::from_millis(100);
+    }
+    println!(
+        "target (the page within 100 ms): {}",
+        if met { "met" } else { "missed" }
+    );
+    Ok(met)
+}
+
+fn aging(binary: &Path, lots: usize, deliveries: u32) -> Result<bool, String> {
+    let receiver = Receiver::start(binary)?;
+    let times = slide(&receiver, lots, deliveries)?;
     let median = |sample: &[Duration]| {
         let mut sorted = sample.to_vec();
         sorted.sort();

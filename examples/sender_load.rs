@@ -23,8 +23,9 @@
 //! destination and measures the wall time until every new delivery is `delivered`,
 //! polling `GET /api/v1/sender/status` every `--poll-ms`. It prints each round, the
 //! median, the message size, and checks that every receiver holds the last round's set
-//! with all its lots (exit status 1 when not). The target (`docs/performance.md`): 100
-//! destinations in at most 2 s.
+//! with all its lots (exit status 1 when not), then times 50 fetches of the sender's
+//! status page (`GET /`). The target (`docs/performance.md`): 100 destinations in at
+//! most 2 s.
 //!
 //! `idle` starts one receiver and a sender delivering to it, waits for the start-up
 //! delivery, then measures this process's CPU time (user + system, `/proc/self/stat`)
@@ -678,6 +679,15 @@ async fn fanout(options: &Options) -> Result<bool, String> {
         }
     );
 
+    let (median_page, slowest_page, page_bytes) = page_time(&client, admin).await?;
+    println!(
+        "GET / of the sender with {n} destinations: median {:.1} ms, slowest {:.1} ms of \
+         {PAGE_FETCHES}, {:.0} KiB",
+        median_page.as_secs_f64() * 1e3,
+        slowest_page.as_secs_f64() * 1e3,
+        page_bytes as f64 / 1024.0
+    );
+
     drop(client);
     sender.stop().await;
     for receiver in receivers {
@@ -685,6 +695,40 @@ async fn fanout(options: &Options) -> Result<bool, String> {
     }
     drop(inventory_dir);
     Ok(ok)
+}
+
+/// How often `fanout` fetches the status page at the end.
+const PAGE_FETCHES: usize = 50;
+
+/// Fetches the sender's status page (`GET /`) [`PAGE_FETCHES`] times: the median and
+/// slowest time to the whole answer, and its size.
+async fn page_time(
+    client: &reqwest::Client,
+    admin: SocketAddr,
+) -> Result<(Duration, Duration, usize), String> {
+    let url = format!("http://{admin}/");
+    let mut times = Vec::with_capacity(PAGE_FETCHES);
+    let mut bytes = 0;
+    for _ in 0..PAGE_FETCHES {
+        let start = Instant::now();
+        let response = client
+            .get(&url)
+            .send()
+            .await
+            .map_err(|e| format!("GET {url}: {e}"))?;
+        let status = response.status();
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| format!("GET {url}: {e}"))?;
+        times.push(start.elapsed());
+        if !status.is_success() {
+            return Err(format!("GET {url}: HTTP {status}"));
+        }
+        bytes = body.len();
+    }
+    times.sort();
+    Ok((times[times.len() / 2], times[times.len() - 1], bytes))
 }
 
 /// CPU time of this process (user + system) in seconds, from `/proc/self/stat`.

@@ -1,6 +1,7 @@
 //! The receiver's answers: lookups for the record system, the set in place, the history
 //! of import reports, and the quarantine.
 
+use crate::language::Language;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -156,6 +157,40 @@ pub struct ReportView {
     pub warnings: Vec<IssueView>,
     /// Problems that did.
     pub errors: Vec<IssueView>,
+}
+
+impl ReportView {
+    /// The outcome in words, in `language` (`applied`: "toegepast"); an outcome of
+    /// another form as it is.
+    pub fn outcome_words(&self, language: Language) -> String {
+        let l = |nl, en| language.pick(nl, en);
+        match self
+            .outcome
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .as_slice()
+        {
+            ["applied"] => l("toegepast", "applied").to_owned(),
+            ["rejected", code] => format!("{} ({code})", l("geweigerd", "rejected")),
+            ["stale"] => l(
+                "verouderd (ouder dan de set in gebruik)",
+                "stale (older than the set in place)",
+            )
+            .to_owned(),
+            ["quarantined", id] => format!("{} {id}", l("in quarantaine", "quarantined")),
+            ["quarantine", id, "accepted"] => format!(
+                "{} {id} {}",
+                l("quarantaine", "quarantine"),
+                l("in gebruik genomen", "put in place")
+            ),
+            ["quarantine", id, "discarded"] => format!(
+                "{} {id} {}",
+                l("quarantaine", "quarantine"),
+                l("weggegooid", "discarded")
+            ),
+            _ => self.outcome.clone(),
+        }
+    }
 }
 
 /// `GET /api/v1/history?limit=`: the newest import reports first.

@@ -124,7 +124,7 @@ fn receiver_text(receiver: &ReceiverOverview, language: Language) -> String {
             report.message_id.root,
             report.message_id.extension,
             report.lots,
-            report.outcome,
+            report.outcome_words(language),
             report.warnings.len(),
             l("waarschuwingen", "warnings"),
         );

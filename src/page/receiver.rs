@@ -184,7 +184,7 @@ fn reports(out: &mut String, ctx: &Ctx, reports: &[ReportView]) -> fmt::Result {
         ctx.w(Word::Removed).to_lowercase(),
     )?;
     for report in reports {
-        let (icon, tone, outcome) = words::report_outcome(&report.outcome, ctx.language);
+        let (icon, tone, outcome) = words::report_outcome(report, ctx.language);
         let tone = match tone {
             Tone::Good => "ok",
             Tone::Bad => "bad",

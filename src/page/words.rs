@@ -2,7 +2,7 @@
 //! [`Word`], and the few that depend on a value (a night's result, a slot's label, the
 //! readiness) as functions.
 
-use crate::api::{NightResult, OutcomeView, ReadyStatus};
+use crate::api::{NightResult, OutcomeView, ReadyStatus, ReportView};
 use crate::language::Language;
 
 /// Defines [`Word`] with its Dutch and English text and the list of all of them.
@@ -280,51 +280,25 @@ pub(super) enum Tone {
     Attention,
 }
 
-/// An import report's outcome (`applied`, `rejected CE`, `rejected CR`, `stale`,
-/// `quarantined {id}`, `quarantine {id} accepted`, `quarantine {id} discarded`) in
-/// words, with its icon and tone; an outcome of another form as it is.
-pub(super) fn report_outcome(raw: &str, language: Language) -> (&'static str, Tone, String) {
-    let l = |nl, en| language.pick(nl, en);
-    let words: Vec<&str> = raw.split_whitespace().collect();
-    match words.as_slice() {
-        ["applied"] => ("✓", Tone::Good, l("toegepast", "applied").to_owned()),
-        ["rejected", code] => (
-            "✗",
-            Tone::Bad,
-            format!("{} ({code})", l("geweigerd", "rejected")),
-        ),
-        ["stale"] => (
-            "⚠",
-            Tone::Attention,
-            l(
-                "verouderd (ouder dan de set in gebruik)",
-                "stale (older than the set in place)",
-            )
-            .to_owned(),
-        ),
-        ["quarantined", id] => (
-            "⊘",
-            Tone::Attention,
-            format!("{} {id}", l("in quarantaine", "quarantined")),
-        ),
-        ["quarantine", id, "accepted"] => (
-            "✓",
-            Tone::Good,
-            format!(
-                "{} {id} {}",
-                l("quarantaine", "quarantine"),
-                l("in gebruik genomen", "put in place")
-            ),
-        ),
-        ["quarantine", id, "discarded"] => (
-            "–",
-            Tone::Attention,
-            format!(
-                "{} {id} {}",
-                l("quarantaine", "quarantine"),
-                l("weggegooid", "discarded")
-            ),
-        ),
-        _ => ("?", Tone::Attention, raw.to_owned()),
-    }
+/// An import report's outcome in words (see [`ReportView::outcome_words`]), with its
+/// icon and tone.
+pub(super) fn report_outcome(
+    report: &ReportView,
+    language: Language,
+) -> (&'static str, Tone, String) {
+    let words = report.outcome_words(language);
+    let (icon, tone) = match report
+        .outcome
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["applied"] | ["quarantine", _, "accepted"] => ("✓", Tone::Good),
+        ["rejected", _] => ("✗", Tone::Bad),
+        ["stale"] => ("⚠", Tone::Attention),
+        ["quarantined", _] => ("⊘", Tone::Attention),
+        ["quarantine", _, "discarded"] => ("–", Tone::Attention),
+        _ => ("?", Tone::Attention),
+    };
+    (icon, tone, words)
 }
