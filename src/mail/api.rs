@@ -53,9 +53,7 @@ fn retry(queues: &[Queue], id: &str, language: Language) -> Reply {
     if waiting == 0 {
         return not_found(id, language);
     }
-    tracing::warn!(
-        "operator action: mail retry {id} ({revived} dead letter(s) back in the outbox)"
-    );
+    tracing::info!("mail retry {id}: {revived} dead letter(s) back in the outbox");
     json(
         StatusCode::ACCEPTED,
         &MailRetried {
@@ -75,9 +73,7 @@ fn retry_all(queues: &[Queue], language: Language) -> Reply {
         }
         queue.wake.notify_one();
     }
-    tracing::warn!(
-        "operator action: mail retry --all ({revived} dead letter(s) back in the outbox)"
-    );
+    tracing::info!("mail retry --all: {revived} dead letter(s) back in the outbox");
     json(
         StatusCode::ACCEPTED,
         &MailRetried {
@@ -99,7 +95,7 @@ fn discard(queues: &[Queue], id: &str, language: Language) -> Reply {
     if removed == 0 {
         return not_found(id, language);
     }
-    tracing::warn!("operator action: mail discard {id} ({removed} entr(y/ies) removed)");
+    tracing::info!("mail discard {id}: {removed} entr(y/ies) removed");
     json(
         StatusCode::OK,
         &MailDiscarded {

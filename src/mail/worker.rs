@@ -93,6 +93,8 @@ pub async fn run<O: Outbox>(
     let mut shutdown = std::pin::pin!(shutdown);
     let mut delays = None;
     let policy = settings.policy;
+    // The role's count of mails sent exists from the start, at 0.
+    settings.metrics.mails_sent(settings.role, 0);
     loop {
         let now = chrono::Utc::now();
         let pass = drain_once(

@@ -2,8 +2,8 @@
 //! (aiosmtpd, `support/smtp_server.py`) that answers as each test needs — a relay that
 //! refuses every recipient or one of two, a refused login, a message refused after
 //! `DATA`, greylisting, and a server that never answers. For each: what is kept and
-//! retried, what goes to the dead letters, what `/readyz`, `lotgate status` and
-//! `lotgate mail list` show, and that `lotgate mail retry` delivers exactly once after
+//! retried, what goes to the dead letters, what `/readyz`, `lotgate status`,
+//! `lotgate mail list`, `/metrics` and the status page show, and that `lotgate mail retry` delivers exactly once after
 //! the server is fixed.
 //!
 //! The alert is the receiver's quarantine email: a set much smaller than the one in
@@ -83,6 +83,44 @@ fn pending_with(gateway: &Gateway, id: &str, answer: &str) -> MailView {
             gateway.log()
         )
     })
+}
+
+/// The receiver's mail as `/metrics` counts it: waiting, dead, the oldest waiting one's
+/// age in seconds, and mails sent.
+fn mail_metrics(gateway: &Gateway) -> [f64; 4] {
+    let scrape = gateway.admin_get("/metrics").text();
+    [
+        "outbox_pending",
+        "dead_letters",
+        "oldest_pending_age_seconds",
+        "sent_total",
+    ]
+    .map(|name| {
+        let key = format!("lotgate_mail_{name}{{role=\"receiver\"}} ");
+        scrape
+            .lines()
+            .find_map(|l| l.strip_prefix(&key))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {key} in:\n{scrape}"))
+    })
+}
+
+/// The status page's counts of waiting and dead mail (`#mail-pending[data-count]`,
+/// `#mail-dead[data-count]`).
+fn page_counts(gateway: &Gateway) -> (String, String) {
+    let page = gateway.admin_get("/").text();
+    let count = |id: &str| {
+        let at = page
+            .find(&format!("id=\"{id}\""))
+            .unwrap_or_else(|| panic!("no #{id}"));
+        let tag = &page[at..at + page[at..].find('>').unwrap()];
+        let value = tag
+            .split("data-count=\"")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{tag}"));
+        value[..value.find('"').unwrap()].to_owned()
+    };
+    (count("mail-pending"), count("mail-dead"))
 }
 
 /// `/readyz`: its status and reason.
@@ -174,6 +212,10 @@ fn a_relay_refusing_every_recipient_keeps_the_alert_raised_until_it_is_retried()
         listed.starts_with("Mails waiting (1):") && listed.contains(&id),
         "{listed}"
     );
+    let [pending, dead, oldest, sent] = mail_metrics(&gateway);
+    assert_eq!((pending, dead, sent), (1.0, 0.0, 0.0));
+    assert!(oldest >= 1.0, "waited {oldest} s");
+    assert_eq!(page_counts(&gateway), ("1".to_owned(), "0".to_owned()));
 
     // Fixed: one retry delivers it, exactly once, and the gateway is ready again.
     fix(&mut smtp, "accept");
@@ -181,6 +223,8 @@ fn a_relay_refusing_every_recipient_keeps_the_alert_raised_until_it_is_retried()
     assert_eq!(delivered(&smtp, &id).len(), 1);
     assert!(mail_list(&gateway).is_empty());
     assert_eq!(readiness(&gateway).0, ReadyStatus::Ready);
+    assert_eq!(mail_metrics(&gateway), [0.0, 0.0, 0.0, 1.0]);
+    assert_eq!(page_counts(&gateway), ("0".to_owned(), "0".to_owned()));
 }
 
 #[test]
@@ -223,6 +267,8 @@ fn one_refused_recipient_of_two_gets_a_dead_letter_and_the_other_the_alert() {
         listed.starts_with("Dead letters (1):") && listed.contains("-> refused-jgz@example.org"),
         "{listed}"
     );
+    assert_eq!(mail_metrics(&gateway), [0.0, 1.0, 0.0, 1.0]);
+    assert_eq!(page_counts(&gateway), ("0".to_owned(), "1".to_owned()));
 
     // The address is fixed at the relay: the retry reaches the refused recipient only.
     fix(&mut smtp, "accept");
@@ -259,6 +305,7 @@ fn a_refused_login_keeps_the_alert_until_the_login_works() {
             .is_some_and(|e| e.contains("our login"))
     );
     assert!(!gateway.log().contains("geheim"));
+    assert_eq!(mail_metrics(&gateway)[..2], [1.0, 0.0]);
 
     fix(&mut smtp, "auth-ok");
     retry(&gateway, &id);
@@ -284,12 +331,15 @@ fn a_message_refused_after_data_is_dead_at_once_and_can_be_retried() {
     );
     assert_eq!(readiness(&gateway).0, ReadyStatus::Degraded);
     assert!(smtp.messages().is_empty());
+    assert_eq!(mail_metrics(&gateway), [0.0, 1.0, 0.0, 0.0]);
+    assert_eq!(page_counts(&gateway), ("0".to_owned(), "1".to_owned()));
 
     fix(&mut smtp, "accept");
     retry(&gateway, &id);
     assert_eq!(delivered(&smtp, &id).len(), 1);
     assert!(mail_list(&gateway).is_empty());
     assert_eq!(readiness(&gateway).0, ReadyStatus::Ready);
+    assert_eq!(mail_metrics(&gateway), [0.0, 0.0, 0.0, 1.0]);
 }
 
 #[test]
@@ -308,6 +358,7 @@ fn greylisting_delays_the_alert_and_it_arrives_once() {
     assert!(mail_list(&gateway).is_empty(), "nothing kept, nothing dead");
     assert!(gateway.log().contains("451"), "the first try was put off");
     assert_eq!(readiness(&gateway).0, ReadyStatus::Ready);
+    assert_eq!(mail_metrics(&gateway), [0.0, 0.0, 0.0, 1.0]);
 }
 
 #[test]
@@ -331,6 +382,7 @@ fn a_server_that_never_answers_keeps_the_alert_raised_until_it_does() {
     let (status, reason) = readiness(&gateway);
     assert_eq!(status, ReadyStatus::Degraded);
     assert!(reason.contains("did not finish within 2s"), "{reason}");
+    assert_eq!(mail_metrics(&gateway)[..2], [1.0, 0.0]);
 
     drop(silent);
     smtp.restart();
