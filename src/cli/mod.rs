@@ -8,6 +8,7 @@
 //! (`crate::api`).
 
 mod client;
+mod dry_run;
 mod gateway;
 mod journal;
 mod mail;
@@ -101,15 +102,24 @@ pub enum Command {
         config: ConfigArg,
     },
     /// Start a new delivery now, to every destination or to one, superseding unfinished
-    /// ones (talks to the running gateway's admin listener).
+    /// ones (talks to the running gateway's admin listener); with --dry-run, build and
+    /// check the message a delivery would send, sending and storing nothing.
     SendNow {
         /// Only this destination (its `name` in the configuration).
         #[arg(long)]
         destination: Option<String>,
         /// Wait for the outcome of the first attempt of each delivery; exit 0 only when
         /// every one was delivered.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "dry_run")]
         wait: bool,
+        /// Send nothing: read the source, build the message a delivery would send now and
+        /// check it as the destination's receiver would (no running gateway needed; exit 0
+        /// accepted, 1 refused, 2 could not run).
+        #[arg(long)]
+        dry_run: bool,
+        /// With --dry-run: write the message to this file (one destination).
+        #[arg(long, requires = "dry_run", value_name = "FILE")]
+        output: Option<PathBuf>,
         #[command(flatten)]
         config: ConfigArg,
     },
@@ -287,8 +297,16 @@ pub fn main() -> ExitCode {
         } => journal::journal(&config.config, &filter, action.as_ref()),
         Command::SendNow {
             destination,
+            dry_run: true,
+            output,
+            config,
+            ..
+        } => dry_run::dry_run(&config.config, destination.as_deref(), output.as_deref()),
+        Command::SendNow {
+            destination,
             wait,
             config,
+            ..
         } => sender::send_now(&config.config, destination.as_deref(), wait),
     }
 }

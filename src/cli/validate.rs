@@ -76,7 +76,10 @@ pub(super) fn validate_file(
                     serde_json::to_string_pretty(&json).unwrap_or_default()
                 );
             }
-            Format::Text => print!("{}", text_report(file, &outcome, lang)),
+            Format::Text => print!(
+                "{}",
+                text_report(&file.display().to_string(), &outcome, lang)
+            ),
         }
     }
     ExitCode::from(verdict.exit_code())
@@ -99,7 +102,9 @@ fn read_limited(file: &Path) -> std::io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-fn text_report(file: &Path, outcome: &validate::Outcome, lang: Language) -> String {
+/// The report on one message for a terminal, headed by `label` (the file, or what the
+/// message is): the verdict and what it means, then every problem.
+pub(super) fn text_report(label: &str, outcome: &validate::Outcome, lang: Language) -> String {
     let report = &outcome.report;
     let verdict = outcome.verdict();
     let meaning = match (verdict, lang) {
@@ -120,7 +125,7 @@ fn text_report(file: &Path, outcome: &validate::Outcome, lang: Language) -> Stri
         .filter(|i| i.level() != Level::Warning)
         .count();
     let warnings = report.issues().len() - errors;
-    let mut out = format!("{}: {} — {meaning}", file.display(), verdict.name());
+    let mut out = format!("{label}: {} — {meaning}", verdict.name());
     if let Some(message) = &outcome.message {
         out.push_str(&match lang {
             Language::Nl => format!(", {} partijen", message.lots.len()),

@@ -7,6 +7,7 @@ mod clock;
 mod codec;
 mod corpus;
 mod docs;
+mod dry_run;
 mod invariants;
 mod journal;
 mod mail;
