@@ -41,7 +41,7 @@ pub(super) fn dry_run(path: &Path, destination: Option<&str>, output: Option<&Pa
     };
     let now = chrono::Utc::now();
     let today = now.with_timezone(&config.gateway.time_zone).date_naive();
-    let snapshot = match read_source(sender, today) {
+    let snapshot = match read_source(&config, sender, today) {
         Ok(snapshot) => snapshot,
         Err(e) => {
             // An invalid source is what a delivery would refuse to send (exit 1); one
@@ -125,6 +125,7 @@ fn chosen<'c>(
 }
 
 fn read_source(
+    config: &Config,
     sender: &SenderConfig,
     today: chrono::NaiveDate,
 ) -> Result<source::Snapshot, source::SourceError> {
@@ -135,7 +136,7 @@ fn read_source(
             origin: source::Origin::of(&sender.source.location),
             reason: crate::language::Text::verbatim(e.to_string()),
         })?;
-    runtime.block_on(source::read(&sender.source, today))
+    runtime.block_on(source::read(&sender.source, today, &config.gateway.codes))
 }
 
 /// Builds `destination`'s message, checks it as its receiver would and prints the

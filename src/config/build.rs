@@ -20,8 +20,10 @@ use super::{
     SmtpCredentials, SmtpSecurity,
 };
 use crate::language::Language;
+use crate::vaccine::CodeList;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 const DEFAULT_DATA_DIR: &str = "./data";
 const DEFAULT_TIME_ZONE: &str = "Europe/Amsterdam";
@@ -138,13 +140,45 @@ fn gateway(c: &mut Checker, raw: &RawGateway) -> GatewayConfig {
         "90d",
         86_400,
     );
+    let codes = match c.path("gateway.code_list", raw.code_list.as_deref()) {
+        None => CodeList::builtin(),
+        Some(path) => read_code_list(&path)
+            .map(Arc::new)
+            .unwrap_or_else(|problems| {
+                for problem in problems {
+                    c.err(
+                        "gateway.code_list",
+                        format!("{}: {problem}", path.display()),
+                    );
+                }
+                CodeList::builtin()
+            }),
+    };
     GatewayConfig {
         data_dir: data_dir.unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_DIR)),
         time_zone,
         language,
         log,
         journal_retention,
+        codes,
     }
+}
+
+/// The largest code list file read.
+const MAX_CODE_LIST_BYTES: u64 = 1024 * 1024;
+
+/// Reads a release of the code list from `path` (CSV: `code,name,valid_from`).
+fn read_code_list(path: &Path) -> Result<CodeList, Vec<String>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_CODE_LIST_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| vec![format!("cannot be read: {e}")])?;
+    if bytes.len() as u64 > MAX_CODE_LIST_BYTES {
+        return Err(vec![format!("larger than {MAX_CODE_LIST_BYTES} bytes")]);
+    }
+    let text = String::from_utf8(bytes).map_err(|_| vec!["is not UTF-8 text".to_owned()])?;
+    CodeList::parse_csv(&path.display().to_string(), &text)
 }
 
 fn admin(c: &mut Checker, raw: &RawAdmin) -> AdminConfig {

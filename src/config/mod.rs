@@ -82,6 +82,9 @@ pub struct GatewayConfig {
     pub log: String,
     /// How long a journal entry is kept after it last changed (90 days).
     pub journal_retention: std::time::Duration,
+    /// The release of the vaccine-type code list both roles use: W0422 as built in, or
+    /// the one read from `gateway.code_list`.
+    pub codes: std::sync::Arc<crate::vaccine::CodeList>,
 }
 
 impl GatewayConfig {

@@ -44,6 +44,7 @@ pub(super) struct RawGateway {
     pub language: Option<String>,
     pub log: Option<String>,
     pub journal_retention: Option<String>,
+    pub code_list: Option<String>,
 }
 
 /// `[admin]`

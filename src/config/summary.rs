@@ -37,6 +37,28 @@ pub(super) fn summary(config: &Config) -> String {
         },
         g.log
     );
+    let later: Vec<String> = g
+        .codes
+        .entries()
+        .iter()
+        .filter_map(|e| e.valid_from.map(|from| format!("{} from {from}", e.code)))
+        .collect();
+    let _ = writeln!(
+        out,
+        "vaccine types: {} ({} code{}{})",
+        g.codes.release(),
+        g.codes.entries().len(),
+        if g.codes.entries().len() == 1 {
+            ""
+        } else {
+            "s"
+        },
+        if later.is_empty() {
+            String::new()
+        } else {
+            format!("; {}", later.join(", "))
+        }
+    );
     let admin = &config.admin;
     let _ = writeln!(
         out,

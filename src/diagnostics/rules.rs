@@ -187,7 +187,7 @@ rules! {
     WrapperAcceptAckNe => "wrapper.accept-ack-ne", Warning, SYN,
         "`acceptAckCode` is `NE`; lotgate answers all the same";
     VaccineUnknownCode => "vaccine.unknown-code", Warning, SYN106,
-        "a two-digit vaccine code outside value set W0422 (the binding is CWE)";
+        "a two-digit vaccine code outside value set W0422 (the release in force), or valid in it only from a later day (the binding is CWE)";
     LotExpired => "lot.expired", Warning, SYN,
         "a lot expired before the message's `creationTime` date";
     LotDuplicate => "lot.duplicate", Warning, SYN,

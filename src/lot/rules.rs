@@ -2,7 +2,8 @@
 //! receiver's validation of a message and by the sender's check of its source:
 //!
 //! - a lot number that cannot be one (blank, too long, a control character): an error;
-//! - a vaccine code outside value set W0422: a warning (the binding is CWE);
+//! - a vaccine code outside value set W0422 (the release in force, on the day): a warning
+//!   (the binding is CWE);
 //! - a lot that expired before the day it is checked for: a warning;
 //! - one lot number under two vaccine types: an error;
 //! - the same lot number twice under one vaccine type: a warning (when the entries
@@ -14,7 +15,7 @@
 use super::{Lot, LotNumberError, LotSet};
 use crate::diagnostics::{Issue, Report, Rule};
 use crate::language::Language;
-use crate::vaccine::VaccineCode;
+use crate::vaccine::{Known, VaccineCode};
 use chrono::NaiveDate;
 
 /// A field of a lot, for locations in reports.
@@ -65,6 +66,19 @@ pub fn unknown_vaccine_code(code: VaccineCode) -> (String, String) {
         format!("vaccinsoort {code} staat niet in waardelijst W0422"),
         format!("vaccine type {code} is not in value set W0422"),
     )
+}
+
+/// The texts (Dutch, English) of [`Rule::VaccineUnknownCode`] for a code as the code list
+/// in force knows it: not in it, or valid only from a later day; `None` when it is valid.
+pub fn code_not_valid(code: VaccineCode, known: Known<'_>) -> Option<(String, String)> {
+    match known {
+        Known::Valid(_) => None,
+        Known::Unknown => Some(unknown_vaccine_code(code)),
+        Known::NotYet(from) => Some((
+            format!("vaccinsoort {code} staat pas vanaf {from} in waardelijst W0422"),
+            format!("vaccine type {code} is in value set W0422 only from {from}"),
+        )),
+    }
 }
 
 /// Checks the lots of one message or source: expired lots (on `today`, when given),

@@ -88,6 +88,7 @@ impl Receiver {
                 max_depth: receiver.max_depth,
                 ..Limits::default()
             },
+            codes: config.gateway.codes.clone(),
         };
         Ok(Self {
             inner: Arc::new(Inner {

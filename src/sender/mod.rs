@@ -96,6 +96,8 @@ struct Inner {
     config: SenderConfig,
     zone: chrono_tz::Tz,
     language: Language,
+    /// The vaccine-type code list the source is checked against.
+    codes: Arc<crate::vaccine::CodeList>,
     store: SenderStore,
     clock: Arc<dyn Clock>,
     client: reqwest::Client,
@@ -160,6 +162,7 @@ impl Sender {
                 config: config.clone(),
                 zone: gateway.time_zone,
                 language: gateway.language,
+                codes: gateway.codes.clone(),
                 store,
                 clock,
                 client,

@@ -110,7 +110,8 @@ impl SourceCache {
     async fn get(&mut self, sender: &Sender, now: DateTime<Utc>) -> &Result<Snapshot, SourceError> {
         if self.read.is_none() {
             let today = crate::localtime::local_date(sender.inner.zone, now);
-            let result = source::read(&sender.inner.config.source, today).await;
+            let result =
+                source::read(&sender.inner.config.source, today, &sender.inner.codes).await;
             let metrics = &sender.inner.metrics;
             match &result {
                 Ok(snapshot) => {

@@ -30,6 +30,7 @@ use crate::diagnostics::{Level, Report};
 use crate::language::Language;
 use crate::language::Text;
 use crate::lot::LotSet;
+use crate::vaccine::CodeList;
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -202,9 +203,14 @@ impl fmt::Display for SourceError {
 
 impl std::error::Error for SourceError {}
 
-/// Reads the configured source, within `config.timeout`, and checks it. `today` is the
-/// caller's local date, used only to warn about lots that have expired.
-pub async fn read(config: &SourceConfig, today: NaiveDate) -> Result<Snapshot, SourceError> {
+/// Reads the configured source, within `config.timeout`, and checks it against the code
+/// list in force. `today` is the caller's local date: lots that have expired and codes
+/// not yet valid are warned about.
+pub async fn read(
+    config: &SourceConfig,
+    today: NaiveDate,
+    codes: &CodeList,
+) -> Result<Snapshot, SourceError> {
     let origin = Origin::of(&config.location);
     let fetch = async {
         match &config.location {
@@ -221,7 +227,7 @@ pub async fn read(config: &SourceConfig, today: NaiveDate) -> Result<Snapshot, S
         Ok(Err(reason)) => return Err(unreadable(reason)),
         Err(_) => return Err(unreadable(timed_out(config.timeout))),
     };
-    parse(&bytes, config.format, today).map_err(|e| e.with_origin(origin))
+    parse(&bytes, config.format, today, codes).map_err(|e| e.with_origin(origin))
 }
 
 /// Checks a source's bytes: UTF-8 (a byte-order mark is allowed), then the format, then
@@ -231,6 +237,7 @@ pub fn parse(
     bytes: &[u8],
     format: SourceFormat,
     today: NaiveDate,
+    codes: &CodeList,
 ) -> Result<Snapshot, SourceError> {
     let source_digest: [u8; 32] = Sha256::digest(bytes).into();
     let text = std::str::from_utf8(bytes).map_err(|e| SourceError::Unreadable {
@@ -248,7 +255,7 @@ pub fn parse(
             SourceFormat::Json => json::rows(text, &mut report),
         }
     };
-    let lots = rows.and_then(|rows| set::check(rows, today, &mut report));
+    let lots = rows.and_then(|rows| set::check(rows, today, codes, &mut report));
     match lots {
         Some(lots) if !report.has(Level::Error) => Ok(Snapshot {
             lots,

@@ -17,8 +17,10 @@ pub use answer::{Answer, answer};
 
 use crate::ids::{ApplicationId, MessageId};
 use crate::message::LotMessage;
+use crate::vaccine::CodeList;
 use crate::wire::{self, MESSAGE_INTERACTION, soap};
 use crate::xml::{Document, Limits, XmlErrorKind};
+use std::sync::Arc;
 
 /// What the validating side knows about itself.
 #[derive(Debug, Clone, Default)]
@@ -35,6 +37,8 @@ pub struct Options {
     pub allow_bare: bool,
     /// Limits for parsing.
     pub limits: Limits,
+    /// The release of the vaccine-type code list in force (`gateway.code_list`).
+    pub codes: Arc<CodeList>,
 }
 
 /// Who an acknowledgement goes to, known as soon as the wrapper could be read.
@@ -110,7 +114,7 @@ pub fn check(input: &[u8], options: &Options) -> Outcome {
     if !soap::is_interaction(interaction, MESSAGE_INTERACTION, &mut report) {
         return outcome(report, None, None);
     }
-    let mut decoded = wire::decode_message(interaction, &mut report);
+    let mut decoded = wire::decode_message(interaction, &options.codes, &mut report);
     if decoded.sender.is_none() && !report.contains(Rule::Hl7SenderId) {
         report.add(
             Rule::Hl7SenderId,

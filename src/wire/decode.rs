@@ -12,10 +12,16 @@ use super::*;
 use crate::diagnostics::{Report, Rule};
 use crate::ids::{AORTA_APPLICATION_ROOT, ApplicationId, MessageId, URA_ROOT, UZI_SERVER_ROOT};
 use crate::message::Organization;
+use crate::vaccine::CodeList;
 use crate::xml::Element;
 
-/// Reads a PRMM_IN010043NL element. The caller has checked its namespace and name.
-pub fn decode_message(root: Element<'_, '_>, report: &mut Report) -> DecodedMessage {
+/// Reads a PRMM_IN010043NL element, its vaccine types checked against `codes` on the
+/// message's creation date. The caller has checked its namespace and name.
+pub fn decode_message(
+    root: Element<'_, '_>,
+    codes: &CodeList,
+    report: &mut Report,
+) -> DecodedMessage {
     let mut out = DecodedMessage::default();
     if root.attr("ITSVersion").is_some() {
         report.add(
@@ -34,7 +40,7 @@ pub fn decode_message(root: Element<'_, '_>, report: &mut Report) -> DecodedMess
     out.receiver = read_device(&kids, "receiver", Rule::WrapperReceiver, report);
     out.sender = read_device(&kids, "sender", Rule::WrapperSender, report);
     if let Some(control_act) = kids.one("ControlActProcess") {
-        read_control_act(control_act, &mut out, report);
+        read_control_act(control_act, codes, &mut out, report);
     }
     out
 }
@@ -161,7 +167,12 @@ pub(super) fn read_device(
     }
 }
 
-fn read_control_act(control_act: Element<'_, '_>, out: &mut DecodedMessage, report: &mut Report) {
+fn read_control_act(
+    control_act: Element<'_, '_>,
+    codes: &CodeList,
+    out: &mut DecodedMessage,
+    report: &mut Report,
+) {
     profile::structure(report, control_act, &[("moodCode", "EVN")]);
     let kids = profile::children(control_act, profile::CONTROL_ACT, report);
     if let Some(author) = kids.one("authorOrPerformer") {
@@ -172,7 +183,7 @@ fn read_control_act(control_act: Element<'_, '_>, out: &mut DecodedMessage, repo
     };
     let subject_kids = profile::children(subject, profile::SUBJECT, report);
     if let Some(list) = subject_kids.one("ProductList") {
-        super::products::read_product_list(list, out, report);
+        super::products::read_product_list(list, codes, out, report);
     }
 }
 

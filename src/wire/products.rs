@@ -9,14 +9,27 @@ use crate::ids::is_oid;
 use crate::lot::{Lot, LotNumber};
 use crate::message::Period;
 use crate::timestamp::{Timestamp, parse_date};
-use crate::vaccine::{VACCINE_CODE_SYSTEM, VaccineCode, VaccineType};
+use crate::vaccine::{CodeList, VACCINE_CODE_SYSTEM, VaccineCode, VaccineType};
 use crate::xml::Element;
+
+/// The code list a message's vaccine types are checked against, and the day they must
+/// be valid on: the message's creation date.
+#[derive(Debug, Clone, Copy)]
+struct Codes<'a> {
+    list: &'a CodeList,
+    day: Option<chrono::NaiveDate>,
+}
 
 pub(super) fn read_product_list(
     list: Element<'_, '_>,
+    codes: &CodeList,
     out: &mut DecodedMessage,
     report: &mut Report,
 ) {
+    let codes = Codes {
+        list: codes,
+        day: out.created.as_ref().map(|t| t.local().date()),
+    };
     profile::structure(report, list, &[("classCode", "LIST"), ("moodCode", "EVN")]);
     let kids = profile::children(list, profile::PRODUCT_LIST, report);
     if let Some(template) = kids.one("templateId") {
@@ -53,7 +66,7 @@ pub(super) fn read_product_list(
         );
     }
     let products: Vec<Element<'_, '_>> = kids.all("product").collect();
-    out.entries = read_products(&products, kids.hl7(), report);
+    out.entries = read_products(&products, kids.hl7(), codes, report);
 }
 
 /// From this many products on, the second half is read on a second thread.
@@ -66,13 +79,14 @@ const PARALLEL_FROM: usize = 4096;
 fn read_products(
     products: &[Element<'_, '_>],
     hl7: Option<u16>,
+    codes: Codes<'_>,
     report: &mut Report,
 ) -> Vec<Entry> {
     let read = |products: &[Element<'_, '_>], first: usize, report: &mut Report| {
         let mut entries = Vec::with_capacity(products.len());
         for (i, product) in products.iter().enumerate() {
             let position = first + i;
-            if let Some(lot) = read_product(*product, position, hl7, report) {
+            if let Some(lot) = read_product(*product, position, hl7, codes, report) {
                 entries.push(Entry {
                     lot,
                     product: position,
@@ -170,6 +184,7 @@ fn read_product(
     product: Element<'_, '_>,
     position: usize,
     hl7: Option<u16>,
+    codes: Codes<'_>,
     report: &mut Report,
 ) -> Option<Lot> {
     profile::structure(report, product, &[("typeCode", "PRD")]);
@@ -193,7 +208,7 @@ fn read_product(
     };
     let vaccine = instance_kids
         .one("asInstanceOfKind")
-        .and_then(|kind| read_vaccine(kind, hl7, report));
+        .and_then(|kind| read_vaccine(kind, hl7, codes, report));
     Some(Lot {
         number: number?,
         vaccine: vaccine?,
@@ -277,6 +292,7 @@ fn read_expiry(
 fn read_vaccine(
     kind: Element<'_, '_>,
     hl7: Option<u16>,
+    codes: Codes<'_>,
     report: &mut Report,
 ) -> Option<VaccineType> {
     profile::structure(report, kind, &[("classCode", "INST")]);
@@ -323,8 +339,8 @@ fn read_vaccine(
         );
     }
     let code_value = parsed?;
-    if system_ok && code_value.known_name().is_none() {
-        let (nl, en) = crate::lot::rules::unknown_vaccine_code(code_value);
+    let known = codes.list.on(code_value, codes.day);
+    if system_ok && let Some((nl, en)) = crate::lot::rules::code_not_valid(code_value, known) {
         report.add(
             Rule::VaccineUnknownCode,
             format!("{}/@code", profile::location(code)),

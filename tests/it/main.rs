@@ -5,6 +5,7 @@ mod architecture;
 mod cli;
 mod clock;
 mod codec;
+mod codes;
 mod corpus;
 mod docs;
 mod dry_run;

@@ -96,7 +96,9 @@ fn response(status: &str, content_type: &str, body: &str) -> Option<Vec<u8>> {
 #[tokio::test]
 async fn the_shipped_inventory_file() {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/inventory.csv");
-    let snapshot = source::read(&file(path), today()).await.expect("valid");
+    let snapshot = source::read(&file(path), today(), &lotgate::vaccine::CodeList::builtin())
+        .await
+        .expect("valid");
     assert_eq!(snapshot.lots.len(), 12);
     assert!(snapshot.warnings.issues().is_empty());
 }
@@ -105,12 +107,26 @@ async fn the_shipped_inventory_file() {
 async fn a_missing_file_is_unreadable() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let path = dir.path().join("inventory.csv");
-    let (error, reason) = unreadable(source::read(&file(path.clone()), today()).await);
+    let (error, reason) = unreadable(
+        source::read(
+            &file(path.clone()),
+            today(),
+            &lotgate::vaccine::CodeList::builtin(),
+        )
+        .await,
+    );
     assert!(reason.starts_with("cannot open it: "), "{reason}");
     assert_eq!(error.origin(), &Origin::File(path.clone()));
     let text = error.to_string();
     assert!(text.contains(&path.display().to_string()), "{text}");
-    let (_, reason) = unreadable(source::read(&file(dir.path().to_owned()), today()).await);
+    let (_, reason) = unreadable(
+        source::read(
+            &file(dir.path().to_owned()),
+            today(),
+            &lotgate::vaccine::CodeList::builtin(),
+        )
+        .await,
+    );
     assert_eq!(reason, "it is a directory, not a file");
 }
 
@@ -121,7 +137,9 @@ async fn a_file_over_the_limit_is_unreadable() {
     // Sparse: no 64 MiB are written.
     let huge = std::fs::File::create(&path).expect("created");
     huge.set_len(MAX_SOURCE_BYTES + 1).expect("sized");
-    let (_, reason) = unreadable(source::read(&file(path), today()).await);
+    let (_, reason) = unreadable(
+        source::read(&file(path), today(), &lotgate::vaccine::CodeList::builtin()).await,
+    );
     assert_eq!(reason, "it is larger than 64 MiB, the most a source may be");
 }
 
@@ -130,9 +148,13 @@ async fn an_invalid_file_names_itself_and_every_problem() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let path = dir.path().join("inventory.csv");
     std::fs::write(&path, "vaccine_code,lot_number\n08,A\n6,B\n").expect("written");
-    let error = source::read(&file(path.clone()), today())
-        .await
-        .expect_err("invalid");
+    let error = source::read(
+        &file(path.clone()),
+        today(),
+        &lotgate::vaccine::CodeList::builtin(),
+    )
+    .await
+    .expect_err("invalid");
     assert!(!error.is_transient());
     assert_eq!(error.origin(), &Origin::File(path.clone()));
     assert_eq!(
@@ -156,7 +178,9 @@ async fn a_url_answering_json() {
         SourceFormat::Json,
         Duration::from_secs(5),
     );
-    let snapshot = source::read(&config, today()).await.expect("valid");
+    let snapshot = source::read(&config, today(), &lotgate::vaccine::CodeList::builtin())
+        .await
+        .expect("valid");
     assert_eq!(snapshot.lots.len(), 2);
     let head = server.join().expect("server");
     assert!(
@@ -175,7 +199,9 @@ async fn a_url_answering_csv() {
         SourceFormat::Csv,
         Duration::from_secs(5),
     );
-    let snapshot = source::read(&config, today()).await.expect("valid");
+    let snapshot = source::read(&config, today(), &lotgate::vaccine::CodeList::builtin())
+        .await
+        .expect("valid");
     assert_eq!(snapshot.lots.len(), 2);
     server.join().expect("server");
 }
@@ -192,7 +218,8 @@ async fn a_server_error_is_unreadable_and_hides_the_query() {
         SourceFormat::Json,
         Duration::from_secs(5),
     );
-    let (error, reason) = unreadable(source::read(&config, today()).await);
+    let (error, reason) =
+        unreadable(source::read(&config, today(), &lotgate::vaccine::CodeList::builtin()).await);
     assert_eq!(reason, "the server answered HTTP 500 Internal Server Error");
     assert_eq!(
         error.to_string(),
@@ -212,7 +239,8 @@ async fn a_body_over_the_limit_is_unreadable() {
     );
     let (base, server) = serve(Some(head.into_bytes()));
     let config = url(base, SourceFormat::Json, Duration::from_secs(5));
-    let (_, reason) = unreadable(source::read(&config, today()).await);
+    let (_, reason) =
+        unreadable(source::read(&config, today(), &lotgate::vaccine::CodeList::builtin()).await);
     assert_eq!(reason, "it is larger than 64 MiB, the most a source may be");
     server.join().expect("server");
 }
@@ -222,7 +250,8 @@ async fn a_server_that_never_answers_times_out() {
     let (base, server) = serve(None);
     let config = url(base, SourceFormat::Json, Duration::from_secs(1));
     let started = Instant::now();
-    let (_, reason) = unreadable(source::read(&config, today()).await);
+    let (_, reason) =
+        unreadable(source::read(&config, today(), &lotgate::vaccine::CodeList::builtin()).await);
     let took = started.elapsed();
     assert_eq!(reason, "no complete answer within 1s");
     assert!(
@@ -255,7 +284,8 @@ async fn a_refused_connection_is_unreadable() {
         SourceFormat::Csv,
         Duration::from_secs(5),
     );
-    let (error, reason) = unreadable(source::read(&config, today()).await);
+    let (error, reason) =
+        unreadable(source::read(&config, today(), &lotgate::vaccine::CodeList::builtin()).await);
     assert!(
         reason.starts_with("cannot connect: ") && reason.contains("refused"),
         "{reason}"

@@ -495,3 +495,57 @@ fn smtp_roots_are_resolved_paths() {
     };
     assert_eq!(smtp.roots, [PathBuf::from("/etc/lotgate/smtp-ca.pem")]);
 }
+
+#[test]
+fn a_code_list_is_read_and_every_problem_in_it_names_the_key_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("codes.csv");
+    let text = |file: &std::path::Path| {
+        format!("[gateway]\ncode_list = \"{}\"\n{MINIMAL}", file.display())
+    };
+    std::fs::write(&path, "code,name,valid_from\n31,Nieuw,2027-01-01\n").unwrap();
+    let config = Config::parse(&text(&path), dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(config.gateway.codes.release(), path.display().to_string());
+    assert_eq!(config.gateway.codes.entries().len(), 1);
+    assert!(config.summary().contains(&format!(
+        "vaccine types: {} (1 code; 31 from 2027-01-01)",
+        path.display()
+    )));
+    // Relative to the configuration file's directory.
+    let relative = Config::parse("[gateway]\ncode_list = \"codes.csv\"\n", dir.path())
+        .map(|c| c.gateway.codes.entries().len());
+    assert!(
+        !matches!(relative, Err(ref e) if e.problems().iter().any(|p| p.key == "gateway.code_list"))
+    );
+
+    std::fs::write(&path, "code,name\n31,\n3,Drie\n").unwrap();
+    let found: Vec<Problem> = match Config::parse(&text(&path), dir.path()) {
+        Ok(_) => panic!("a broken code list was accepted"),
+        Err(e) => e.problems().to_vec(),
+    };
+    assert_eq!(found.len(), 2, "{found:#?}");
+    assert!(found.iter().all(|p| p.key == "gateway.code_list"));
+    assert!(
+        found[0].message.contains("line 2: code 31 needs a name"),
+        "{}",
+        found[0]
+    );
+    assert!(
+        found[1]
+            .message
+            .contains("line 3: vaccine code \"3\" is not two digits")
+    );
+
+    let missing = dir.path().join("missing.csv");
+    let p = match Config::parse(&text(&missing), dir.path()) {
+        Ok(_) => panic!("a missing code list was accepted"),
+        Err(e) => e.problems()[0].clone(),
+    };
+    assert_eq!(p.key, "gateway.code_list");
+    assert!(p.message.contains("missing.csv: cannot be read"), "{p}");
+    // Without the key: the built-in release.
+    assert_eq!(
+        parse(MINIMAL).unwrap().gateway.codes.release(),
+        "built-in W0422"
+    );
+}

@@ -4,7 +4,7 @@
 use crate::diagnostics::{Issue, Report, Rule};
 use crate::language::Language;
 use crate::lot::{Lot, LotNumber};
-use crate::vaccine::{VaccineCode, VaccineType};
+use crate::vaccine::{CodeList, Known, VaccineCode, VaccineType};
 use chrono::NaiveDate;
 
 /// Where a row is: a CSV line (1-based, counting the header and blank lines) or a JSON
@@ -86,8 +86,14 @@ impl RawRow {
         }
     }
 
-    /// The rules for one row, every problem reported; the lot when none blocks it.
-    pub(super) fn check(self, report: &mut Report) -> Option<Lot> {
+    /// The rules for one row, every problem reported, its vaccine code checked against
+    /// `codes` on `today`; the lot when none blocks it.
+    pub(super) fn check(
+        self,
+        codes: &CodeList,
+        today: NaiveDate,
+        report: &mut Report,
+    ) -> Option<Lot> {
         if let Some(issue) = self.broken {
             report.push(issue);
             return None;
@@ -129,7 +135,10 @@ impl RawRow {
                 })
                 .ok(),
         };
-        let vaccine = code.and_then(|code| vaccine_type(code, self.vaccine_name, &mut add));
+        let vaccine = code.and_then(|code| {
+            let known = codes.on(code, Some(today));
+            vaccine_type(code, known, self.vaccine_name, &mut add)
+        });
         let expires = expiry(self.expiry_date, &mut add);
         Some(Lot {
             number: number?,
@@ -144,11 +153,12 @@ fn lot_number(text: &str) -> Result<LotNumber, (Rule, String, String)> {
     LotNumber::parse(text).map_err(|e| crate::lot::rules::lot_number_problem(&e))
 }
 
-/// The vaccine type of a row: W0422's name unless the row gives one (then kept as
-/// written); a code outside W0422 needs a name and is a warning (the binding is CWE, as
-/// in the receiver).
+/// The vaccine type of a row: the code list's name unless the row gives one (then kept
+/// as written); a code outside the list (or not valid yet) needs a name and is a warning
+/// (the binding is CWE, as in the receiver).
 fn vaccine_type(
     code: VaccineCode,
+    known: Known<'_>,
     name: Field,
     add: &mut impl FnMut(Rule, &'static str, &str, &str),
 ) -> Option<VaccineType> {
@@ -173,16 +183,17 @@ fn vaccine_type(
         add(Rule::VaccineDisplayName, "vaccine_name", &nl, &en);
         return None;
     }
-    match (code.known_name(), name) {
-        (Some(_), Some(name)) => Some(VaccineType::new(code, &name)),
-        (Some(known), None) => Some(VaccineType::new(code, known)),
-        (None, Some(name)) => {
-            let (nl, en) = crate::lot::rules::unknown_vaccine_code(code);
+    if let Known::Valid(listed) = known {
+        return Some(VaccineType::new(code, name.as_deref().unwrap_or(listed)));
+    }
+    let (nl, en) = crate::lot::rules::code_not_valid(code, known)
+        .unwrap_or_else(|| crate::lot::rules::unknown_vaccine_code(code));
+    match name {
+        Some(name) => {
             add(Rule::VaccineUnknownCode, "vaccine_code", &nl, &en);
             Some(VaccineType::new(code, &name))
         }
-        (None, None) => {
-            let (nl, en) = crate::lot::rules::unknown_vaccine_code(code);
+        None => {
             let nl = format!("{nl} en heeft geen vaccine_name");
             let en = format!("{en} and has no vaccine_name");
             add(Rule::VaccineDisplayName, "vaccine_name", &nl, &en);

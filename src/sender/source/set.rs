@@ -7,11 +7,17 @@ use crate::diagnostics::{Issue, Level, Report, Rule};
 use crate::language::Language;
 use crate::lot::LotSet;
 use crate::lot::rules::{self, Field, Place};
+use crate::vaccine::CodeList;
 use chrono::NaiveDate;
 
 /// Applies every rule to every row and then to the set; the set only when no rule
 /// blocks it. No rows at all: `list.empty`.
-pub(super) fn check(rows: Vec<RawRow>, today: NaiveDate, report: &mut Report) -> Option<LotSet> {
+pub(super) fn check(
+    rows: Vec<RawRow>,
+    today: NaiveDate,
+    codes: &CodeList,
+    report: &mut Report,
+) -> Option<LotSet> {
     if rows.is_empty() {
         report.add(
             Rule::ListEmpty,
@@ -24,7 +30,7 @@ pub(super) fn check(rows: Vec<RawRow>, today: NaiveDate, report: &mut Report) ->
     let mut lots = Vec::with_capacity(rows.len());
     for row in rows {
         let at = row.at;
-        if let Some(lot) = row.check(report) {
+        if let Some(lot) = row.check(codes, today, report) {
             lots.push((lot, at));
         }
     }

@@ -6,7 +6,13 @@ use super::*;
 fn the_shipped_inventory_gives_twelve_lots() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/inventory.csv");
     let bytes = std::fs::read(path).expect("examples/inventory.csv");
-    let snapshot = parse(&bytes, SourceFormat::Csv, today()).expect("valid");
+    let snapshot = parse(
+        &bytes,
+        SourceFormat::Csv,
+        today(),
+        &crate::vaccine::CodeList::builtin(),
+    )
+    .expect("valid");
     assert_eq!(snapshot.lots.len(), 12);
     assert!(
         snapshot.warnings.issues().is_empty(),

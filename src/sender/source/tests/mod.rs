@@ -11,11 +11,21 @@ fn today() -> NaiveDate {
 }
 
 fn csv(text: &str) -> Result<Snapshot, SourceError> {
-    parse(text.as_bytes(), SourceFormat::Csv, today())
+    parse(
+        text.as_bytes(),
+        SourceFormat::Csv,
+        today(),
+        &crate::vaccine::CodeList::builtin(),
+    )
 }
 
 fn json(text: &str) -> Result<Snapshot, SourceError> {
-    parse(text.as_bytes(), SourceFormat::Json, today())
+    parse(
+        text.as_bytes(),
+        SourceFormat::Json,
+        today(),
+        &crate::vaccine::CodeList::builtin(),
+    )
 }
 
 fn invalid(result: Result<Snapshot, SourceError>) -> Report {
@@ -72,6 +82,7 @@ fn bytes_that_are_not_utf8_are_unreadable() {
         b"vaccine_code,lot_number\n08,CAF\xC9\n",
         SourceFormat::Csv,
         today(),
+        &crate::vaccine::CodeList::builtin(),
     )
     .expect_err("Latin-1");
     assert!(error.is_transient());
