@@ -55,6 +55,10 @@ pub enum Command {
         /// Language of the texts: nl (default) or en.
         #[arg(long, default_value = "nl")]
         lang: Language,
+        /// A release of the vaccine-type code list (CSV: code,name,valid_from) instead of
+        /// the built-in W0422, as `gateway.code_list`.
+        #[arg(long, value_name = "FILE")]
+        code_list: Option<PathBuf>,
     },
     /// Load and check the configuration file, print what it configures.
     CheckConfig(ConfigArg),
@@ -284,7 +288,15 @@ pub fn main() -> ExitCode {
             receiver_id,
             ack,
             lang,
-        } => validate::validate_file(&file, format, receiver_id.as_deref(), ack, lang),
+            code_list,
+        } => validate::validate_file(
+            &file,
+            format,
+            receiver_id.as_deref(),
+            ack,
+            lang,
+            code_list.as_deref(),
+        ),
         Command::CheckConfig(arg) => gateway::check_config(&arg.config),
         Command::Run(arg) => gateway::run(&arg.config),
         Command::Quarantine { action, config } => receiver::quarantine(&config.config, &action),

@@ -21,6 +21,7 @@ pub(super) fn validate_file(
     receiver_id: Option<&str>,
     ack: bool,
     lang: Language,
+    code_list: Option<&Path>,
 ) -> ExitCode {
     let receiver = match receiver_id.map(ApplicationId::parse).transpose() {
         Ok(r) => r,
@@ -37,9 +38,22 @@ pub(super) fn validate_file(
             return ExitCode::from(2);
         }
     };
+    let codes = match code_list.map(crate::config::read_code_list).transpose() {
+        Ok(codes) => codes.map(std::sync::Arc::new),
+        Err(problems) => {
+            for problem in problems {
+                eprintln!(
+                    "--code-list {}: {problem}",
+                    code_list.unwrap_or(file).display()
+                );
+            }
+            return ExitCode::from(2);
+        }
+    };
     let options = Options {
         receiver: receiver.clone(),
         allow_bare: true,
+        codes: codes.unwrap_or_else(crate::vaccine::CodeList::builtin),
         ..Options::default()
     };
     let outcome = validate::check(&input, &options);

@@ -142,7 +142,7 @@ fn gateway(c: &mut Checker, raw: &RawGateway) -> GatewayConfig {
     );
     let codes = match c.path("gateway.code_list", raw.code_list.as_deref()) {
         None => CodeList::builtin(),
-        Some(path) => read_code_list(&path)
+        Some(path) => super::read_code_list(&path)
             .map(Arc::new)
             .unwrap_or_else(|problems| {
                 for problem in problems {
@@ -162,23 +162,6 @@ fn gateway(c: &mut Checker, raw: &RawGateway) -> GatewayConfig {
         journal_retention,
         codes,
     }
-}
-
-/// The largest code list file read.
-const MAX_CODE_LIST_BYTES: u64 = 1024 * 1024;
-
-/// Reads a release of the code list from `path` (CSV: `code,name,valid_from`).
-fn read_code_list(path: &Path) -> Result<CodeList, Vec<String>> {
-    use std::io::Read;
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(MAX_CODE_LIST_BYTES + 1).read_to_end(&mut bytes))
-        .map_err(|e| vec![format!("cannot be read: {e}")])?;
-    if bytes.len() as u64 > MAX_CODE_LIST_BYTES {
-        return Err(vec![format!("larger than {MAX_CODE_LIST_BYTES} bytes")]);
-    }
-    let text = String::from_utf8(bytes).map_err(|_| vec!["is not UTF-8 text".to_owned()])?;
-    CodeList::parse_csv(&path.display().to_string(), &text)
 }
 
 fn admin(c: &mut Checker, raw: &RawAdmin) -> AdminConfig {

@@ -530,3 +530,21 @@ impl Config {
         summary::summary(self)
     }
 }
+
+/// The largest code list file read.
+const MAX_CODE_LIST_BYTES: u64 = 1024 * 1024;
+
+/// Reads a release of the vaccine-type code list from `path` (CSV:
+/// `code,name,valid_from`): `gateway.code_list`, and `lotgate validate --code-list`.
+pub fn read_code_list(path: &std::path::Path) -> Result<crate::vaccine::CodeList, Vec<String>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_CODE_LIST_BYTES + 1).read_to_end(&mut bytes))
+        .map_err(|e| vec![format!("cannot be read: {e}")])?;
+    if bytes.len() as u64 > MAX_CODE_LIST_BYTES {
+        return Err(vec![format!("larger than {MAX_CODE_LIST_BYTES} bytes")]);
+    }
+    let text = String::from_utf8(bytes).map_err(|_| vec!["is not UTF-8 text".to_owned()])?;
+    crate::vaccine::CodeList::parse_csv(&path.display().to_string(), &text)
+}

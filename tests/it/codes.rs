@@ -155,3 +155,43 @@ fn the_sender_names_a_new_code_from_the_same_release() {
         "{xml}"
     );
 }
+
+#[test]
+fn lotgate_validate_takes_a_release_too() {
+    let temp = tempfile::tempdir().unwrap();
+    let release = temp.path().join("codes.csv");
+    std::fs::write(&release, RELEASE).unwrap();
+    let lots = LotSet::new(vec![lot("CODE0002", "31", "Nieuw vaccin")]).unwrap();
+    let message = temp.path().join("message.xml");
+    std::fs::write(
+        &message,
+        lotgate::wire::soap::message_envelope(&lotgate::sample::message_with(lots, "CODES-2")),
+    )
+    .unwrap();
+    let validate = |extra: &[&str]| {
+        let mut args = vec!["validate", message.to_str().unwrap(), "--lang", "en"];
+        args.extend_from_slice(extra);
+        let out = lotgate(&args);
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, built_in, _) = validate(&[]);
+    assert_eq!(code, Some(0), "{built_in}");
+    assert!(built_in.contains("0 error(s), 1 warning(s)"), "{built_in}");
+    assert!(built_in.contains("vaccine type 31 is not in value set W0422"));
+    let (code, released, _) = validate(&["--code-list", release.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{released}");
+    assert!(released.contains("0 error(s), 0 warning(s)"), "{released}");
+
+    std::fs::write(&release, "code,name\n3,Drie\n").unwrap();
+    let (code, out, err) = validate(&["--code-list", release.to_str().unwrap()]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(
+        err.contains("line 2: vaccine code \"3\" is not two digits"),
+        "{err}"
+    );
+    assert!(out.is_empty(), "no report without a usable release: {out}");
+}
