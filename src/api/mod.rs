@@ -28,9 +28,9 @@ pub use overview::{
     ReceiverOverview, SenderOverview, WatchdogView,
 };
 pub use receiver::{
-    ChangesView, HistoryAnswer, IssueView, LotAnswer, LotStatus, LotView, LotsAnswer,
+    Assessment, ChangesView, HistoryAnswer, IssueView, LotAnswer, LotStatus, LotView, LotsAnswer,
     MessageIdView, QuarantineDiscarded, QuarantineList, QuarantineView, ReportView, SetAnswer,
-    SetView, Unknown, UnknownLot,
+    SetView, TrialAnswer, Unknown, UnknownLot,
 };
 pub use sender::{
     AttemptView, DeliveryView, DestinationStatus, MessageView, NextNight, OutcomeView,

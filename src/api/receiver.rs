@@ -230,3 +230,32 @@ pub struct QuarantineDiscarded {
     /// The id of the set dropped.
     pub discarded: u64,
 }
+
+/// How a connecting partner's last delivery was judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Assessment {
+    /// It would be accepted in production (`CA`).
+    Positive,
+    /// It would be refused: see the report's errors.
+    Negative,
+}
+
+/// `GET /api/v1/trial/{application_id}`: a partner in its connect phase, its last
+/// delivery and its trial set (kept apart, never used for lookups).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrialAnswer {
+    /// The partner's application id.
+    pub sender: String,
+    /// Its name in the configuration.
+    pub name: String,
+    /// `connect` or `production` (a trial stays readable after the switch).
+    pub phase: String,
+    /// How its last delivery was judged; `null` before its first.
+    pub assessment: Option<Assessment>,
+    /// The report on its last delivery, compared with the set in place (lots added and
+    /// removed); `null` before its first.
+    pub last: Option<ReportView>,
+    /// Its trial set: the last delivery that was accepted; `null` before one was.
+    pub set: Option<SetView>,
+}

@@ -411,8 +411,12 @@ pub struct ReceiverConfig {
     pub path: String,
     /// Our AORTA application id: messages must be addressed to it.
     pub application_id: ApplicationId,
-    /// Sender application ids we accept; never empty.
+    /// Sender application ids whose deliveries go to production: `allowed_senders` and
+    /// every `[[receiver.sender]]` in phase `production`; never empty unless a partner is
+    /// in its connect phase.
     pub allowed_senders: Vec<ApplicationId>,
+    /// The sending partners named in `[[receiver.sender]]`, with their phase.
+    pub partners: Vec<Partner>,
     /// Who receives quarantine and watchdog emails; never empty.
     pub administrators: Vec<EmailAddress>,
     /// The JGZ organisation's contact, also told when nothing arrived.
@@ -441,6 +445,59 @@ pub struct ReceiverConfig {
     /// Two-way TLS on the exchange listener; without it the listener serves plain HTTP
     /// (loopback, or `insecure`).
     pub tls: Option<ReceiverTls>,
+}
+
+/// Where a sending partner stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// New: its deliveries run the whole pipeline and get the real acknowledgement, but
+    /// go to a trial set of its own, never to the set in place.
+    Connect,
+    /// Its deliveries replace the set in place.
+    Production,
+}
+
+impl Phase {
+    /// `connect` or `production`, as configured.
+    pub fn name(self) -> &'static str {
+        match self {
+            Phase::Connect => "connect",
+            Phase::Production => "production",
+        }
+    }
+}
+
+/// `[[receiver.sender]]`: a sending partner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Partner {
+    /// Its AORTA application id.
+    pub application_id: ApplicationId,
+    /// Its name, for people.
+    pub name: String,
+    /// Connect or production.
+    pub phase: Phase,
+    /// Who at the partner is told about its deliveries.
+    pub contact: Vec<EmailAddress>,
+}
+
+impl ReceiverConfig {
+    /// Every sender application id the exchange accepts: production and connect.
+    pub fn accepted_senders(&self) -> Vec<ApplicationId> {
+        let mut ids = self.allowed_senders.clone();
+        for partner in &self.partners {
+            if !ids.contains(&partner.application_id) {
+                ids.push(partner.application_id.clone());
+            }
+        }
+        ids
+    }
+
+    /// The partner in its connect phase with this application id, if any.
+    pub fn connecting(&self, id: &ApplicationId) -> Option<&Partner> {
+        self.partners
+            .iter()
+            .find(|p| p.phase == Phase::Connect && &p.application_id == id)
+    }
 }
 
 /// The shrink guard: a new set with fewer than `fraction` × the current number of lots

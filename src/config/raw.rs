@@ -175,6 +175,17 @@ pub(super) struct RawReceiver {
     pub duplicate_retention: Option<String>,
     pub history_limit: Option<i64>,
     pub tls: Option<RawReceiverTls>,
+    pub sender: Option<Vec<RawPartner>>,
+}
+
+/// `[[receiver.sender]]`: a sending partner and its phase.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawPartner {
+    pub application_id: Option<String>,
+    pub name: Option<String>,
+    pub phase: Option<String>,
+    pub contact: Option<Vec<String>>,
 }
 
 /// `[receiver.tls]`

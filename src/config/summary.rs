@@ -161,6 +161,25 @@ pub(super) fn summary(config: &Config) -> String {
         );
         let senders: Vec<&str> = r.allowed_senders.iter().map(|a| a.as_str()).collect();
         let _ = writeln!(out, "  accepts senders: {}", senders.join(", "));
+        for partner in &r.partners {
+            let contact: Vec<String> = partner.contact.iter().map(ToString::to_string).collect();
+            let _ = writeln!(
+                out,
+                "  partner {} ({}): {} phase{}{}",
+                partner.application_id,
+                partner.name,
+                partner.phase.name(),
+                match partner.phase {
+                    crate::config::Phase::Connect => ", deliveries go to its trial set",
+                    crate::config::Phase::Production => "",
+                },
+                if contact.is_empty() {
+                    String::new()
+                } else {
+                    format!("; contact {}", contact.join(", "))
+                }
+            );
+        }
         if let Some(tls) = &r.tls {
             let _ = writeln!(
                 out,

@@ -5,9 +5,9 @@ use super::Receiver;
 use super::lookup;
 use super::watchdog;
 use crate::api::{
-    ChangesView, HistoryAnswer, IssueView, LotAnswer, LotStatus, LotsAnswer, MessageIdView,
-    QuarantineDiscarded, QuarantineList, QuarantineView, ReportView, SetAnswer, SetView, Unknown,
-    UnknownLot, time,
+    Assessment, ChangesView, HistoryAnswer, IssueView, LotAnswer, LotStatus, LotsAnswer,
+    MessageIdView, QuarantineDiscarded, QuarantineList, QuarantineView, ReportView, SetAnswer,
+    SetView, TrialAnswer, Unknown, UnknownLot, time,
 };
 use crate::http::{self, Query, Reply, json, percent_decode, text};
 use crate::ids::MessageId;
@@ -40,6 +40,7 @@ pub async fn handle(
         (&Method::GET, ["api", "v1", "set"]) => set(receiver),
         (&Method::GET, ["api", "v1", "history"]) => history(receiver, &params),
         (&Method::GET, ["api", "v1", "quarantine"]) => quarantine(receiver),
+        (&Method::GET, ["api", "v1", "trial", sender]) => trial(receiver, &percent_decode(sender)),
         (&Method::POST, ["api", "v1", "quarantine", id, action]) => {
             quarantine_action(receiver, id, action).await
         }
@@ -47,7 +48,8 @@ pub async fn handle(
             _,
             ["api", "v1", "lots"]
             | ["api", "v1", "lots", _]
-            | ["api", "v1", "set" | "history" | "quarantine"],
+            | ["api", "v1", "set" | "history" | "quarantine"]
+            | ["api", "v1", "trial", _],
         ) => http::method_not_allowed("GET"),
         (_, ["api", "v1", "quarantine", _, _]) => http::method_not_allowed("POST"),
         _ => return None,
@@ -255,6 +257,46 @@ pub fn report_view(report: &ImportReport) -> ReportView {
         removed: changes(&report.removed),
         warnings: issues(&report.warnings),
         errors: issues(&report.errors),
+    }
+}
+
+/// A partner's trial: its last delivery in its connect phase and its trial set. 404 for
+/// an id that is no `[[receiver.sender]]`.
+fn trial(receiver: &Receiver, sender: &str) -> Reply {
+    let language = receiver.language();
+    let partner = receiver
+        .config()
+        .partners
+        .iter()
+        .find(|p| p.application_id.as_str() == sender);
+    let Some(partner) = partner else {
+        return http::error(
+            StatusCode::NOT_FOUND,
+            match language {
+                Language::Nl => format!("geen [[receiver.sender]] met applicatie-id {sender:?}"),
+                Language::En => format!("no [[receiver.sender]] has application id {sender:?}"),
+            },
+        );
+    };
+    match receiver.store().trial(&partner.application_id) {
+        Ok(trial) => {
+            let last = trial.as_ref().map(|t| report_view(&t.report));
+            json(
+                StatusCode::OK,
+                &TrialAnswer {
+                    sender: partner.application_id.as_str().to_owned(),
+                    name: partner.name.clone(),
+                    phase: partner.phase.name().to_owned(),
+                    assessment: trial.as_ref().map(|t| match t.report.outcome {
+                        Outcome::Applied => Assessment::Positive,
+                        _ => Assessment::Negative,
+                    }),
+                    last,
+                    set: trial.as_ref().and_then(|t| t.set.as_ref()).map(set_view),
+                },
+            )
+        }
+        Err(e) => store_error(receiver, &e),
     }
 }
 

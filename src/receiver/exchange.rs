@@ -8,7 +8,7 @@ use super::journal::{Received, Verdict};
 use super::report::import_report;
 use super::watchdog;
 use crate::http::{BodyError, Peer, Reply, read_body, reply, text};
-use crate::ids::MessageId;
+use crate::ids::{ApplicationId, MessageId};
 use crate::language::{Language, Text};
 use crate::mail::outbox_entry;
 use crate::message::{AckType, LotMessage};
@@ -264,9 +264,24 @@ fn decide_and_store(
     };
     let snapshot = receiver.snapshot();
     let current = snapshot.set.as_ref();
+    // A partner in its connect phase is ordered and guarded against its own trial set.
+    let partner = outcome
+        .reply_to
+        .as_ref()
+        .and_then(|r| inner.config.connecting(&r.sender))
+        .map(|p| p.application_id.clone());
+    let trial_set = match &partner {
+        Some(partner) => inner.store.trial(partner)?.and_then(|t| t.set),
+        None => None,
+    };
+    let compared = if partner.is_some() {
+        trial_set.as_ref()
+    } else {
+        current
+    };
     let known = Known {
         previous: previous.as_ref().map(|r| (&r.sha256, r.response.as_str())),
-        current: current.map(|s| (&s.created, s.lots().len())),
+        current: compared.map(|s| (&s.created, s.lots().len())),
     };
     let now = Utc::now();
     let local_now = now.with_timezone(&inner.gateway.time_zone).naive_local();
@@ -286,6 +301,7 @@ fn decide_and_store(
     let storing = Storing {
         receiver,
         current,
+        partner: partner.as_ref(),
         sha256,
         now,
         language,
@@ -366,6 +382,9 @@ struct Storing<'a> {
     receiver: &'a Receiver,
     /// The set in use when the message was decided on.
     current: Option<&'a StoredSet>,
+    /// The sender, when it is a partner in its connect phase: what it delivers goes to
+    /// its trial, never to the set in place.
+    partner: Option<&'a ApplicationId>,
     sha256: [u8; 32],
     now: chrono::DateTime<Utc>,
     language: Language,
@@ -419,11 +438,18 @@ impl Storing<'_> {
             &outcome.report,
             self.language,
         );
-        self.receiver.inner.store.record(
-            self.record(&reply_to.message, answer, &response),
-            Some(report),
-            &[],
-        )?;
+        let record = self.record(&reply_to.message, answer, &response);
+        if let Some(partner) = self.partner {
+            self.receiver
+                .inner
+                .store
+                .record_trial(partner, record, &report, None)?;
+            return Ok((response, false));
+        }
+        self.receiver
+            .inner
+            .store
+            .record(record, Some(report), &[])?;
         Ok((response, false))
     }
 
@@ -436,6 +462,23 @@ impl Storing<'_> {
         outcome: &validate::Outcome,
     ) -> Result<(String, bool), StoreError> {
         let response = answer.to_xml();
+        if let Some(partner) = self.partner {
+            // A trial set is never quarantined: the delivery is refused as it would be,
+            // and the trial set stays as it was.
+            let report = import_report(
+                message.id.clone(),
+                self.now,
+                Outcome::Rejected(ack_type(answer)),
+                Some(&message.lots),
+                self.current.map(StoredSet::lots),
+                &outcome.report,
+                self.language,
+            );
+            let record = self.record(&message.id, answer, &response);
+            let store = &self.receiver.inner.store;
+            store.record_trial(partner, record, &report, None)?;
+            return Ok((response, false));
+        }
         let candidate = StoredSet::new(
             message.id.clone(),
             message.created.clone(),
@@ -497,6 +540,12 @@ impl Storing<'_> {
         let record = self.record(&message.id, answer, &response);
         let set = StoredSet::new(message.id, message.created, self.now, message.lots);
         let store = &self.receiver.inner.store;
+        if let Some(partner) = self.partner {
+            // The trial set: compared with the set in place in its report, never used
+            // for lookups; the watchdog waits for production.
+            store.record_trial(partner, record, &report, Some(&set))?;
+            return Ok((response, false));
+        }
         // An open watchdog alert is resolved in the same transaction as the apply.
         let resolution = watchdog::resolution(
             self.receiver,

@@ -80,7 +80,7 @@ impl Receiver {
         let set = store.current()?;
         let options = Options {
             receiver: Some(receiver.application_id.clone()),
-            allowed_senders: receiver.allowed_senders.clone(),
+            allowed_senders: receiver.accepted_senders(),
             certificate: None,
             allow_bare: false,
             limits: Limits {

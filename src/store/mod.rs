@@ -19,6 +19,7 @@
 //! | `outbox_state` | the mail's key in `outbox` | what the mail module recorded about its tries (opaque) |
 //! | `dead_letters` | the number it had in `outbox` (or a fresh one for the copy for refused recipients) | a mail given up on: id, reason, payload, when |
 //! | `outbox_once` | a mail id | (empty): queued once for good |
+//! | `trial` | a partner's application id, NUL, part (u32, big-endian) | part 0: the report on the partner's last delivery in its connect phase and its trial set's head (JSON); parts 1, 2, …: the trial set's chunks |
 //! | `journal` | entry number (u64, big-endian) | a journal entry: kind, times, destination, outcome, message id, the role's facts, the bodies kept (JSON) |
 //! | `journal_bodies` | entry number (u64), part (u32), piece (u32), big-endian | a piece of a body's deflated bytes (at most 3 KiB) |
 //! | `meta` | `journal.next` | the next journal entry number (u64, big-endian) |
@@ -49,7 +50,8 @@
 //! Each tree (and each value in `meta`) has one module that owns its record type, its
 //! keys and its transaction helpers: `set` the set in place, `messages` the records of
 //! answered messages, `history` the import reports and `history.next`, `quarantine` the
-//! quarantined sets and `quarantine.next`, `watchdog` the watchdog's state, `outbox` the
+//! quarantined sets and `quarantine.next`, `trial` the partners' trials in their connect
+//! phase, `watchdog` the watchdog's state, `outbox` the
 //! four mail trees, `journal` the journal's two trees and `journal.next`, `sender` the
 //! sender's trees. `codec` holds what every stored value is built from and knows no
 //! table; this file holds the database, its errors, `format` and the counters.
@@ -69,6 +71,7 @@ mod sender;
 mod set;
 #[cfg(test)]
 mod tests;
+mod trial;
 mod watchdog;
 
 pub use history::{ImportReport, LotChanges, Outcome, ReportIssue};
@@ -84,6 +87,7 @@ pub use sender::{
     Trigger,
 };
 pub use set::StoredSet;
+pub use trial::Trial;
 pub use watchdog::WatchdogState;
 
 use crate::timestamp::Timestamp;

@@ -6,6 +6,7 @@ mod cli;
 mod clock;
 mod codec;
 mod codes;
+mod connect;
 mod corpus;
 mod docs;
 mod dry_run;

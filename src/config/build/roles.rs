@@ -3,11 +3,11 @@
 //! its shape, so it can be left half-filled.
 
 use super::Checker;
-use crate::config::raw::{RawDestination, RawReceiver, RawSender, RawSource};
+use crate::config::raw::{RawDestination, RawPartner, RawReceiver, RawSender, RawSource};
 use crate::config::values::{self, Contact};
 use crate::config::{
-    Destination, ReceiverConfig, ScheduleConfig, SenderConfig, ShrinkGuard, SourceConfig,
-    SourceFormat, SourceLocation,
+    Destination, Partner, Phase, ReceiverConfig, ScheduleConfig, SenderConfig, ShrinkGuard,
+    SourceConfig, SourceFormat, SourceLocation,
 };
 use crate::ids::{AORTA_APPLICATION_ROOT, Oid};
 use crate::message::{Author, Organization};
@@ -398,14 +398,17 @@ pub(super) fn receiver(
         raw.application_id.as_deref(),
         "our AORTA application id",
     );
-    let allowed_senders = match raw.allowed_senders.as_deref() {
-        None | Some([]) => {
+    let partners = partners(c, raw.sender.as_deref());
+    let mut allowed_senders = match raw.allowed_senders.as_deref() {
+        None | Some([]) if partners.is_empty() => {
             c.err(
                 "receiver.allowed_senders",
-                "required: the application ids of the senders we accept, e.g. [\"99999001\"]",
+                "required: the application ids of the senders we accept, e.g. [\"99999001\"] \
+                 (or [[receiver.sender]] tables)",
             );
             Vec::new()
         }
+        None => Vec::new(),
         Some(list) => {
             let mut ids = Vec::new();
             for (i, s) in list.iter().enumerate() {
@@ -481,17 +484,39 @@ pub(super) fn receiver(
         400,
         1..=100_000,
     );
+    for partner in &partners {
+        let listed = allowed_senders.contains(&partner.application_id);
+        match partner.phase {
+            Phase::Production if !listed => allowed_senders.push(partner.application_id.clone()),
+            Phase::Connect if listed => c.err(
+                "receiver.allowed_senders",
+                format!(
+                    "{} is in its connect phase ([[receiver.sender]] {:?}): its deliveries \
+                     may not replace the set in place; remove it here, or set its phase to \
+                     \"production\"",
+                    partner.application_id, partner.name
+                ),
+            ),
+            _ => {}
+        }
+    }
+    let accepted: Vec<_> = allowed_senders
+        .iter()
+        .chain(partners.iter().map(|p| &p.application_id))
+        .cloned()
+        .collect();
     let as_usize = |n: i64| usize::try_from(n).unwrap_or(0);
     let tls = raw
         .tls
         .as_ref()
-        .and_then(|t| super::tls::receiver(c, t, &allowed_senders));
+        .and_then(|t| super::tls::receiver(c, t, &accepted));
     Some(ReceiverConfig {
         listen,
         insecure,
         path,
         application_id: application_id?,
         allowed_senders,
+        partners,
         administrators,
         jgz_contact,
         max_body,
@@ -524,4 +549,65 @@ pub(super) fn receiver(
         history_limit: as_usize(history_limit),
         tls,
     })
+}
+
+/// `[[receiver.sender]]`: each partner's application id (once), name, phase and contact.
+fn partners(c: &mut Checker, raw: Option<&[RawPartner]>) -> Vec<Partner> {
+    let mut partners: Vec<Partner> = Vec::new();
+    for (i, raw) in raw.unwrap_or_default().iter().enumerate() {
+        let key = |field: &str| format!("receiver.sender[{i}].{field}");
+        let id = c.application_id(
+            &key("application_id"),
+            raw.application_id.as_deref(),
+            "the partner's AORTA application id",
+        );
+        let name = match raw.name.as_deref().map(str::trim) {
+            Some(name) if !name.is_empty() => name.to_owned(),
+            _ => {
+                c.err(&key("name"), "required: the partner's name, for people");
+                String::new()
+            }
+        };
+        let phase = match raw.phase.as_deref() {
+            Some("connect") => Some(Phase::Connect),
+            Some("production") => Some(Phase::Production),
+            Some(other) => {
+                c.err(
+                    &key("phase"),
+                    format!("{other:?} is not a phase; expected \"connect\" or \"production\""),
+                );
+                None
+            }
+            None => {
+                c.err(
+                    &key("phase"),
+                    "required: \"connect\" (a new partner: its deliveries go to a trial set) \
+                     or \"production\"",
+                );
+                None
+            }
+        };
+        // Optional; when given, every address must be one.
+        let contact = match raw.contact.as_deref() {
+            Some(list) if !list.is_empty() => c.emails(&key("contact"), Some(list)),
+            _ => Vec::new(),
+        };
+        let (Some(application_id), Some(phase)) = (id, phase) else {
+            continue;
+        };
+        if partners.iter().any(|p| p.application_id == application_id) {
+            c.err(
+                &key("application_id"),
+                format!("{application_id} is named by another [[receiver.sender]] as well"),
+            );
+            continue;
+        }
+        partners.push(Partner {
+            application_id,
+            name,
+            phase,
+            contact,
+        });
+    }
+    partners
 }

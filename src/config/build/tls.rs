@@ -198,7 +198,7 @@ fn clients(
                         c.err(
                             &id_key,
                             format!(
-                                "{id} is not in receiver.allowed_senders; add it there as well"
+                                "{id} is neither in receiver.allowed_senders nor a [[receiver.sender]]; add it there as well"
                             ),
                         );
                     } else if !application_ids.contains(&id) {

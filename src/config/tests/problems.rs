@@ -549,3 +549,77 @@ fn a_code_list_is_read_and_every_problem_in_it_names_the_key_and_line() {
         "built-in W0422"
     );
 }
+
+#[test]
+fn partners_have_a_phase_and_a_connecting_one_never_replaces_the_set_in_place() {
+    let with = |tables: &str| format!("{MINIMAL}{tables}");
+    let table = |id: &str, phase: &str| {
+        format!(
+            "\n[[receiver.sender]]\napplication_id = \"{id}\"\nname = \"GGD {id}\"\n{phase}\n\
+             contact = [\"koppeling@example.org\"]\n"
+        )
+    };
+    let config = parse(&with(&format!(
+        "{}{}",
+        table("99999005", "phase = \"connect\""),
+        table("99999006", "phase = \"production\"")
+    )))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let receiver = config.receiver.unwrap();
+    let ids = |list: &[crate::ids::ApplicationId]| {
+        list.iter()
+            .map(|a| a.as_str().to_owned())
+            .collect::<Vec<_>>()
+    };
+    // A production partner is a production sender; a connecting one only accepted.
+    assert_eq!(ids(&receiver.allowed_senders), ["99999001", "99999006"]);
+    assert_eq!(
+        ids(&receiver.accepted_senders()),
+        ["99999001", "99999006", "99999005"]
+    );
+    let five = crate::ids::ApplicationId::parse("99999005").unwrap();
+    assert_eq!(
+        receiver.connecting(&five).map(|p| p.phase),
+        Some(Phase::Connect)
+    );
+    let six = crate::ids::ApplicationId::parse("99999006").unwrap();
+    assert_eq!(receiver.connecting(&six), None);
+    assert_eq!(receiver.partners[0].contact.len(), 1);
+
+    let p = only_problem(&with(&table("99999005", "")), "receiver.sender[0].phase");
+    assert!(p.message.contains("required"), "{p}");
+    let p = only_problem(
+        &with(&table("99999005", "phase = \"test\"")),
+        "receiver.sender[0].phase",
+    );
+    assert!(p.message.contains("\"test\" is not a phase"), "{p}");
+    let p = only_problem(
+        &with(&table("99999001", "phase = \"connect\"")),
+        "receiver.allowed_senders",
+    );
+    assert!(
+        p.message.contains("99999001 is in its connect phase"),
+        "{p}"
+    );
+    let twice = format!(
+        "{}{}",
+        table("99999005", "phase = \"connect\""),
+        table("99999005", "phase = \"production\"")
+    );
+    let p = only_problem(&with(&twice), "receiver.sender[1].application_id");
+    assert!(p.message.contains("named by another"), "{p}");
+    let bad_contact = with(&table("99999005", "phase = \"connect\""))
+        .replace("koppeling@example.org", "koppeling");
+    assert_eq!(
+        problems(&bad_contact)[0].key,
+        "receiver.sender[0].contact[0]"
+    );
+    // With partners, allowed_senders may be left out.
+    let only_partners = with(&table("99999005", "phase = \"production\""))
+        .replace("allowed_senders = [\"99999001\"]\n", "");
+    let receiver = parse(&only_partners)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .receiver
+        .unwrap();
+    assert_eq!(ids(&receiver.allowed_senders), ["99999005"]);
+}

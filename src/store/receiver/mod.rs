@@ -1,18 +1,20 @@
 //! The receiver's store: the set in place, the record of every answered message (for
-//! duplicates), the import history, quarantined sets, the watchdog's state and the
-//! outbox. Every change is one sled transaction over the trees it touches and is flushed
+//! duplicates), the import history, quarantined sets, the partners' trials in their
+//! connect phase, the watchdog's state and the outbox. Every change is one sled transaction over the trees it touches and is flushed
 //! before the method returns, so an acknowledgement or alert sent afterwards is backed by
 //! the disk.
 //!
 //! [`ReceiverStore`] owns no table: it opens the trees and composes the modules that own
-//! them (`set`, `messages`, `history`, `quarantine`, `watchdog`, `outbox`). This file
+//! them (`set`, `messages`, `history`, `quarantine`, `trial`, `watchdog`, `outbox`). This file
 //! holds the handle, opening, reading and the answers that change no set; `apply.rs` puts
-//! a delivered set in place, `quarantine.rs` holds sets back and decides on them.
+//! a delivered set in place, `quarantine.rs` holds sets back and decides on them,
+//! `trial.rs` keeps a connecting partner's delivery apart from the set in place.
 
 mod apply;
 mod quarantine;
 #[cfg(test)]
 mod tests;
+mod trial;
 
 use crate::ids::MessageId;
 use crate::store::codec::to_json;
@@ -70,6 +72,7 @@ struct Inner {
     messages: Tree,
     history: Tree,
     quarantine: Tree,
+    trial: Tree,
     meta: Tree,
     outbox: Outbox,
     journal: Journal,
@@ -91,6 +94,7 @@ impl ReceiverStore {
             messages: database.tree("messages")?,
             history: database.tree("history")?,
             quarantine: database.tree("quarantine")?,
+            trial: database.tree("trial")?,
             meta: database.tree("meta")?,
             outbox: Outbox::open(&database)?,
             journal: Journal::open(&database)?,

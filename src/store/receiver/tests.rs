@@ -101,3 +101,62 @@ fn accepting_a_quarantined_set_can_resolve_the_alert() {
     );
     assert_eq!(store.watchdog().unwrap(), resolved);
 }
+
+#[test]
+fn a_trial_keeps_its_last_accepted_set_apart_from_the_set_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = ReceiverStore::open(dir.path()).unwrap();
+    let partner = crate::ids::ApplicationId::parse("99999005").unwrap();
+    assert_eq!(store.trial(&partner).unwrap(), None);
+
+    // An accepted delivery of 2,000 lots (several chunks) becomes the trial set.
+    let (mut set, record, report) = delivery(1);
+    set = StoredSet::new(
+        set.message_id.clone(),
+        set.created.clone(),
+        set.applied_at,
+        sample::lot_set(2000),
+    );
+    store
+        .record_trial(&partner, record.clone(), &report, Some(&set))
+        .unwrap();
+    // A duplicate of its message id is refused, as for any message.
+    assert!(matches!(
+        store.record_trial(&partner, record, &report, None),
+        Err(StoreError::Duplicate(_))
+    ));
+    // A refused delivery updates the report and keeps the trial set.
+    let (_, refused, _) = delivery(2);
+    let rejected = ImportReport::new(
+        refused.id.clone(),
+        refused.received_at,
+        Outcome::Rejected(AckType::CE),
+    );
+    store
+        .record_trial(&partner, refused, &rejected, None)
+        .unwrap();
+    let trial = reopen(store, dir.path()).trial(&partner).unwrap().unwrap();
+    assert_eq!(trial.report.outcome, Outcome::Rejected(AckType::CE));
+    assert_eq!(trial.set.as_ref().map(|s| s.lots().len()), Some(2000));
+
+    // A smaller accepted set replaces it whole (its extra chunks gone), read back intact.
+    let store = ReceiverStore::open(dir.path()).unwrap();
+    let (small, record, report) = delivery(3);
+    store
+        .record_trial(&partner, record, &report, Some(&small))
+        .unwrap();
+    let trial = store.trial(&partner).unwrap().unwrap();
+    assert_eq!(
+        trial.set.as_ref().map(StoredSet::digest),
+        Some(small.digest())
+    );
+    assert_eq!(trial.report.outcome, Outcome::Applied);
+    assert_eq!(store.trial_senders().unwrap(), ["99999005"]);
+
+    // Nothing of it reached the set in place, the history or the quarantine.
+    assert!(store.current().unwrap().is_none());
+    assert!(store.history(10).unwrap().is_empty());
+    assert!(store.quarantined().unwrap().is_empty());
+    // Its messages are known, so their duplicates are recognised.
+    assert!(store.message(&small.message_id).unwrap().is_some());
+}

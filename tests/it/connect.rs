@@ -1,0 +1,157 @@
+//! The connect phase from outside: a receiver with a production sender and a partner in
+//! its connect phase (`[[receiver.sender]]`). The partner's deliveries run the whole
+//! pipeline and get the real acknowledgement, but go to its trial set — never to the set
+//! in place, its lookups, history or quarantine — and `GET /api/v1/trial/{id}` shows the
+//! assessment, the report against the production set and the trial set, across a
+//! restart.
+
+use crate::support::gateway::{self, Gateway};
+use crate::support::{ack_type, lotgate};
+use lotgate::api::{Assessment, TrialAnswer};
+use lotgate::ids::ApplicationId;
+use lotgate::lot::{Lot, LotNumber, LotSet};
+use lotgate::message::LotMessage;
+use lotgate::sample;
+use lotgate::timestamp::Timestamp;
+use lotgate::vaccine::VaccineType;
+
+const PARTNER: &str = "99999005";
+
+/// A message from the partner with `lots` (numbers `P…`), created at `created`
+/// (`YYYYMMDDHHMMSS`, on 2026-06-01).
+fn partner_message(lots: LotSet, extension: &str, created: &str) -> Vec<u8> {
+    let mut message: LotMessage = sample::message_with(lots, extension);
+    message.sender = ApplicationId::parse(PARTNER).unwrap();
+    message.created = Timestamp::parse(created).unwrap();
+    lotgate::wire::soap::message_envelope(&message).into_bytes()
+}
+
+fn partner_lots(n: usize) -> LotSet {
+    LotSet::new(
+        (0..n)
+            .map(|i| Lot {
+                number: LotNumber::parse(&format!("P{i:05}")).unwrap(),
+                vaccine: VaccineType::known("08").unwrap(),
+                expires: None,
+            })
+            .collect(),
+    )
+    .unwrap()
+}
+
+fn trial(receiver: &Gateway) -> TrialAnswer {
+    let answer = receiver.admin_get(&format!("/api/v1/trial/{PARTNER}"));
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    answer.answer()
+}
+
+#[test]
+fn a_connecting_partner_gets_real_answers_and_only_its_trial_set_changes() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path();
+    let config = gateway::receiver_config(
+        dir,
+        &format!(
+            "[[receiver.sender]]\napplication_id = \"{PARTNER}\"\nname = \"GGD Proef\"\n\
+             phase = \"connect\"\ncontact = [\"koppeling@ggd-proef.example\"]\n"
+        ),
+        &gateway::file_mail(dir),
+    );
+    let mut receiver = gateway::start(dir, &config);
+    let check = lotgate(&[
+        "check-config",
+        "--config",
+        dir.join("config.toml").to_str().unwrap(),
+    ]);
+    let summary = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        summary.contains(
+            "partner 99999005 (GGD Proef): connect phase, deliveries go to its trial set; \
+             contact koppeling@ggd-proef.example"
+        ),
+        "{summary}"
+    );
+    // Before its first delivery.
+    let empty = trial(&receiver);
+    assert_eq!(
+        (empty.name.as_str(), empty.phase.as_str()),
+        ("GGD Proef", "connect")
+    );
+    assert_eq!(
+        (empty.assessment, empty.last, empty.set),
+        (None, None, None)
+    );
+
+    // Production: 20 lots from the production sender.
+    let production = crate::support::envelope(20, "PROD-1");
+    assert_eq!(ack_type(&receiver.post(production.as_bytes()).text()), "CA");
+    let before = receiver.set();
+    assert_eq!(before.set_version, 1);
+
+    // The partner's 12 lots: the real CA, and only its trial set holds them.
+    let first = partner_message(partner_lots(12), "TRIAL-1", "20260601030000");
+    let answer = receiver.post(&first).text();
+    assert_eq!(ack_type(&answer), "CA", "{answer}");
+    assert_eq!(receiver.set(), before, "the set in place is untouched");
+    assert_eq!(receiver.admin_get("/api/v1/lots/P00001").status, 404);
+    assert_eq!(receiver.history().len(), 1, "not in the history");
+    let t = trial(&receiver);
+    assert_eq!(t.assessment, Some(Assessment::Positive));
+    let set = t.set.as_ref().expect("a trial set");
+    assert_eq!(
+        (set.lots, set.message_id.extension.as_str()),
+        (12, "TRIAL-1")
+    );
+    let last = t.last.as_ref().unwrap();
+    assert_eq!(last.outcome, "applied");
+    // Compared with the set in place: all 12 new, all 20 of production missing.
+    assert_eq!((last.added.total, last.removed.total), (12, 20));
+    // The same bytes again: the same answer.
+    assert_eq!(receiver.post(&first).text(), answer);
+
+    // Older than its trial set: CE, negative, the trial set kept.
+    let older = partner_message(partner_lots(12), "TRIAL-0", "20260601010000");
+    assert_eq!(ack_type(&receiver.post(&older).text()), "CE");
+    let t = trial(&receiver);
+    assert_eq!(t.assessment, Some(Assessment::Negative));
+    assert_eq!(t.last.as_ref().unwrap().outcome, "stale");
+    assert_eq!(
+        t.set.as_ref().map(|s| s.message_id.extension.as_str()),
+        Some("TRIAL-1")
+    );
+
+    // Far smaller than its trial set: refused as production would (CE), never quarantined.
+    let small = partner_message(partner_lots(2), "TRIAL-2", "20260601040000");
+    let answer = receiver.post(&small).text();
+    assert_eq!(ack_type(&answer), "CE", "{answer}");
+    assert!(receiver.quarantine().is_empty());
+    let t = trial(&receiver);
+    assert_eq!(t.assessment, Some(Assessment::Negative));
+    let last = t.last.as_ref().unwrap();
+    assert!(
+        last.errors.iter().any(|e| e.code == "set.quarantined"),
+        "{last:#?}"
+    );
+    assert_eq!(t.set.as_ref().map(|s| s.lots), Some(12));
+
+    // A better one replaces the trial set; the production set is still the same.
+    let second = partner_message(partner_lots(15), "TRIAL-3", "20260601050000");
+    assert_eq!(ack_type(&receiver.post(&second).text()), "CA");
+    assert_eq!(receiver.set(), before);
+    receiver.restart();
+    let t = trial(&receiver);
+    assert_eq!(t.assessment, Some(Assessment::Positive));
+    assert_eq!(t.set.as_ref().map(|s| s.lots), Some(15));
+    assert_eq!(receiver.set().set_version, 1);
+
+    // Not a partner: 404 naming it; another method: 405.
+    let unknown = receiver.admin_get("/api/v1/trial/99999009");
+    assert_eq!(unknown.status, 404);
+    assert!(unknown.text().contains("99999009"), "{}", unknown.text());
+    assert_eq!(
+        receiver
+            .admin_post(&format!("/api/v1/trial/{PARTNER}"))
+            .status,
+        405
+    );
+}
