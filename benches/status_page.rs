@@ -11,7 +11,7 @@ use lotgate::api::{
     DestinationStatus, IssueView, LotCount, MailCounts, MailList, MailView, MessageIdView,
     MessageView, NextNight, NightCell, NightResult, OutcomeView, Overview, PlannedSlot,
     QuarantineView, Readiness, ReadyStatus, ReceiverOverview, ReportView, SenderOverview,
-    SetAnswer, SetView, StateView, TriggerView, WatchdogView,
+    SetAnswer, SetView, StateView, TrialAnswer, TriggerView, WatchdogView,
 };
 use lotgate::language::Language;
 use lotgate::page::render;
@@ -192,6 +192,16 @@ fn receiver() -> ReceiverOverview {
                 received_at: "2026-11-20T01:00:30Z".to_owned(),
                 lots: 2500,
                 reason: "the set shrank from 10200 to 2500 lots (more than 20%)".to_owned(),
+            })
+            .collect(),
+        partners: (0..3)
+            .map(|i| TrialAnswer {
+                sender: format!("9999900{}", 5 + i),
+                name: format!("GGD {i}"),
+                phase: "connect".to_owned(),
+                assessment: None,
+                last: None,
+                set: None,
             })
             .collect(),
     }

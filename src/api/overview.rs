@@ -3,7 +3,7 @@
 
 use super::{
     CertificateView, DestinationStatus, MailList, NextNight, QuarantineView, Readiness, ReportView,
-    SenderStatus, SetAnswer,
+    SenderStatus, SetAnswer, TrialAnswer,
 };
 use serde::{Deserialize, Serialize};
 
@@ -124,6 +124,8 @@ pub struct ReceiverOverview {
     pub recent: Vec<ReportView>,
     /// The sets held back by the shrink guard.
     pub quarantine: Vec<QuarantineView>,
+    /// The sending partners of `[[receiver.sender]]`, with their phase and trial.
+    pub partners: Vec<TrialAnswer>,
 }
 
 /// One of our certificates, with the days it has left.

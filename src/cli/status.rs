@@ -3,7 +3,7 @@
 //! from the overview (`GET /api/v1/overview`).
 
 use super::client::{Admin, Answer, print_json};
-use crate::api::{Overview, ReceiverOverview};
+use crate::api::{Assessment, Overview, ReceiverOverview};
 use crate::language::Language;
 use std::fmt::Write;
 use std::path::Path;
@@ -47,8 +47,8 @@ fn text(overview: &Overview, language: Language) -> String {
 }
 
 /// The receiver's part: the set in place with its counts per vaccine type, whether it is
-/// stale, the watchdog, the last import report and the quarantine with the commands
-/// that settle it.
+/// stale, the watchdog, the last import report, the sending partners with their phase and
+/// last assessment, and the quarantine with the commands that settle it.
 fn receiver_text(receiver: &ReceiverOverview, language: Language) -> String {
     let l = |nl, en| language.pick(nl, en);
     let mut out = String::new();
@@ -131,6 +131,32 @@ fn receiver_text(receiver: &ReceiverOverview, language: Language) -> String {
     }
     if receiver.quarantine.is_empty() {
         let _ = writeln!(out, "  {}", l("quarantaine: leeg", "quarantine: empty"));
+    }
+    for partner in &receiver.partners {
+        let phase = match partner.phase.as_str() {
+            "connect" => l("koppelfase", "connect phase"),
+            _ => l("productie", "production"),
+        };
+        let last = match (&partner.assessment, &partner.last) {
+            (Some(assessment), Some(last)) => format!(
+                "{} {}: {}, {}",
+                l("laatste levering", "last delivery"),
+                last.received_at,
+                last.outcome_words(language),
+                match assessment {
+                    Assessment::Positive => l("beoordeling positief", "assessment positive"),
+                    Assessment::Negative => l("beoordeling negatief", "assessment negative"),
+                }
+            ),
+            _ => l("nog geen levering", "no delivery yet").to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "  {} {} ({}): {phase}; {last}",
+            l("partij", "partner"),
+            partner.sender,
+            partner.name
+        );
     }
     for q in &receiver.quarantine {
         let _ = writeln!(

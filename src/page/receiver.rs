@@ -1,13 +1,15 @@
 //! The receiver's part of the page (`#receiver`): the set in place with its counts per
 //! vaccine, whether it is stale, the watchdog, the chart of lot counts, the recent import
-//! reports and the quarantine with the commands to settle it.
+//! reports, the quarantine with the commands to settle it, and the sending partners with
+//! their phase and trial.
 
 use super::clock::Style;
 use super::html::{command, esc, url};
 use super::words::{self, Tone, Word};
 use super::{Ctx, svg};
 use crate::api::{
-    IssueView, MessageIdView, QuarantineView, ReceiverOverview, ReportView, SetAnswer, WatchdogView,
+    Assessment, IssueView, MessageIdView, QuarantineView, ReceiverOverview, ReportView, SetAnswer,
+    TrialAnswer, WatchdogView,
 };
 use std::fmt::{self, Display, Formatter, Write};
 
@@ -42,6 +44,7 @@ pub(super) fn section(out: &mut String, ctx: &Ctx, receiver: &ReceiverOverview) 
     out.push_str("</section>");
     reports(out, ctx, &receiver.recent)?;
     quarantine(out, ctx, &receiver.quarantine)?;
+    partners(out, ctx, &receiver.partners)?;
     out.push_str("</section>");
     Ok(())
 }
@@ -304,5 +307,77 @@ fn quarantine(out: &mut String, ctx: &Ctx, sets: &[QuarantineView]) -> fmt::Resu
         out.push_str("</p></li>");
     }
     out.push_str("</ul></section>");
+    Ok(())
+}
+
+/// The sending partners of `[[receiver.sender]]` (`#partners`), each a
+/// `tr.partner[data-sender][data-phase][data-assessment]` with its last delivery and its
+/// trial set, linking to `/api/v1/trial/{id}`; nothing when none is configured.
+fn partners(out: &mut String, ctx: &Ctx, partners: &[TrialAnswer]) -> fmt::Result {
+    if partners.is_empty() {
+        return Ok(());
+    }
+    write!(
+        out,
+        "<section id=\"partners\"><h3>{}</h3><table class=\"partners\"><thead><tr>\
+         <th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
+        ctx.w(Word::Partners),
+        ctx.w(Word::Name),
+        ctx.w(Word::Phase),
+        ctx.w(Word::Assessment),
+        ctx.w(Word::LastDelivery),
+        ctx.w(Word::TrialSet),
+    )?;
+    for partner in partners {
+        let phase = match partner.phase.as_str() {
+            "connect" => ctx.w(Word::ConnectPhase),
+            _ => ctx.w(Word::ProductionPhase),
+        };
+        let (assessment, icon, word) = match partner.assessment {
+            Some(Assessment::Positive) => ("positive", "✓", ctx.w(Word::Positive)),
+            Some(Assessment::Negative) => ("negative", "✗", ctx.w(Word::Negative)),
+            None => ("none", "–", ctx.w(Word::NoTrialYet)),
+        };
+        write!(
+            out,
+            "<tr class=\"partner\" data-sender=\"{id}\" data-phase=\"{phase_attr}\" \
+             data-assessment=\"{assessment}\"><td><a href=\"/api/v1/trial/{link}\">{name}</a> \
+             <code>{id}</code></td><td>{phase}</td><td class=\"assessment {assessment}\">\
+             <span aria-hidden=\"true\">{icon}</span> {word}</td><td>",
+            id = esc(&partner.sender),
+            phase_attr = esc(&partner.phase),
+            link = url(&partner.sender),
+            name = esc(&partner.name),
+        )?;
+        match &partner.last {
+            Some(last) => {
+                let (_, _, outcome) = words::report_outcome(last, ctx.language);
+                write!(
+                    out,
+                    "{} · {} · {} {}, {} {}",
+                    ctx.clock.element(&last.received_at, Style::Short),
+                    esc(&outcome),
+                    last.errors.len(),
+                    ctx.w(Word::Errors).to_lowercase(),
+                    last.warnings.len(),
+                    ctx.w(Word::Warnings).to_lowercase(),
+                )?;
+            }
+            None => out.push('–'),
+        }
+        out.push_str("</td><td>");
+        match &partner.set {
+            Some(set) => write!(
+                out,
+                "{} {} · {}",
+                set.lots,
+                ctx.w(Word::Lots).to_lowercase(),
+                ctx.clock.element(&set.applied_at, Style::Short)
+            )?,
+            None => out.push('–'),
+        }
+        out.push_str("</td></tr>");
+    }
+    out.push_str("</tbody></table></section>");
     Ok(())
 }

@@ -8,11 +8,11 @@ use super::svg::{self, Scale};
 use super::words::Word;
 use super::*;
 use crate::api::{
-    AttemptView, CertificateDays, CertificateView, ChangesView, DeliveryView, DestinationOverview,
-    DestinationStatus, IssueView, LotCount, MailCounts, MailList, MailView, MessageIdView,
-    MessageView, NextNight, NightCell, NightResult, OutcomeView, PlannedSlot, QuarantineView,
-    Readiness, ReadyStatus, ReceiverOverview, ReportView, SenderOverview, SetAnswer, SetView,
-    StateView, TriggerView, WatchdogView,
+    Assessment, AttemptView, CertificateDays, CertificateView, ChangesView, DeliveryView,
+    DestinationOverview, DestinationStatus, IssueView, LotCount, MailCounts, MailList, MailView,
+    MessageIdView, MessageView, NextNight, NightCell, NightResult, OutcomeView, PlannedSlot,
+    QuarantineView, Readiness, ReadyStatus, ReceiverOverview, ReportView, SenderOverview,
+    SetAnswer, SetView, StateView, TrialAnswer, TriggerView, WatchdogView,
 };
 use crate::language::assert_written_in;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -300,6 +300,24 @@ fn receiver() -> ReceiverOverview {
             lots: 2500,
             reason: HOSTILE_REASON.to_owned(),
         }],
+        partners: vec![
+            TrialAnswer {
+                sender: "99999005".to_owned(),
+                name: HOSTILE_NAME.to_owned(),
+                phase: "connect".to_owned(),
+                assessment: Some(Assessment::Negative),
+                last: Some(report(3, "rejected CE", None, 12)),
+                set: None,
+            },
+            TrialAnswer {
+                sender: "99999006".to_owned(),
+                name: "GGD Oost".to_owned(),
+                phase: "production".to_owned(),
+                assessment: None,
+                last: None,
+                set: None,
+            },
+        ],
     }
 }
 
@@ -402,6 +420,7 @@ fn empty() -> Overview {
         lot_counts: Vec::new(),
         recent: Vec::new(),
         quarantine: Vec::new(),
+        partners: Vec::new(),
     });
     overview.mail = MailList::default();
     overview.certificates.clear();
@@ -1348,4 +1367,34 @@ fn an_escalation_before_the_grid_stays_on_the_axis() {
     let escalation = between(delivered, "<g class=\"escalation\">", "</g>");
     assert!(escalation.contains("<line x1=\"40.0\""), "{escalation}");
     assert!(escalation.contains("⚠ Escalation 01:30"));
+}
+
+#[test]
+fn the_partners_show_their_phase_and_assessment_and_none_means_no_section() {
+    let page = render(&sample(), Language::En);
+    assert!(page.contains("id=\"partners\""));
+    let connect = between(&page, "data-sender=\"99999005\"", ">");
+    assert!(connect.contains("data-phase=\"connect\""), "{connect}");
+    assert!(
+        connect.contains("data-assessment=\"negative\""),
+        "{connect}"
+    );
+    let production = between(&page, "data-sender=\"99999006\"", ">");
+    assert!(
+        production.contains("data-assessment=\"none\""),
+        "{production}"
+    );
+    assert!(page.contains("href=\"/api/v1/trial/99999005\""));
+    assert!(page.contains("connect phase") && page.contains("no delivery yet"));
+    assert!(
+        !page.contains(HOSTILE_NAME),
+        "the partner's name is escaped"
+    );
+    let dutch = render(&sample(), Language::Nl);
+    assert!(dutch.contains("koppelfase") && dutch.contains("Aanleverende partijen"));
+    let mut none = sample();
+    if let Some(receiver) = none.receiver.as_mut() {
+        receiver.partners.clear();
+    }
+    assert!(!render(&none, Language::En).contains("id=\"partners\""));
 }

@@ -119,6 +119,16 @@ words! {
     PutInPlace => "In gebruik nemen", "Put in place";
     Drop => "Weggooien", "Discard";
     NoQuarantine => "Geen sets in quarantaine", "No sets in quarantine";
+    Partners => "Aanleverende partijen", "Sending partners";
+    Phase => "Fase", "Phase";
+    ConnectPhase => "koppelfase", "connect phase";
+    ProductionPhase => "productie", "production";
+    Assessment => "Beoordeling", "Assessment";
+    Positive => "positief", "positive";
+    Negative => "negatief", "negative";
+    LastDelivery => "Laatste levering", "Last delivery";
+    TrialSet => "Proefset", "Trial set";
+    NoTrialYet => "nog geen levering", "no delivery yet";
 
     Certificates => "Certificaten", "Certificates";
     Name => "Naam", "Name";

@@ -278,26 +278,29 @@ fn trial(receiver: &Receiver, sender: &str) -> Reply {
             },
         );
     };
-    match receiver.store().trial(&partner.application_id) {
-        Ok(trial) => {
-            let last = trial.as_ref().map(|t| report_view(&t.report));
-            json(
-                StatusCode::OK,
-                &TrialAnswer {
-                    sender: partner.application_id.as_str().to_owned(),
-                    name: partner.name.clone(),
-                    phase: partner.phase.name().to_owned(),
-                    assessment: trial.as_ref().map(|t| match t.report.outcome {
-                        Outcome::Applied => Assessment::Positive,
-                        _ => Assessment::Negative,
-                    }),
-                    last,
-                    set: trial.as_ref().and_then(|t| t.set.as_ref()).map(set_view),
-                },
-            )
-        }
+    match trial_answer(receiver, partner) {
+        Ok(answer) => json(StatusCode::OK, &answer),
         Err(e) => store_error(receiver, &e),
     }
+}
+
+/// A partner with its phase, and its trial when it has one.
+pub(super) fn trial_answer(
+    receiver: &Receiver,
+    partner: &crate::config::Partner,
+) -> Result<TrialAnswer, StoreError> {
+    let trial = receiver.store().trial(&partner.application_id)?;
+    Ok(TrialAnswer {
+        sender: partner.application_id.as_str().to_owned(),
+        name: partner.name.clone(),
+        phase: partner.phase.name().to_owned(),
+        assessment: trial.as_ref().map(|t| match t.report.outcome {
+            Outcome::Applied => Assessment::Positive,
+            _ => Assessment::Negative,
+        }),
+        last: trial.as_ref().map(|t| report_view(&t.report)),
+        set: trial.as_ref().and_then(|t| t.set.as_ref()).map(set_view),
+    })
 }
 
 fn quarantine(receiver: &Receiver) -> Reply {

@@ -1,9 +1,10 @@
 //! The receiver's part of the overview (`GET /api/v1/overview`, the status page and
 //! `lotgate status`): the set in place and whether it is stale, the watchdog, the lot
-//! count of each delivery in the history, the latest import reports and the quarantine.
+//! count of each delivery in the history, the latest import reports, the quarantine and
+//! the sending partners with their trials.
 
 use super::Receiver;
-use super::api::{quarantine_views, report_view, set_value};
+use super::api::{quarantine_views, report_view, set_value, trial_answer};
 use crate::api::{LotCount, ReceiverOverview, WatchdogView, time};
 use crate::store::StoreError;
 use chrono::{DateTime, Utc};
@@ -46,5 +47,11 @@ pub fn overview(receiver: &Receiver, now: DateTime<Utc>) -> Result<ReceiverOverv
         lot_counts,
         recent,
         quarantine: quarantine_views(receiver)?,
+        partners: receiver
+            .config()
+            .partners
+            .iter()
+            .map(|partner| trial_answer(receiver, partner))
+            .collect::<Result<_, _>>()?,
     })
 }

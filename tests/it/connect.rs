@@ -144,6 +144,25 @@ fn a_connecting_partner_gets_real_answers_and_only_its_trial_set_changes() {
     assert_eq!(t.set.as_ref().map(|s| s.lots), Some(15));
     assert_eq!(receiver.set().set_version, 1);
 
+    // The overview, the status page and `lotgate status` show the partner.
+    let overview: lotgate::api::Overview = receiver.admin_get("/api/v1/overview").answer();
+    let partners = &overview.receiver.as_ref().unwrap().partners;
+    assert_eq!(partners.len(), 1);
+    assert_eq!(partners[0], trial(&receiver));
+    let page = receiver.admin_get("/").text();
+    assert!(
+        page.contains(&format!(
+            "data-sender=\"{PARTNER}\" data-phase=\"connect\" data-assessment=\"positive\""
+        )),
+        "{page}"
+    );
+    let status = String::from_utf8_lossy(&receiver.cli(&["status"]).stdout).into_owned();
+    assert!(
+        status.contains("partner 99999005 (GGD Proef): connect phase; last delivery ")
+            && status.contains(": applied, assessment positive"),
+        "{status}"
+    );
+
     // Not a partner: 404 naming it; another method: 405.
     let unknown = receiver.admin_get("/api/v1/trial/99999009");
     assert_eq!(unknown.status, 404);
