@@ -14,6 +14,9 @@ pub(super) fn check_config(path: &Path) -> ExitCode {
             for line in certificates {
                 println!("{line}");
             }
+            for line in assessments(&config) {
+                println!("{line}");
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -21,6 +24,58 @@ pub(super) fn check_config(path: &Path) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The last connect-phase assessment of each partner in its connect phase, read from the
+/// receiver's store when it exists and no running gateway holds it (the store is never
+/// created here).
+fn assessments(config: &crate::config::Config) -> Vec<String> {
+    let Some(receiver) = &config.receiver else {
+        return Vec::new();
+    };
+    let connecting: Vec<_> = receiver
+        .partners
+        .iter()
+        .filter(|p| p.phase == crate::config::Phase::Connect)
+        .collect();
+    let dir = config.gateway.store_dir(crate::config::Role::Receiver);
+    if connecting.is_empty() || !dir.exists() {
+        return Vec::new();
+    }
+    let store = match crate::store::ReceiverStore::open(&dir) {
+        Ok(store) => store,
+        Err(_) => {
+            return vec![format!(
+                "connect phase: the receiver's store ({}) is in use or unreadable; a running \
+                 gateway answers GET /api/v1/trial/{{application id}}",
+                dir.display()
+            )];
+        }
+    };
+    connecting
+        .iter()
+        .map(|partner| {
+            let id = &partner.application_id;
+            match store.trial(id) {
+                Ok(None) => format!("connect phase {id}: no delivery yet"),
+                Ok(Some(trial)) => format!(
+                    "connect phase {id}: last delivery {} ({}): {}, {} error(s), {} \
+                     warning(s) — assessment {}",
+                    trial.report.message_id,
+                    crate::api::time(trial.report.received_at),
+                    crate::receiver::api::report_view(&trial.report).outcome,
+                    trial.report.errors.len(),
+                    trial.report.warnings.len(),
+                    if trial.report.outcome == crate::store::Outcome::Applied {
+                        "positive"
+                    } else {
+                        "negative"
+                    }
+                ),
+                Err(e) => format!("connect phase {id}: cannot be read: {e}"),
+            }
+        })
+        .collect()
 }
 
 pub(super) fn run(path: &Path) -> ExitCode {

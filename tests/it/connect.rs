@@ -163,6 +163,26 @@ fn a_connecting_partner_gets_real_answers_and_only_its_trial_set_changes() {
         "{status}"
     );
 
+    // check-config reads the last assessment from the store, when no gateway holds it.
+    let config_path = dir.join("config.toml");
+    let check = || {
+        let out = lotgate(&["check-config", "--config", config_path.to_str().unwrap()]);
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(
+        check().contains("connect phase: the receiver's store"),
+        "held by the running gateway"
+    );
+    receiver.terminate();
+    let summary = check();
+    assert!(
+        summary.contains("connect phase 99999005: last delivery ")
+            && summary.contains("TRIAL-3")
+            && summary.contains(": applied, 0 error(s), 0 warning(s) — assessment positive"),
+        "{summary}"
+    );
+    receiver.restart();
+
     // Not a partner: 404 naming it; another method: 405.
     let unknown = receiver.admin_get("/api/v1/trial/99999009");
     assert_eq!(unknown.status, 404);
