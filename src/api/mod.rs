@@ -30,7 +30,7 @@ pub use overview::{
 pub use receiver::{
     Assessment, ChangesView, HistoryAnswer, IssueView, LotAnswer, LotStatus, LotView, LotsAnswer,
     MessageIdView, QuarantineDiscarded, QuarantineList, QuarantineView, ReportView, SetAnswer,
-    SetView, TrialAnswer, Unknown, UnknownLot,
+    SetView, TrialAnswer, Unknown, UnknownLot, ValidationReport,
 };
 pub use sender::{
     AttemptView, DeliveryView, DestinationStatus, MessageView, NextNight, OutcomeView,

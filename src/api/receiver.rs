@@ -259,3 +259,20 @@ pub struct TrialAnswer {
     /// Its trial set: the last delivery that was accepted; `null` before one was.
     pub set: Option<SetView>,
 }
+
+/// The report file attached to a validation report email (`report.json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValidationReport {
+    /// The sender's application id.
+    pub sender: String,
+    /// Its name in `[[receiver.sender]]`.
+    pub name: String,
+    /// `connect` or `production`.
+    pub phase: String,
+    /// Positive: the delivery would be accepted in production.
+    pub assessment: Assessment,
+    /// The acknowledgement's type: `CA`, `CE` or `CR`.
+    pub acknowledgement: String,
+    /// The report, in the sender's language, compared with the production set in place.
+    pub report: ReportView,
+}

@@ -61,7 +61,7 @@ pub(super) fn build(raw: &RawConfig, base_dir: &Path) -> Result<Config, Vec<Prob
     });
     let receiver = raw_receiver
         .zip(receiver_listen)
-        .and_then(|(r, listen)| roles::receiver(&mut c, r, listen));
+        .and_then(|(r, listen)| roles::receiver(&mut c, r, listen, gateway.language));
 
     let sender_on = raw
         .sender

@@ -478,6 +478,8 @@ pub struct Partner {
     pub phase: Phase,
     /// Who at the partner is told about its deliveries.
     pub contact: Vec<EmailAddress>,
+    /// The language of its reports (`gateway.language` unless set).
+    pub language: Language,
 }
 
 impl ReceiverConfig {
@@ -490,6 +492,11 @@ impl ReceiverConfig {
             }
         }
         ids
+    }
+
+    /// The partner with this application id, if `[[receiver.sender]]` names it.
+    pub fn partner(&self, id: &ApplicationId) -> Option<&Partner> {
+        self.partners.iter().find(|p| &p.application_id == id)
     }
 
     /// The partner in its connect phase with this application id, if any.

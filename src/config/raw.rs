@@ -186,6 +186,7 @@ pub(super) struct RawPartner {
     pub name: Option<String>,
     pub phase: Option<String>,
     pub contact: Option<Vec<String>>,
+    pub language: Option<String>,
 }
 
 /// `[receiver.tls]`

@@ -15,7 +15,7 @@ use lettre::Message;
 use lettre::message::header::{
     self, ContentTransferEncoding, ContentType, HeaderName, HeaderValue,
 };
-use lettre::message::{Body, Mailbox};
+use lettre::message::{Body, Mailbox, MultiPart, SinglePart};
 use serde::{Deserialize, Serialize};
 use std::time::SystemTime;
 
@@ -40,6 +40,18 @@ pub struct Mail {
     subject: String,
     body: String,
     created_at: DateTime<Utc>,
+    attachments: Vec<Attachment>,
+}
+
+/// A file sent with a mail (an acknowledgement, a report): text, with its name and type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    /// The file name the reader sees, e.g. `acknowledgement.xml`.
+    pub name: String,
+    /// Its MIME type, e.g. `text/xml; charset=utf-8`.
+    pub content_type: String,
+    /// Its content.
+    pub content: String,
 }
 
 /// Why a mail id was refused.
@@ -60,7 +72,22 @@ pub fn outbox_entry(
     body: String,
     now: DateTime<Utc>,
 ) -> Vec<(String, Vec<u8>)> {
-    match Mail::new(&id, to, subject, body, now).map(|mail| serde_json::to_vec(&mail)) {
+    outbox_entry_with(id, to, subject, body, Vec::new(), now)
+}
+
+/// [`outbox_entry`] for a mail with attachments.
+pub fn outbox_entry_with(
+    id: String,
+    to: Vec<String>,
+    subject: String,
+    body: String,
+    attachments: Vec<Attachment>,
+    now: DateTime<Utc>,
+) -> Vec<(String, Vec<u8>)> {
+    let built = Mail::new(&id, to, subject, body, now)
+        .map(|mail| mail.with_attachments(attachments))
+        .map(|mail| serde_json::to_vec(&mail));
+    match built {
         Ok(Ok(payload)) => vec![(id, payload)],
         _ => {
             tracing::error!("cannot build the email {id}");
@@ -89,7 +116,21 @@ impl Mail {
             subject: subject.into(),
             body: body.into(),
             created_at,
+            attachments: Vec::new(),
         })
+    }
+
+    /// The same mail with these files attached.
+    pub fn with_attachments(self, attachments: Vec<Attachment>) -> Mail {
+        Mail {
+            attachments,
+            ..self
+        }
+    }
+
+    /// The files attached.
+    pub fn attachments(&self) -> &[Attachment] {
+        &self.attachments
     }
 
     /// The stable id; also the outbox key and the `.eml` file name.
@@ -161,8 +202,10 @@ impl Mail {
                     HeaderName::new_from_ascii_str("Auto-Submitted"),
                     "auto-generated".to_owned(),
                 ))
-                .header(header::MIME_VERSION_1_0)
-                .header(ContentType::TEXT_PLAIN);
+                .header(header::MIME_VERSION_1_0);
+        if self.attachments.is_empty() {
+            builder = builder.header(ContentType::TEXT_PLAIN);
+        }
         if self.to.is_empty() {
             return Err(fail(Text::new("geen ontvangers", "no recipients")));
         }
@@ -185,12 +228,36 @@ impl Mail {
                         "the body cannot be encoded as quoted-printable",
                     ))
                 })?;
-        builder.body(body).map_err(|e| {
+        let cannot_build = |e: lettre::error::Error| {
             fail(Text::new(
                 format!("het bericht kan niet worden opgebouwd: {e}"),
                 format!("cannot build the message: {e}"),
             ))
-        })
+        };
+        if self.attachments.is_empty() {
+            return builder.body(body).map_err(cannot_build);
+        }
+        // The boundary comes from the id, so the same mail is formatted to the same bytes.
+        let mut parts = MultiPart::mixed()
+            .boundary(format!("lotgate-{}", self.id))
+            .singlepart(
+                SinglePart::builder()
+                    .header(ContentType::TEXT_PLAIN)
+                    .body(body),
+            );
+        for attachment in &self.attachments {
+            let content_type = ContentType::parse(&attachment.content_type).map_err(|_| {
+                fail(Text::verbatim(format!(
+                    "attachment {}: content type {:?}",
+                    attachment.name, attachment.content_type
+                )))
+            })?;
+            parts = parts.singlepart(
+                lettre::message::Attachment::new(attachment.name.clone())
+                    .body(attachment.content.clone(), content_type),
+            );
+        }
+        builder.multipart(parts).map_err(cannot_build)
     }
 }
 
@@ -228,6 +295,8 @@ struct Stored {
     subject: String,
     body: String,
     created_at: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    attachments: Vec<Attachment>,
 }
 
 impl From<Mail> for Stored {
@@ -238,6 +307,7 @@ impl From<Mail> for Stored {
             to: mail.to,
             subject: mail.subject,
             body: mail.body,
+            attachments: mail.attachments,
         }
     }
 }
@@ -256,6 +326,7 @@ impl TryFrom<Stored> for Mail {
             stored.body,
             created_at,
         )
+        .map(|mail| mail.with_attachments(stored.attachments))
         .map_err(|e| e.to_string())
     }
 }
@@ -287,6 +358,51 @@ mod tests {
             at("2026-03-29T05:00:00Z"),
         )
         .expect("a valid mail")
+    }
+
+    #[test]
+    fn attachments_go_as_parts_of_a_stable_multipart_message_and_are_stored() {
+        let mail = escalation().with_attachments(vec![
+            Attachment {
+                name: "acknowledgement.xml".to_owned(),
+                content_type: "text/xml; charset=utf-8".to_owned(),
+                content: "<MCCI_IN000002 xmlns=\"urn:hl7-org:v3\"/>\n".to_owned(),
+            },
+            Attachment {
+                name: "report.json".to_owned(),
+                content_type: "application/json".to_owned(),
+                content: "{\"assessment\": \"négatif\"}".to_owned(),
+            },
+        ]);
+        let formatted = mail.formatted(&from()).expect("formats");
+        let text = String::from_utf8(formatted.clone()).expect("ASCII");
+        assert!(formatted.is_ascii(), "7-bit clean: {text}");
+        assert!(
+            text.contains(
+                "Content-Type: multipart/mixed;\r\n boundary=\"lotgate-escalation-2026-03-29\""
+            ) || text.contains("boundary=\"lotgate-escalation-2026-03-29\""),
+            "{text}"
+        );
+        for part in [
+            "Content-Disposition: attachment; filename=\"acknowledgement.xml\"",
+            "Content-Type: text/xml; charset=utf-8",
+            "Content-Disposition: attachment; filename=\"report.json\"",
+            "Content-Type: application/json",
+            "De levering aan GGD Frysl=C3=A2n is mislukt.",
+        ] {
+            assert!(text.contains(part), "{part:?} not in:\n{text}");
+        }
+        assert_eq!(text.matches("--lotgate-escalation-2026-03-29").count(), 4);
+        assert_eq!(
+            mail.formatted(&from()).expect("formats"),
+            formatted,
+            "stable"
+        );
+        // Stored and read back with its attachments; a mail stored without them reads.
+        let stored = serde_json::to_vec(&mail).unwrap();
+        assert_eq!(serde_json::from_slice::<Mail>(&stored).unwrap(), mail);
+        let plain = serde_json::to_string(&escalation()).unwrap();
+        assert!(!plain.contains("attachments"), "{plain}");
     }
 
     #[test]

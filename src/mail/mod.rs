@@ -23,7 +23,9 @@ mod transport;
 mod worker;
 
 pub use error::{SendError, SendErrorKind};
-pub use message::{InvalidMailId, MESSAGE_ID_DOMAIN, Mail, outbox_entry};
+pub use message::{
+    Attachment, InvalidMailId, MESSAGE_ID_DOMAIN, Mail, outbox_entry, outbox_entry_with,
+};
 pub use outbox::{DrainReport, Outbox, Pending, Stopped, Tries, drain_once};
 pub use queue::{MailState, Queue};
 pub use transport::{Accepted, Transport, TransportError};

@@ -6,6 +6,7 @@ use super::Receiver;
 use super::decide::{Answering, Decision, Known, decide};
 use super::journal::{Received, Verdict};
 use super::report::import_report;
+use super::validation;
 use super::watchdog;
 use crate::http::{BodyError, Peer, Reply, read_body, reply, text};
 use crate::ids::{ApplicationId, MessageId};
@@ -439,18 +440,55 @@ impl Storing<'_> {
             self.language,
         );
         let record = self.record(&reply_to.message, answer, &response);
-        if let Some(partner) = self.partner {
-            self.receiver
-                .inner
-                .store
-                .record_trial(partner, record, &report, None)?;
-            return Ok((response, false));
+        let mails = self.validation(
+            &reply_to.sender,
+            &reply_to.message,
+            report.outcome,
+            outcome.message.as_ref().map(|m| &m.lots),
+            outcome,
+            answer,
+            &response,
+        );
+        let store = &self.receiver.inner.store;
+        match self.partner {
+            Some(partner) => store.record_trial(partner, record, &report, None, &mails)?,
+            None => store.record(record, Some(report), &mails)?,
         }
-        self.receiver
-            .inner
-            .store
-            .record(record, Some(report), &[])?;
-        Ok((response, false))
+        Ok((response, !mails.is_empty()))
+    }
+
+    /// The validation report on this delivery from `sender` as an outbox entry: the
+    /// import report made again in the sender's language, with the acknowledgement.
+    #[allow(clippy::too_many_arguments)]
+    fn validation(
+        &self,
+        sender: &ApplicationId,
+        message_id: &MessageId,
+        kind: Outcome,
+        lots: Option<&crate::lot::LotSet>,
+        outcome: &validate::Outcome,
+        answer: &Answer,
+        response: &str,
+    ) -> Vec<(String, Vec<u8>)> {
+        let config = self.receiver.config();
+        let language = validation::language(config, sender, self.language);
+        let report = import_report(
+            message_id.clone(),
+            self.now,
+            kind,
+            lots,
+            self.current.map(StoredSet::lots),
+            &outcome.report,
+            language,
+        );
+        let delivered = validation::Delivered {
+            sender,
+            report: &report,
+            acknowledgement: response,
+            ack_type: ack_type(answer).as_str(),
+            sha256: &self.sha256,
+        };
+        validation::mail(config, &delivered, language, self.now)
     }
 
     /// A set held back by the shrink guard: kept in quarantine with its report, and the
@@ -462,6 +500,15 @@ impl Storing<'_> {
         outcome: &validate::Outcome,
     ) -> Result<(String, bool), StoreError> {
         let response = answer.to_xml();
+        let mails = self.validation(
+            &message.sender,
+            &message.id,
+            Outcome::Rejected(ack_type(answer)),
+            Some(&message.lots),
+            outcome,
+            answer,
+            &response,
+        );
         if let Some(partner) = self.partner {
             // A trial set is never quarantined: the delivery is refused as it would be,
             // and the trial set stays as it was.
@@ -476,8 +523,8 @@ impl Storing<'_> {
             );
             let record = self.record(&message.id, answer, &response);
             let store = &self.receiver.inner.store;
-            store.record_trial(partner, record, &report, None)?;
-            return Ok((response, false));
+            store.record_trial(partner, record, &report, None, &mails)?;
+            return Ok((response, !mails.is_empty()));
         }
         let candidate = StoredSet::new(
             message.id.clone(),
@@ -501,7 +548,7 @@ impl Storing<'_> {
             .find(|i| i.rule == validate::Rule::SetQuarantined)
             .map(|i| i.text(self.language).to_owned())
             .unwrap_or_default();
-        let mail = quarantine_mail(
+        let mut mail = quarantine_mail(
             self.receiver.config(),
             &message.id,
             &reason,
@@ -509,6 +556,7 @@ impl Storing<'_> {
             self.now,
             self.language,
         );
+        mail.extend(mails);
         self.receiver.inner.store.quarantine(
             candidate,
             &reason,
@@ -543,8 +591,17 @@ impl Storing<'_> {
         if let Some(partner) = self.partner {
             // The trial set: compared with the set in place in its report, never used
             // for lookups; the watchdog waits for production.
-            store.record_trial(partner, record, &report, Some(&set))?;
-            return Ok((response, false));
+            let mails = self.validation(
+                partner,
+                &set.message_id,
+                Outcome::Applied,
+                Some(set.lots()),
+                outcome,
+                answer,
+                &response,
+            );
+            store.record_trial(partner, record, &report, Some(&set), &mails)?;
+            return Ok((response, !mails.is_empty()));
         }
         // An open watchdog alert is resolved in the same transaction as the apply.
         let resolution = watchdog::resolution(

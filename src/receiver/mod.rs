@@ -14,6 +14,7 @@ pub mod journal;
 pub mod lookup;
 pub mod overview;
 mod report;
+mod validation;
 pub mod watchdog;
 
 use crate::config::{Config, GatewayConfig, ReceiverConfig};

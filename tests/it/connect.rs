@@ -6,6 +6,7 @@
 //! restart.
 
 use crate::support::gateway::{self, Gateway};
+use crate::support::smtp::{Received, SmtpServer};
 use crate::support::{ack_type, lotgate};
 use lotgate::api::{Assessment, TrialAnswer};
 use lotgate::ids::ApplicationId;
@@ -193,4 +194,168 @@ fn a_connecting_partner_gets_real_answers_and_only_its_trial_set_changes() {
             .status,
         405
     );
+}
+
+/// The validation reports `smtp` holds (the watchdog's alert about the empty receiver
+/// and its resolution come too, and are passed over).
+fn reports(smtp: &SmtpServer) -> Vec<Received> {
+    smtp.messages()
+        .into_iter()
+        .filter(|m| m.subject().is_some_and(|s| s.contains("validat")))
+        .collect()
+}
+
+/// Waits until `smtp` holds `count` validation reports.
+fn mails(smtp: &SmtpServer, count: usize) -> Vec<Received> {
+    crate::support::sender::wait_for(std::time::Duration::from_secs(20), || {
+        let messages = reports(smtp);
+        (messages.len() >= count).then_some(messages)
+    })
+    .unwrap_or_else(|| panic!("expected {count} validation reports: {:?}", smtp.messages()))
+}
+
+#[test]
+fn validation_reports_reach_the_partner_and_the_administrators_in_its_language() {
+    let smtp = SmtpServer::start();
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path();
+    let mail = format!(
+        "transport = \"smtp\"\n[mail.smtp]\nhost = \"127.0.0.1\"\nport = {}\n\
+         security = \"plain\"\ntimeout = \"5s\"",
+        smtp.port()
+    );
+    let config = gateway::receiver_config(
+        dir,
+        &format!(
+            "[[receiver.sender]]\napplication_id = \"{PARTNER}\"\nname = \"GGD Proef\"\n\
+             phase = \"connect\"\ncontact = [\"koppeling@ggd-proef.example\"]\n\
+             language = \"en\"\n\n\
+             [[receiver.sender]]\napplication_id = \"99999006\"\nname = \"GGD Oost\"\n\
+             phase = \"production\"\ncontact = [\"ict@ggd-oost.example\"]\nlanguage = \"nl\"\n"
+        ),
+        &mail,
+    );
+    let receiver = gateway::start(dir, &config);
+    // Production: 60 lots from the sender named only in allowed_senders.
+    let production = crate::support::envelope(60, "PROD-1");
+    assert_eq!(ack_type(&receiver.post(production.as_bytes()).text()), "CA");
+
+    // The connecting partner's 12 lots: positive, in English, to its contact and the
+    // administrators, with the acknowledgement and the report attached.
+    let answer = receiver
+        .post(&partner_message(
+            partner_lots(12),
+            "TRIAL-1",
+            "20260601030000",
+        ))
+        .text();
+    assert_eq!(ack_type(&answer), "CA");
+    let first = mails(&smtp, 1).remove(0);
+    assert_eq!(
+        first.subject().unwrap(),
+        format!(
+            "lotgate: validation report GGD Proef ({PARTNER}): positive \
+             (2.16.840.1.113883.2.4.6.6.99999001.1/TRIAL-1)"
+        )
+    );
+    assert_eq!(
+        first.envelope_recipients(),
+        ["koppeling@ggd-proef.example", "beheer@example.org"]
+    );
+    let text = first.parts()[0].body();
+    for expected in [
+        "connect phase: the set goes to the trial set",
+        "Assessment: POSITIVE — this delivery would be accepted in production",
+        "Blocking errors (0):",
+        "Lot numbers per vaccine type (12):\n  08 Pneu: 12",
+        "added: 12 — P00000, P00001,",
+        // 60 production lots missing: the first 50 listed, then the rest counted.
+        "removed: 60 — LG000000, LG000001,",
+        "… and 10 more",
+    ] {
+        assert!(text.contains(expected), "{expected:?} not in:\n{text}");
+    }
+    assert_eq!(first.attachment("acknowledgement.xml").unwrap(), answer);
+    let report: lotgate::api::ValidationReport =
+        serde_json::from_str(&first.attachment("report.json").unwrap()).unwrap();
+    assert_eq!(report.assessment, Assessment::Positive);
+    assert_eq!(
+        (report.phase.as_str(), report.acknowledgement.as_str()),
+        ("connect", "CA")
+    );
+    assert_eq!((report.report.lots, report.report.removed.total), (12, 60));
+
+    // A lot number under two vaccine types: negative, the error with its place.
+    let mut conflicting = partner_lots(3).lots().to_vec();
+    conflicting.push(Lot {
+        number: LotNumber::parse("P00001").unwrap(),
+        vaccine: VaccineType::known("04").unwrap(),
+        expires: None,
+    });
+    let bytes = {
+        let mut message: LotMessage = sample::message_with(LotSet::default(), "TRIAL-2");
+        message.sender = ApplicationId::parse(PARTNER).unwrap();
+        message.created = Timestamp::parse("20260601040000").unwrap();
+        // A set cannot hold P00001 twice: the fourth entry is spliced into the list of
+        // the first three, as a partner's system might write it.
+        let one = lotgate::wire::soap::message_envelope(&LotMessage {
+            lots: LotSet::new(conflicting[..3].to_vec()).unwrap(),
+            ..message.clone()
+        });
+        let extra = lotgate::wire::soap::message_envelope(&LotMessage {
+            lots: LotSet::new(vec![conflicting[3].clone()]).unwrap(),
+            ..message
+        });
+        let product =
+            &extra[extra.find("<product ").unwrap()..extra.rfind("</product>").unwrap() + 10];
+        let at = one.rfind("</product>").unwrap() + 10;
+        format!("{}{product}{}", &one[..at], &one[at..])
+    };
+    assert_eq!(ack_type(&receiver.post(bytes.as_bytes()).text()), "CE");
+    let second = mails(&smtp, 2).remove(1);
+    assert!(
+        second.subject().unwrap().contains(": negative ("),
+        "{:?}",
+        second.subject()
+    );
+    let text = second.parts()[0].body();
+    assert!(text.contains("Assessment: NEGATIVE"), "{text}");
+    assert!(
+        text.contains("Blocking errors (1):\n  - [lot.two-vaccines] lot number P00001"),
+        "{text}"
+    );
+
+    // The production partner's stale delivery: refused, reported in Dutch to its contact.
+    let mut stale: LotMessage = sample::message_with(partner_lots(5), "OOST-1");
+    stale.sender = ApplicationId::parse("99999006").unwrap();
+    stale.created = Timestamp::parse("20260101010000").unwrap();
+    let stale = lotgate::wire::soap::message_envelope(&stale);
+    assert_eq!(ack_type(&receiver.post(stale.as_bytes()).text()), "CE");
+    let third = mails(&smtp, 3).remove(2);
+    assert_eq!(
+        third.subject().unwrap(),
+        "lotgate: validatierapport GGD Oost (99999006): negatief \
+         (2.16.840.1.113883.2.4.6.6.99999001.1/OOST-1)"
+    );
+    assert_eq!(
+        third.envelope_recipients(),
+        ["ict@ggd-oost.example", "beheer@example.org"]
+    );
+    let text = third.parts()[0].body();
+    assert!(
+        text.contains("Beoordeling: NEGATIEF") && text.contains("productie"),
+        "{text}"
+    );
+
+    // Accepted production deliveries and refused ones of a sender named only in
+    // allowed_senders get no validation report.
+    let mut good: LotMessage = sample::message_with(lotgate::sample::lot_set(60), "OOST-2");
+    good.sender = ApplicationId::parse("99999006").unwrap();
+    good.created = Timestamp::parse("20260601050000").unwrap();
+    let good = lotgate::wire::soap::message_envelope(&good);
+    assert_eq!(ack_type(&receiver.post(good.as_bytes()).text()), "CA");
+    let old = crate::support::envelope(60, "PROD-0").replace("20260601020000", "20250601020000");
+    assert_eq!(ack_type(&receiver.post(old.as_bytes()).text()), "CE");
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    assert_eq!(reports(&smtp).len(), 3, "no more reports");
 }

@@ -10,6 +10,7 @@ use crate::config::{
     SourceConfig, SourceFormat, SourceLocation,
 };
 use crate::ids::{AORTA_APPLICATION_ROOT, Oid};
+use crate::language::Language;
 use crate::message::{Author, Organization};
 use chrono::NaiveTime;
 use chrono_tz::Tz;
@@ -376,6 +377,7 @@ pub(super) fn receiver(
     c: &mut Checker,
     raw: &RawReceiver,
     listen: SocketAddr,
+    language: Language,
 ) -> Option<ReceiverConfig> {
     let insecure = raw.insecure.unwrap_or(false);
     let path = raw
@@ -398,7 +400,7 @@ pub(super) fn receiver(
         raw.application_id.as_deref(),
         "our AORTA application id",
     );
-    let partners = partners(c, raw.sender.as_deref());
+    let partners = partners(c, raw.sender.as_deref(), language);
     let mut allowed_senders = match raw.allowed_senders.as_deref() {
         None | Some([]) if partners.is_empty() => {
             c.err(
@@ -552,7 +554,7 @@ pub(super) fn receiver(
 }
 
 /// `[[receiver.sender]]`: each partner's application id (once), name, phase and contact.
-fn partners(c: &mut Checker, raw: Option<&[RawPartner]>) -> Vec<Partner> {
+fn partners(c: &mut Checker, raw: Option<&[RawPartner]>, language: Language) -> Vec<Partner> {
     let mut partners: Vec<Partner> = Vec::new();
     for (i, raw) in raw.unwrap_or_default().iter().enumerate() {
         let key = |field: &str| format!("receiver.sender[{i}].{field}");
@@ -592,6 +594,12 @@ fn partners(c: &mut Checker, raw: Option<&[RawPartner]>) -> Vec<Partner> {
             Some(list) if !list.is_empty() => c.emails(&key("contact"), Some(list)),
             _ => Vec::new(),
         };
+        let language = raw.language.as_deref().map_or(language, |l| {
+            l.parse().unwrap_or_else(|e: String| {
+                c.err(&key("language"), e);
+                language
+            })
+        });
         let (Some(application_id), Some(phase)) = (id, phase) else {
             continue;
         };
@@ -607,6 +615,7 @@ fn partners(c: &mut Checker, raw: Option<&[RawPartner]>) -> Vec<Partner> {
             name,
             phase,
             contact,
+            language,
         });
     }
     partners

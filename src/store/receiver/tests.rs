@@ -118,11 +118,11 @@ fn a_trial_keeps_its_last_accepted_set_apart_from_the_set_in_place() {
         sample::lot_set(2000),
     );
     store
-        .record_trial(&partner, record.clone(), &report, Some(&set))
+        .record_trial(&partner, record.clone(), &report, Some(&set), &[])
         .unwrap();
     // A duplicate of its message id is refused, as for any message.
     assert!(matches!(
-        store.record_trial(&partner, record, &report, None),
+        store.record_trial(&partner, record, &report, None, &[]),
         Err(StoreError::Duplicate(_))
     ));
     // A refused delivery updates the report and keeps the trial set.
@@ -133,7 +133,7 @@ fn a_trial_keeps_its_last_accepted_set_apart_from_the_set_in_place() {
         Outcome::Rejected(AckType::CE),
     );
     store
-        .record_trial(&partner, refused, &rejected, None)
+        .record_trial(&partner, refused, &rejected, None, &[])
         .unwrap();
     let trial = reopen(store, dir.path()).trial(&partner).unwrap().unwrap();
     assert_eq!(trial.report.outcome, Outcome::Rejected(AckType::CE));
@@ -143,7 +143,7 @@ fn a_trial_keeps_its_last_accepted_set_apart_from_the_set_in_place() {
     let store = ReceiverStore::open(dir.path()).unwrap();
     let (small, record, report) = delivery(3);
     store
-        .record_trial(&partner, record, &report, Some(&small))
+        .record_trial(&partner, record, &report, Some(&small), &[])
         .unwrap();
     let trial = store.trial(&partner).unwrap().unwrap();
     assert_eq!(

@@ -284,17 +284,59 @@ impl Received {
             .unwrap_or_default()
     }
 
-    /// The body, decoded when it is quoted-printable, with `\n` line ends.
+    /// The body, decoded when it is quoted-printable or base64, with `\n` line ends.
     pub fn body(&self) -> String {
         let (_, body) = self.split();
-        let quoted = self
+        let encoding = self
             .header("Content-Transfer-Encoding")
-            .is_some_and(|v| v.eq_ignore_ascii_case("quoted-printable"));
-        if quoted {
-            String::from_utf8(decode_quoted_printable(body)).expect("a UTF-8 body")
-        } else {
-            body.to_owned()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        match encoding.as_str() {
+            "quoted-printable" => {
+                String::from_utf8(decode_quoted_printable(body)).expect("a UTF-8 body")
+            }
+            "base64" => String::from_utf8(decode_base64(body))
+                .expect("a UTF-8 body")
+                .replace("\r\n", "\n"),
+            _ => body.to_owned(),
         }
+    }
+
+    /// The parts of a multipart message, each read as a message of its own (its headers
+    /// and body); none for a message of one part.
+    pub fn parts(&self) -> Vec<Received> {
+        let Some(content_type) = self.header("Content-Type") else {
+            return Vec::new();
+        };
+        let Some(boundary) = content_type.split("boundary=").nth(1) else {
+            return Vec::new();
+        };
+        let boundary = boundary
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .trim_matches('"');
+        let (_, body) = self.split();
+        body.split(&format!("--{boundary}"))
+            .skip(1)
+            .filter(|part| !part.starts_with("--"))
+            // The line break before a delimiter belongs to the delimiter (RFC 2046).
+            .map(|part| part.strip_suffix('\n').unwrap_or(part))
+            .map(|part| Received::parse(part.trim_start_matches('\n')))
+            .collect()
+    }
+
+    /// The text of the part attached as `name`, decoded.
+    pub fn attachment(&self, name: &str) -> Option<String> {
+        let filename = format!("filename=\"{name}\"");
+        self.parts()
+            .into_iter()
+            .find(|part| {
+                part.header("Content-Disposition")
+                    .is_some_and(|d| d.contains(&filename))
+            })
+            .map(|part| part.body())
     }
 }
 
