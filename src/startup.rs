@@ -273,6 +273,8 @@ impl<'a> Launch<'a> {
         self.tasks.spawn(serve);
         let prune = receiver::prune_loop(receiver.clone(), self.until_stopped());
         self.tasks.spawn(prune);
+        let digest = receiver::digest::run(receiver.clone(), self.until_stopped());
+        self.tasks.spawn(digest);
         let outbox = receiver.store().outbox().clone();
         self.mail_worker(Role::Receiver, outbox, mail_wake);
         self.journal(Role::Receiver, receiver.store().journal().clone(), || {

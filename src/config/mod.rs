@@ -436,6 +436,9 @@ pub struct ReceiverConfig {
     pub max_connections_per_address: usize,
     /// Local time by which a set is expected each day (the watchdog).
     pub expect_by: NaiveTime,
+    /// Local time of the daily digest of import reports (partners with `reports =
+    /// "daily"`).
+    pub report_at: NaiveTime,
     /// When a smaller set is quarantined instead of applied.
     pub shrink_guard: ShrinkGuard,
     /// How long message ids are remembered to recognise duplicates (at least 7 days).
@@ -480,6 +483,33 @@ pub struct Partner {
     pub contact: Vec<EmailAddress>,
     /// The language of its reports (`gateway.language` unless set).
     pub language: Language,
+    /// Which import reports its contact gets for its production deliveries.
+    pub reports: Reports,
+}
+
+/// Which import reports a partner's contact gets for its production deliveries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reports {
+    /// None.
+    None,
+    /// One for each delivery with warnings (the default).
+    Problems,
+    /// One for each delivery.
+    All,
+    /// One digest a day, at `receiver.report_at`, of the deliveries since the one before.
+    Daily,
+}
+
+impl Reports {
+    /// The configured word: `none`, `problems`, `all` or `daily`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Reports::None => "none",
+            Reports::Problems => "problems",
+            Reports::All => "all",
+            Reports::Daily => "daily",
+        }
+    }
 }
 
 impl ReceiverConfig {

@@ -170,6 +170,7 @@ pub(super) struct RawReceiver {
     pub max_connections: Option<i64>,
     pub max_connections_per_address: Option<i64>,
     pub expect_by: Option<String>,
+    pub report_at: Option<String>,
     pub shrink_guard_fraction: Option<f64>,
     pub shrink_guard_min_lots: Option<i64>,
     pub duplicate_retention: Option<String>,
@@ -187,6 +188,7 @@ pub(super) struct RawPartner {
     pub phase: Option<String>,
     pub contact: Option<Vec<String>>,
     pub language: Option<String>,
+    pub reports: Option<String>,
 }
 
 /// `[receiver.tls]`

@@ -165,7 +165,7 @@ pub(super) fn summary(config: &Config) -> String {
             let contact: Vec<String> = partner.contact.iter().map(ToString::to_string).collect();
             let _ = writeln!(
                 out,
-                "  partner {} ({}): {} phase{}{}",
+                "  partner {} ({}): {} phase{}; reports {}, in {}{}",
                 partner.application_id,
                 partner.name,
                 partner.phase.name(),
@@ -173,6 +173,8 @@ pub(super) fn summary(config: &Config) -> String {
                     crate::config::Phase::Connect => ", deliveries go to its trial set",
                     crate::config::Phase::Production => "",
                 },
+                partner.reports.name(),
+                partner.language.code(),
                 if contact.is_empty() {
                     String::new()
                 } else {

@@ -5,15 +5,15 @@
 use super::Receiver;
 use super::decide::{Answering, Decision, Known, decide};
 use super::journal::{Received, Verdict};
+use super::partner_mails;
 use super::report::import_report;
-use super::validation;
 use super::watchdog;
 use crate::http::{BodyError, Peer, Reply, read_body, reply, text};
 use crate::ids::{ApplicationId, MessageId};
 use crate::language::{Language, Text};
 use crate::mail::outbox_entry;
 use crate::message::{AckType, LotMessage};
-use crate::store::{MessageRecord, Outcome, StoreError, StoredSet};
+use crate::store::{ImportReport, MessageRecord, Outcome, StoreError, StoredSet};
 use crate::timestamp::Timestamp;
 use crate::tls::PeerIdentity;
 use crate::validate::{self, Answer};
@@ -426,7 +426,7 @@ impl Storing<'_> {
             return Ok((response, false));
         };
         let stale = outcome.report.contains(validate::Rule::MessageStale);
-        let report = import_report(
+        let mut report = import_report(
             reply_to.message.clone(),
             self.now,
             if stale {
@@ -439,6 +439,7 @@ impl Storing<'_> {
             &outcome.report,
             self.language,
         );
+        report.sender = Some(reply_to.sender.to_string());
         let record = self.record(&reply_to.message, answer, &response);
         let mails = self.validation(
             &reply_to.sender,
@@ -457,8 +458,32 @@ impl Storing<'_> {
         Ok((response, !mails.is_empty()))
     }
 
-    /// The validation report on this delivery from `sender` as an outbox entry: the
-    /// import report made again in the sender's language, with the acknowledgement.
+    /// The import report on this delivery from `sender`, made in the sender's language
+    /// (its own as a partner, else the gateway's) for the emails to it.
+    fn report_for(
+        &self,
+        sender: &ApplicationId,
+        message_id: &MessageId,
+        kind: Outcome,
+        lots: Option<&crate::lot::LotSet>,
+        outcome: &validate::Outcome,
+    ) -> (ImportReport, Language) {
+        let language = partner_mails::language(self.receiver.config(), sender, self.language);
+        let mut report = import_report(
+            message_id.clone(),
+            self.now,
+            kind,
+            lots,
+            self.current.map(StoredSet::lots),
+            &outcome.report,
+            language,
+        );
+        report.sender = Some(sender.to_string());
+        (report, language)
+    }
+
+    /// The validation report on this delivery from `sender` as an outbox entry, with the
+    /// acknowledgement.
     #[allow(clippy::too_many_arguments)]
     fn validation(
         &self,
@@ -470,25 +495,15 @@ impl Storing<'_> {
         answer: &Answer,
         response: &str,
     ) -> Vec<(String, Vec<u8>)> {
-        let config = self.receiver.config();
-        let language = validation::language(config, sender, self.language);
-        let report = import_report(
-            message_id.clone(),
-            self.now,
-            kind,
-            lots,
-            self.current.map(StoredSet::lots),
-            &outcome.report,
-            language,
-        );
-        let delivered = validation::Delivered {
+        let (report, language) = self.report_for(sender, message_id, kind, lots, outcome);
+        let delivered = partner_mails::Delivered {
             sender,
             report: &report,
             acknowledgement: response,
             ack_type: ack_type(answer).as_str(),
             sha256: &self.sha256,
         };
-        validation::mail(config, &delivered, language, self.now)
+        partner_mails::validation(self.receiver.config(), &delivered, language, self.now)
     }
 
     /// A set held back by the shrink guard: kept in quarantine with its report, and the
@@ -512,7 +527,7 @@ impl Storing<'_> {
         if let Some(partner) = self.partner {
             // A trial set is never quarantined: the delivery is refused as it would be,
             // and the trial set stays as it was.
-            let report = import_report(
+            let mut report = import_report(
                 message.id.clone(),
                 self.now,
                 Outcome::Rejected(ack_type(answer)),
@@ -521,6 +536,7 @@ impl Storing<'_> {
                 &outcome.report,
                 self.language,
             );
+            report.sender = Some(message.sender.to_string());
             let record = self.record(&message.id, answer, &response);
             let store = &self.receiver.inner.store;
             store.record_trial(partner, record, &report, None, &mails)?;
@@ -532,7 +548,7 @@ impl Storing<'_> {
             self.now,
             message.lots.clone(),
         );
-        let report = import_report(
+        let mut report = import_report(
             message.id.clone(),
             self.now,
             Outcome::Quarantined(0),
@@ -541,6 +557,7 @@ impl Storing<'_> {
             &outcome.report,
             self.language,
         );
+        report.sender = Some(message.sender.to_string());
         let reason = outcome
             .report
             .issues()
@@ -576,7 +593,7 @@ impl Storing<'_> {
         outcome: &validate::Outcome,
     ) -> Result<(String, bool), StoreError> {
         let response = answer.to_xml();
-        let report = import_report(
+        let mut report = import_report(
             message.id.clone(),
             self.now,
             Outcome::Applied,
@@ -585,6 +602,8 @@ impl Storing<'_> {
             &outcome.report,
             self.language,
         );
+        report.sender = Some(message.sender.to_string());
+        let message_sender = message.sender.clone();
         let record = self.record(&message.id, answer, &response);
         let set = StoredSet::new(message.id, message.created, self.now, message.lots);
         let store = &self.receiver.inner.store;
@@ -611,8 +630,25 @@ impl Storing<'_> {
             set.lots().len(),
             self.now,
         )?;
-        let (mails, state) = watchdog::Resolution::parts(resolution.as_ref());
-        let applied = store.apply(set, record, report, mails, state)?;
+        let (resolved, state) = watchdog::Resolution::parts(resolution.as_ref());
+        // The partner's import report, in its language, with the version the set gets
+        // (one more than the set in place: this is the one apply at a time).
+        let (mut in_language, _) = self.report_for(
+            &message_sender,
+            &set.message_id,
+            Outcome::Applied,
+            Some(set.lots()),
+            outcome,
+        );
+        in_language.set_version = Some(self.receiver.snapshot().version() + 1);
+        let mut mails = resolved.to_vec();
+        mails.extend(partner_mails::import(
+            self.receiver.config(),
+            &in_language,
+            &self.sha256,
+            self.now,
+        ));
+        let applied = store.apply(set, record, report, &mails, state)?;
         let mails_queued = !mails.is_empty();
         self.receiver.publish(applied.set);
         Ok((response, mails_queued))

@@ -9,12 +9,13 @@
 
 pub mod api;
 pub mod decide;
+pub mod digest;
 mod exchange;
 pub mod journal;
 pub mod lookup;
 pub mod overview;
+mod partner_mails;
 mod report;
-mod validation;
 pub mod watchdog;
 
 use crate::config::{Config, GatewayConfig, ReceiverConfig};

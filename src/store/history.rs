@@ -41,6 +41,9 @@ pub struct ImportReport {
     /// The version the set got when it was put in place (applied, or accepted from
     /// quarantine); `None` for a delivery whose set was not put in place. The store sets it.
     pub set_version: Option<u64>,
+    /// The sender's application id, when the message's could be read (`None` in reports
+    /// written before senders were kept).
+    pub sender: Option<String>,
 }
 
 impl ImportReport {
@@ -58,6 +61,7 @@ impl ImportReport {
             warnings: Vec::new(),
             errors: Vec::new(),
             set_version: None,
+            sender: None,
         }
     }
 
@@ -199,6 +203,8 @@ pub(super) struct ReportRec {
     errors: Vec<IssueRec>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     set_version: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sender: Option<String>,
 }
 
 impl ReportRec {
@@ -231,6 +237,7 @@ impl ReportRec {
             warnings: issues(&r.warnings),
             errors: issues(&r.errors),
             set_version: r.set_version,
+            sender: r.sender.clone(),
         }
     }
 
@@ -283,6 +290,7 @@ impl ReportRec {
         report.warnings = issues(&self.warnings);
         report.errors = issues(&self.errors);
         report.set_version = self.set_version;
+        report.sender = self.sender.clone();
         Ok(report.with_sequence(sequence))
     }
 

@@ -68,7 +68,7 @@ fn a_connecting_partner_gets_real_answers_and_only_its_trial_set_changes() {
     assert!(
         summary.contains(
             "partner 99999005 (GGD Proef): connect phase, deliveries go to its trial set; \
-             contact koppeling@ggd-proef.example"
+             reports problems, in en; contact koppeling@ggd-proef.example"
         ),
         "{summary}"
     );
@@ -358,4 +358,177 @@ fn validation_reports_reach_the_partner_and_the_administrators_in_its_language()
     assert_eq!(ack_type(&receiver.post(old.as_bytes()).text()), "CE");
     std::thread::sleep(std::time::Duration::from_secs(2));
     assert_eq!(reports(&smtp).len(), 3, "no more reports");
+}
+
+/// A production delivery from `sender` of `lots`, created at `created` (on 2026-06-01).
+fn production_message(sender: &str, lots: LotSet, extension: &str, created: &str) -> Vec<u8> {
+    let mut message: LotMessage = sample::message_with(lots, extension);
+    message.sender = ApplicationId::parse(sender).unwrap();
+    message.created = Timestamp::parse(created).unwrap();
+    lotgate::wire::soap::message_envelope(&message).into_bytes()
+}
+
+/// The import reports `smtp` holds.
+fn import_reports(smtp: &SmtpServer) -> Vec<Received> {
+    smtp.messages()
+        .into_iter()
+        .filter(|m| m.subject().is_some_and(|s| s.contains("import")))
+        .collect()
+}
+
+#[test]
+fn import_reports_follow_each_partners_choice() {
+    use chrono::Timelike;
+    // The daily digest comes a few seconds after start-up, in UTC, and not across midnight.
+    let mut soon = chrono::Utc::now() + chrono::TimeDelta::seconds(6);
+    if soon.hour() == 0 && soon.minute() == 0 {
+        std::thread::sleep(std::time::Duration::from_secs(10));
+        soon = chrono::Utc::now() + chrono::TimeDelta::seconds(6);
+    }
+    let smtp = SmtpServer::start();
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path();
+    let mail = format!(
+        "transport = \"smtp\"\n[mail.smtp]\nhost = \"127.0.0.1\"\nport = {}\n\
+         security = \"plain\"\ntimeout = \"5s\"",
+        smtp.port()
+    );
+    let partner = |id: &str, name: &str, reports: &str, language: &str| {
+        format!(
+            "\n[[receiver.sender]]\napplication_id = \"{id}\"\nname = \"{name}\"\n\
+             phase = \"production\"\ncontact = [\"ict@{id}.example\"]\n\
+             reports = \"{reports}\"\nlanguage = \"{language}\"\n"
+        )
+    };
+    let extra = format!(
+        "report_at = \"{}\"\n{}{}{}",
+        soon.format("%H:%M:%S"),
+        partner("99999006", "GGD Zes", "all", "en"),
+        partner("99999007", "GGD Zeven", "problems", "nl"),
+        partner("99999008", "GGD Acht", "daily", "en"),
+    );
+    let config = gateway::receiver_config(dir, &extra, &mail).replacen(
+        "[gateway]\n",
+        "[gateway]\ntime_zone = \"UTC\"\n",
+        1,
+    );
+    let receiver = gateway::start(dir, &config);
+    let post = |bytes: Vec<u8>| ack_type(&receiver.post(&bytes).text()).to_owned();
+
+    // "all": every applied delivery, to the partner's contact only.
+    assert_eq!(
+        post(production_message(
+            "99999006",
+            sample::lot_set(20),
+            "ZES-1",
+            "20260601030000"
+        )),
+        "CA"
+    );
+    let zes = crate::support::sender::wait_for(std::time::Duration::from_secs(20), || {
+        import_reports(&smtp).into_iter().next()
+    })
+    .expect("an import report for GGD Zes");
+    assert_eq!(
+        zes.subject().unwrap(),
+        "lotgate: import report GGD Zes (99999006): applied \
+         (2.16.840.1.113883.2.4.6.6.99999001.1/ZES-1)"
+    );
+    assert_eq!(zes.envelope_recipients(), ["ict@99999006.example"]);
+    let text = zes.body();
+    for expected in [
+        "Outcome: applied",
+        "Set version: 1",
+        "Lot numbers per vaccine type (20):",
+        "added: 20",
+        "Warnings (0):",
+    ] {
+        assert!(text.contains(expected), "{expected:?} not in:\n{text}");
+    }
+
+    // "problems": none without warnings; one, in Dutch, with an expired lot.
+    assert_eq!(
+        post(production_message(
+            "99999007",
+            sample::lot_set(20),
+            "ZEVEN-1",
+            "20260601040000"
+        )),
+        "CA"
+    );
+    let mut lots = sample::lot_set(19).lots().to_vec();
+    lots.push(Lot {
+        number: LotNumber::parse("VERLOPEN1").unwrap(),
+        vaccine: VaccineType::known("08").unwrap(),
+        expires: Some(chrono::NaiveDate::from_ymd_opt(2026, 1, 31).unwrap()),
+    });
+    let expired = LotSet::new(lots).unwrap();
+    assert_eq!(
+        post(production_message(
+            "99999007",
+            expired,
+            "ZEVEN-2",
+            "20260601050000"
+        )),
+        "CA"
+    );
+    let zeven = crate::support::sender::wait_for(std::time::Duration::from_secs(20), || {
+        import_reports(&smtp)
+            .into_iter()
+            .find(|m| m.subject().is_some_and(|s| s.contains("Zeven")))
+    })
+    .expect("an import report for GGD Zeven");
+    assert_eq!(
+        zeven.subject().unwrap(),
+        "lotgate: importrapport GGD Zeven (99999007): toegepast \
+         (2.16.840.1.113883.2.4.6.6.99999001.1/ZEVEN-2)"
+    );
+    let text = zeven.body();
+    assert!(
+        text.contains("Waarschuwingen (1):\n  - [lot.expired]"),
+        "{text}"
+    );
+
+    // "daily": nothing at once; the digest at report_at lists the delivery.
+    assert_eq!(
+        post(production_message(
+            "99999008",
+            sample::lot_set(20),
+            "ACHT-1",
+            "20260601060000"
+        )),
+        "CA"
+    );
+    let acht = crate::support::sender::wait_for(std::time::Duration::from_secs(30), || {
+        import_reports(&smtp)
+            .into_iter()
+            .find(|m| m.subject().is_some_and(|s| s.contains("Acht")))
+    })
+    .expect("the daily digest for GGD Acht");
+    assert_eq!(
+        acht.subject().unwrap(),
+        format!(
+            "lotgate: import reports GGD Acht (99999008) {}: 1 delivery",
+            soon.date_naive()
+        )
+    );
+    assert!(
+        acht.body()
+            .contains("1. 2.16.840.1.113883.2.4.6.6.99999001.1/ACHT-1"),
+        "{}",
+        acht.body()
+    );
+    // Exactly these three: none for ZEVEN-1, none to the administrators.
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let all = import_reports(&smtp);
+    assert_eq!(
+        all.len(),
+        3,
+        "{:?}",
+        all.iter().map(Received::subject).collect::<Vec<_>>()
+    );
+    assert!(all.iter().all(|m| {
+        !m.envelope_recipients()
+            .contains(&"beheer@example.org".to_owned())
+    }));
 }

@@ -6,8 +6,8 @@ use super::Checker;
 use crate::config::raw::{RawDestination, RawPartner, RawReceiver, RawSender, RawSource};
 use crate::config::values::{self, Contact};
 use crate::config::{
-    Destination, Partner, Phase, ReceiverConfig, ScheduleConfig, SenderConfig, ShrinkGuard,
-    SourceConfig, SourceFormat, SourceLocation,
+    Destination, Partner, Phase, ReceiverConfig, Reports, ScheduleConfig, SenderConfig,
+    ShrinkGuard, SourceConfig, SourceFormat, SourceLocation,
 };
 use crate::ids::{AORTA_APPLICATION_ROOT, Oid};
 use crate::language::Language;
@@ -538,6 +538,7 @@ pub(super) fn receiver(
         max_connections: as_usize(max_connections),
         max_connections_per_address: as_usize(per_address),
         expect_by: c.time("receiver.expect_by", raw.expect_by.as_deref(), hm(7, 0)),
+        report_at: c.time("receiver.report_at", raw.report_at.as_deref(), hm(8, 0)),
         shrink_guard: ShrinkGuard {
             fraction,
             min_lots: as_usize(min_lots),
@@ -600,6 +601,22 @@ fn partners(c: &mut Checker, raw: Option<&[RawPartner]>, language: Language) -> 
                 language
             })
         });
+        let reports = match raw.reports.as_deref() {
+            None | Some("problems") => Reports::Problems,
+            Some("none") => Reports::None,
+            Some("all") => Reports::All,
+            Some("daily") => Reports::Daily,
+            Some(other) => {
+                c.err(
+                    &key("reports"),
+                    format!(
+                        "{other:?} is not a choice of reports; expected \"none\", \"problems\", \
+                         \"all\" or \"daily\""
+                    ),
+                );
+                Reports::Problems
+            }
+        };
         let (Some(application_id), Some(phase)) = (id, phase) else {
             continue;
         };
@@ -616,6 +633,7 @@ fn partners(c: &mut Checker, raw: Option<&[RawPartner]>, language: Language) -> 
             phase,
             contact,
             language,
+            reports,
         });
     }
     partners

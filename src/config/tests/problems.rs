@@ -614,6 +614,35 @@ fn partners_have_a_phase_and_a_connecting_one_never_replaces_the_set_in_place() 
         problems(&bad_contact)[0].key,
         "receiver.sender[0].contact[0]"
     );
+    let p = only_problem(
+        &with(&table(
+            "99999005",
+            "phase = \"connect\"\nreports = \"weekly\"",
+        )),
+        "receiver.sender[0].reports",
+    );
+    assert!(
+        p.message.contains("\"weekly\" is not a choice of reports"),
+        "{p}"
+    );
+    let p = only_problem(
+        &with(&table("99999005", "phase = \"connect\"\nlanguage = \"de\"")),
+        "receiver.sender[0].language",
+    );
+    assert!(p.message.contains("de"), "{p}");
+    let daily = parse(&with(&table(
+        "99999005",
+        "phase = \"production\"\nreports = \"daily\"\nlanguage = \"en\"",
+    )))
+    .unwrap()
+    .receiver
+    .unwrap();
+    assert_eq!(daily.partners[0].reports, Reports::Daily);
+    assert_eq!(daily.partners[0].language, Language::En);
+    assert_eq!(
+        daily.report_at,
+        chrono::NaiveTime::from_hms_opt(8, 0, 0).unwrap()
+    );
     // With partners, allowed_senders may be left out.
     let only_partners = with(&table("99999005", "phase = \"production\""))
         .replace("allowed_senders = [\"99999001\"]\n", "");

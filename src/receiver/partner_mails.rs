@@ -8,7 +8,7 @@
 
 use super::api::report_view;
 use crate::api::{Assessment, ReportView, ValidationReport};
-use crate::config::{Phase, ReceiverConfig};
+use crate::config::{Partner, Phase, ReceiverConfig, Reports};
 use crate::ids::ApplicationId;
 use crate::language::Language;
 use crate::mail::{Attachment, outbox_entry_with};
@@ -45,7 +45,7 @@ pub(super) fn language(
 /// The validation report on a delivery as an outbox entry, to the partner's contact and
 /// the administrators, in `language`. None for a sender that is no `[[receiver.sender]]`
 /// (named only in `allowed_senders`): reports are part of a partner's onboarding.
-pub(super) fn mail(
+pub(super) fn validation(
     config: &ReceiverConfig,
     delivered: &Delivered<'_>,
     language: Language,
@@ -228,4 +228,165 @@ fn changes(out: &mut String, what: &str, changes: &crate::api::ChangesView, lang
         }
     }
     out.push('\n');
+}
+
+/// The import report on a production delivery that was applied, as an outbox entry for
+/// the partner's contact — when its `reports` asks for one (`all`; `problems`: only with
+/// warnings) and it has a contact.
+pub(super) fn import(
+    config: &ReceiverConfig,
+    report: &ImportReport,
+    sha256: &[u8; 32],
+    now: DateTime<Utc>,
+) -> Vec<(String, Vec<u8>)> {
+    let Some(partner) = report
+        .sender
+        .as_deref()
+        .and_then(|s| ApplicationId::parse(s).ok())
+        .and_then(|id| config.partner(&id).cloned())
+    else {
+        return Vec::new();
+    };
+    let wanted = match partner.reports {
+        Reports::All => true,
+        Reports::Problems => !report.warnings.is_empty(),
+        Reports::None | Reports::Daily => false,
+    };
+    if !wanted || partner.contact.is_empty() || partner.phase != Phase::Production {
+        return Vec::new();
+    }
+    let language = partner.language;
+    let l = |nl, en| language.pick(nl, en);
+    let view = report_view(report);
+    let subject = format!(
+        "lotgate: {} {} ({}): {} ({})",
+        l("importrapport", "import report"),
+        partner.name,
+        partner.application_id,
+        view.outcome_words(language),
+        report.message_id
+    );
+    let mut body = String::new();
+    let _ = writeln!(
+        body,
+        "{} {} ({}).\n",
+        l(
+            "Importrapport van een levering van",
+            "Import report on a delivery from"
+        ),
+        partner.name,
+        partner.application_id
+    );
+    delivery_section(&mut body, &view, language);
+    let to = partner.contact.iter().map(ToString::to_string).collect();
+    let id = format!(
+        "import-{}-{}",
+        partner.application_id,
+        crate::strings::hex(&sha256[..8])
+    );
+    outbox_entry_with(id, to, subject, body, Vec::new(), now)
+}
+
+/// The daily digest of `partner`'s import reports received in `[from, until)` (newest
+/// first in `history`), as an outbox entry named after the `day` it is for; none when it
+/// had no delivery then, or has no contact.
+pub(super) fn digest(
+    partner: &Partner,
+    history: &[ImportReport],
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+    day: chrono::NaiveDate,
+) -> Option<(String, Vec<u8>)> {
+    let id = partner.application_id.as_str();
+    let mut reports: Vec<&ImportReport> = history
+        .iter()
+        .filter(|r| r.sender.as_deref() == Some(id))
+        .filter(|r| r.received_at >= from && r.received_at < until)
+        .collect();
+    if reports.is_empty() || partner.contact.is_empty() {
+        return None;
+    }
+    reports.reverse();
+    let language = partner.language;
+    let l = |nl, en| language.pick(nl, en);
+    let subject = format!(
+        "lotgate: {} {} ({}) {day}: {} {}",
+        l("importrapporten", "import reports"),
+        partner.name,
+        id,
+        reports.len(),
+        match reports.len() {
+            1 => l("levering", "delivery"),
+            _ => l("leveringen", "deliveries"),
+        },
+    );
+    let mut body = String::new();
+    let _ = writeln!(
+        body,
+        "{} {} ({}), {} {} {} {}.\n",
+        l("De leveringen van", "The deliveries from"),
+        partner.name,
+        id,
+        l("ontvangen van", "received from"),
+        crate::api::time(from),
+        l("tot", "until"),
+        crate::api::time(until),
+    );
+    for (n, report) in reports.iter().enumerate() {
+        let _ = writeln!(body, "{}. {}", n + 1, report.message_id);
+        delivery_section(&mut body, &report_view(report), language);
+        body.push('\n');
+    }
+    let to = partner.contact.iter().map(ToString::to_string).collect();
+    let mail_id = format!("import-digest-{id}-{day}");
+    outbox_entry_with(mail_id, to, subject, body, Vec::new(), until)
+        .into_iter()
+        .next()
+}
+
+/// One delivery in an import report: outcome, lots per vaccine type, lots added and
+/// removed, warnings.
+fn delivery_section(out: &mut String, view: &ReportView, language: Language) {
+    let l = |nl, en| language.pick(nl, en);
+    let _ = writeln!(out, "{}: {}", l("Ontvangen", "Received"), view.received_at);
+    let _ = writeln!(
+        out,
+        "{}: {}",
+        l("Uitkomst", "Outcome"),
+        view.outcome_words(language)
+    );
+    if let Some(version) = view.set_version {
+        let _ = writeln!(out, "{}: {version}", l("Versie van de set", "Set version"));
+    }
+    let _ = writeln!(
+        out,
+        "{} ({}):",
+        l(
+            "Partijnummers per vaccinsoort",
+            "Lot numbers per vaccine type"
+        ),
+        view.lots
+    );
+    for (code, count) in &view.per_vaccine {
+        let name = crate::vaccine::VaccineCode::parse(code)
+            .ok()
+            .and_then(|c| c.known_name())
+            .unwrap_or("");
+        let _ = writeln!(out, "  {code} {name}: {count}");
+    }
+    changes(out, l("erbij", "added"), &view.added, language);
+    changes(out, l("eraf", "removed"), &view.removed, language);
+    let _ = writeln!(
+        out,
+        "{} ({}):",
+        l("Waarschuwingen", "Warnings"),
+        view.warnings.len()
+    );
+    for issue in &view.warnings {
+        let _ = writeln!(
+            out,
+            "  - [{}] {} ({})",
+            issue.code, issue.text, issue.location
+        );
+    }
 }
