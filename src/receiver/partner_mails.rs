@@ -170,22 +170,7 @@ fn body(
         }
         out.push('\n');
     }
-    let _ = writeln!(
-        out,
-        "{} ({}):",
-        l(
-            "Partijnummers per vaccinsoort",
-            "Lot numbers per vaccine type"
-        ),
-        view.lots
-    );
-    for (code, count) in &view.per_vaccine {
-        let name = crate::vaccine::VaccineCode::parse(code)
-            .ok()
-            .and_then(|c| c.known_name())
-            .unwrap_or("");
-        let _ = writeln!(out, "  {code} {name}: {count}");
-    }
+    counts(&mut out, view, language);
     let _ = writeln!(
         out,
         "\n{}:",
@@ -358,22 +343,7 @@ fn delivery_section(out: &mut String, view: &ReportView, language: Language) {
     if let Some(version) = view.set_version {
         let _ = writeln!(out, "{}: {version}", l("Versie van de set", "Set version"));
     }
-    let _ = writeln!(
-        out,
-        "{} ({}):",
-        l(
-            "Partijnummers per vaccinsoort",
-            "Lot numbers per vaccine type"
-        ),
-        view.lots
-    );
-    for (code, count) in &view.per_vaccine {
-        let name = crate::vaccine::VaccineCode::parse(code)
-            .ok()
-            .and_then(|c| c.known_name())
-            .unwrap_or("");
-        let _ = writeln!(out, "  {code} {name}: {count}");
-    }
+    counts(out, view, language);
     changes(out, l("erbij", "added"), &view.added, language);
     changes(out, l("eraf", "removed"), &view.removed, language);
     let _ = writeln!(
@@ -388,5 +358,25 @@ fn delivery_section(out: &mut String, view: &ReportView, language: Language) {
             "  - [{}] {} ({})",
             issue.code, issue.text, issue.location
         );
+    }
+}
+
+/// The lots of a delivery per vaccine type, with the type's W0422 name.
+fn counts(out: &mut String, view: &ReportView, language: Language) {
+    let _ = writeln!(
+        out,
+        "{} ({}):",
+        language.pick(
+            "Partijnummers per vaccinsoort",
+            "Lot numbers per vaccine type"
+        ),
+        view.lots
+    );
+    for (code, count) in &view.per_vaccine {
+        let name = crate::vaccine::VaccineCode::parse(code)
+            .ok()
+            .and_then(|c| c.known_name())
+            .unwrap_or("");
+        let _ = writeln!(out, "  {code} {name}: {count}");
     }
 }
