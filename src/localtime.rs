@@ -53,6 +53,25 @@ fn end_of_gap(zone: Tz, local: NaiveDateTime) -> DateTime<Utc> {
     at(after)
 }
 
+/// The most recent daily moment `at` (local time in `zone`) at or before `now`: its day,
+/// and the span `[from, until)` since the one the day before — what a daily digest at
+/// `at` covers.
+pub fn daily_window(
+    zone: Tz,
+    at: NaiveTime,
+    now: DateTime<Utc>,
+) -> (NaiveDate, DateTime<Utc>, DateTime<Utc>) {
+    let today = local_date(zone, now);
+    let day = if instant(zone, today, at) <= now {
+        today
+    } else {
+        today.pred_opt().unwrap_or(today)
+    };
+    let until = instant(zone, day, at);
+    let from = instant(zone, day.pred_opt().unwrap_or(day), at);
+    (day, from, until)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,5 +128,28 @@ mod tests {
             local_date(Amsterdam, utc("2026-06-09 21:59:59")),
             date("2026-06-09")
         );
+    }
+
+    #[test]
+    fn a_daily_window_ends_at_the_last_daily_moment_in_local_time() {
+        let zone = chrono_tz::Europe::Amsterdam;
+        let eight = NaiveTime::from_hms_opt(8, 0, 0).unwrap();
+        let at = |h, m| Utc.with_ymd_and_hms(2026, 12, 2, h, m, 0).unwrap();
+        let day = |d| NaiveDate::from_ymd_opt(2026, 12, d).unwrap();
+        // 08:00 CET is 07:00 UTC.
+        assert_eq!(
+            daily_window(zone, eight, at(7, 0)),
+            (day(2), at(7, 0) - chrono::TimeDelta::days(1), at(7, 0))
+        );
+        // Before it: yesterday's.
+        assert_eq!(daily_window(zone, eight, at(6, 59)).0, day(1));
+        assert_eq!(daily_window(zone, eight, at(23, 0)).0, day(2));
+        // Across the autumn change the span is 25 hours.
+        let (_, from, until) = daily_window(
+            zone,
+            eight,
+            Utc.with_ymd_and_hms(2026, 10, 25, 12, 0, 0).unwrap(),
+        );
+        assert_eq!(until - from, chrono::TimeDelta::hours(25));
     }
 }

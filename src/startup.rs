@@ -99,6 +99,8 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
     if let Some(sender) = &roles.sender {
         let run = sender::run(sender.clone(), launch.until_stopped());
         launch.tasks.spawn(run);
+        let digest = sender::digest::run(sender.clone(), launch.until_stopped());
+        launch.tasks.spawn(digest);
         tracing::info!(
             "sender delivering to {} destination(s), store {}",
             sender.config().destinations.len(),

@@ -45,7 +45,7 @@ pub(super) fn build(raw: &RawConfig, base_dir: &Path) -> Result<Config, Vec<Prob
         .sender
         .as_ref()
         .filter(|s| s.enabled != Some(false))
-        .and_then(|s| roles::sender(&mut c, s, gateway.time_zone));
+        .and_then(|s| roles::sender(&mut c, s, gateway.time_zone, gateway.language));
     let raw_receiver = raw.receiver.as_ref().filter(|r| r.enabled != Some(false));
     // Checked apart from the rest of the section so the clash check below also runs
     // when something else in [receiver] is wrong.

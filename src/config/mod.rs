@@ -227,6 +227,9 @@ pub struct SenderConfig {
     pub tls: Option<SenderTls>,
     /// Where deliveries go; at least one, names unique.
     pub destinations: Vec<Destination>,
+    /// Local time of the daily digest of deliveries (destinations with `reports =
+    /// "daily"`).
+    pub report_at: NaiveTime,
 }
 
 /// The nightly send time and the retry schedule (`docs/sender.md`, "The schedule").
@@ -326,6 +329,12 @@ pub struct Destination {
     pub contact: Contact,
     /// Whether plain `http://` to a host that is not loopback was explicitly allowed.
     pub insecure: bool,
+    /// Which emails about its deliveries the administrators get beyond the rejection,
+    /// escalation and resolution (`problems`): a report on each delivery (`all`), or
+    /// its line in the daily digest at `sender.report_at` (`daily`).
+    pub reports: Reports,
+    /// The language of its delivery reports (`gateway.language` unless set).
+    pub language: Language,
 }
 
 /// `[sender.tls]`: the certificate we present to receivers and whom we trust.

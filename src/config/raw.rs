@@ -104,6 +104,7 @@ pub(super) struct RawSender {
     pub escalate_at: Option<String>,
     pub attempt_timeout: Option<String>,
     pub max_in_flight: Option<i64>,
+    pub report_at: Option<String>,
     pub source: Option<RawSource>,
     pub tls: Option<RawSenderTls>,
     pub destination: Option<Vec<RawDestination>>,
@@ -140,6 +141,8 @@ pub(super) struct RawDestination {
     pub application_id: Option<String>,
     pub contact: Option<RawContact>,
     pub insecure: Option<bool>,
+    pub reports: Option<String>,
+    pub language: Option<String>,
 }
 
 /// `contact = { name = "…", email = "…" }` of a destination.

@@ -187,6 +187,9 @@ impl Sender {
                     mails = self.mail_writer().resolved(&current, destination, now);
                     current.escalation_open = false;
                 }
+                if destination.reports == crate::config::Reports::All {
+                    mails.extend(self.mail_writer().delivered(&current, destination, now));
+                }
             }
             AttemptOutcome::Rejected => {
                 self.inner.metrics.delivery(&destination.name, "rejected");

@@ -281,6 +281,103 @@ impl Writer<'_> {
     }
 
     /// A delivery's facts, one per line, then its attempts and last error (the detail of
+    /// The report on a delivery that was acknowledged (`CA`), for a destination whose
+    /// `reports` is `all`, in the destination's language. Id:
+    /// `sender-delivered-{destination}-{delivery.id}`.
+    pub fn delivered(
+        &self,
+        delivery: &Delivery,
+        destination: &Destination,
+        now: DateTime<Utc>,
+    ) -> Vec<Entry> {
+        let writer = Writer {
+            language: destination.language,
+            ..*self
+        };
+        let name = &destination.name;
+        let number = delivery.id;
+        let at = writer.local(delivery.finished_at.unwrap_or(now));
+        let block = writer.delivery_block(delivery, destination);
+        let (subject, body) = match writer.language {
+            Language::Nl => (
+                format!("lotgate: partijnummers afgeleverd aan {name}"),
+                format!(
+                    "De ontvanger van bestemming {name} heeft levering {number} bevestigd (CA) \
+                     om {at}.\n\n{block}"
+                ),
+            ),
+            Language::En => (
+                format!("lotgate: lot numbers delivered to {name}"),
+                format!(
+                    "The receiver of destination {name} has acknowledged (CA) delivery {number} \
+                     at {at}.\n\n{block}"
+                ),
+            ),
+        };
+        writer.entry(
+            format!("sender-delivered-{name}-{number}"),
+            subject,
+            body,
+            now,
+        )
+    }
+
+    /// The daily digest of the deliveries to the destinations whose `reports` is
+    /// `daily`, for `day`: one line per delivery in `rows` (destination, the delivery as
+    /// the journal keeps it), and the destinations without one. Id:
+    /// `sender-digest-{day}`.
+    pub fn digest(
+        &self,
+        destinations: &[&Destination],
+        rows: &[(String, crate::api::JournalDelivery)],
+        day: chrono::NaiveDate,
+        now: DateTime<Utc>,
+    ) -> Vec<Entry> {
+        let l = |nl: &'static str, en: &'static str| self.language.pick(nl, en);
+        let subject = format!(
+            "lotgate: {} {day}",
+            l("overzicht van de leveringen van", "deliveries of")
+        );
+        let mut body = format!(
+            "{}\n\n",
+            l(
+                "De leveringen aan de bestemmingen met reports = \"daily\" in de 24 uur tot nu:",
+                "The deliveries to the destinations with reports = \"daily\" in the 24 hours until now:"
+            )
+        );
+        for destination in destinations {
+            let _ = writeln!(body, "{} ({})", destination.name, destination.url);
+            let mine: Vec<&crate::api::JournalDelivery> = rows
+                .iter()
+                .filter(|(name, _)| name == &destination.name)
+                .map(|(_, d)| d)
+                .collect();
+            if mine.is_empty() {
+                let _ = writeln!(body, "  {}", l("geen levering", "no delivery"));
+            }
+            for d in mine {
+                let last = d.attempts.last();
+                let _ = writeln!(
+                    body,
+                    "  {} {} ({}): {}, {} {}{}",
+                    l("levering", "delivery"),
+                    d.delivery,
+                    d.trigger.word(self.language),
+                    d.state.word(self.language),
+                    d.attempts.len(),
+                    l("poging(en)", "attempt(s)"),
+                    last.map_or(String::new(), |a| format!(
+                        "; {}: {} {}",
+                        l("laatste", "last"),
+                        a.at,
+                        a.outcome.word(self.language)
+                    )),
+                );
+            }
+        }
+        self.entry(format!("sender-digest-{day}"), subject, body, now)
+    }
+
     /// the last attempt that did not deliver and says something).
     fn delivery_block(&self, delivery: &Delivery, destination: &Destination) -> String {
         let label = |nl: &'static str, en: &'static str| self.language.pick(nl, en);

@@ -19,10 +19,12 @@
 //! - [`mails`]: the rejection, escalation, resolution and invalid-source emails.
 //! - [`status`]: what `lotgate status` shows.
 //! - [`overview`]: the sender's part of the status page.
+//! - [`digest`]: the daily digest of deliveries.
 
 pub mod api;
 mod attempt;
 pub mod deliver;
+pub mod digest;
 mod journal;
 pub(crate) mod mails;
 mod net;

@@ -13,7 +13,7 @@ use crate::support::sender::{
     LOTS, applied, delivery, destination, installed_earlier, message, sender_config, state,
     wait_for, write_inventory,
 };
-use crate::support::smtp::SmtpServer;
+use crate::support::smtp::{Received, SmtpServer};
 use chrono::{DateTime, TimeDelta, Utc};
 use lotgate::api::{
     DestinationStatus, OutcomeView, ReadyStatus, ReportView, StateView, TriggerView,
@@ -867,4 +867,96 @@ fn a_message_too_large_for_the_receiver_is_rejected_once_naming_its_size() {
         "{}",
         mails[0]
     );
+}
+
+#[test]
+fn destinations_get_a_report_on_each_delivery_or_a_daily_digest_as_configured() {
+    use chrono::Timelike;
+    let mut soon = Utc::now() + chrono::TimeDelta::seconds(8);
+    if soon.hour() == 0 && soon.minute() == 0 {
+        std::thread::sleep(Duration::from_secs(12));
+        soon = Utc::now() + chrono::TimeDelta::seconds(8);
+    }
+    let smtp = SmtpServer::start();
+    let (north, west) = (gateway::spawn_receiver(""), gateway::spawn_receiver(""));
+    let temp = tempfile::tempdir().expect("temp dir");
+    let url = |r: &Gateway| format!("http://{}{}", r.exchange, r.path);
+    let config = sender_config(
+        temp.path(),
+        &[
+            ("noord", url(&north), "99999002"),
+            ("west", url(&west), "99999002"),
+        ],
+        Duration::from_secs(600),
+        &smtp_mail(&smtp),
+    )
+    .replacen(
+        "[sender.source]",
+        &format!(
+            "report_at = \"{}\"\n\n[sender.source]",
+            soon.format("%H:%M:%S")
+        ),
+        1,
+    )
+    .replacen(
+        "contact = { name = \"J. Jansen\", email = \"jgz-noord@example.org\" }",
+        "contact = { name = \"J. Jansen\", email = \"jgz-noord@example.org\" }\n\
+         reports = \"all\"\nlanguage = \"nl\"",
+        1,
+    )
+    .replacen(
+        "contact = { name = \"J. Jansen\", email = \"jgz-west@example.org\" }",
+        "contact = { name = \"J. Jansen\", email = \"jgz-west@example.org\" }\n\
+         reports = \"daily\"",
+        1,
+    );
+    let sender = gateway::start(temp.path(), &config);
+    for name in ["noord", "west"] {
+        wait_for(Duration::from_secs(20), || {
+            (state(&destination(&sender, name)) == Some(StateView::Delivered)).then_some(())
+        })
+        .unwrap_or_else(|| panic!("{name} not delivered"));
+    }
+    let subjects = |smtp: &SmtpServer| -> Vec<String> {
+        smtp.messages()
+            .iter()
+            .filter_map(Received::subject)
+            .collect()
+    };
+    // "all", in Dutch: a report on the delivery to noord, to the administrators.
+    let report = wait_for(Duration::from_secs(20), || {
+        smtp.messages()
+            .into_iter()
+            .find(|m| m.subject().as_deref() == Some("lotgate: partijnummers afgeleverd aan noord"))
+    })
+    .unwrap_or_else(|| panic!("no delivery report: {:?}", subjects(&smtp)));
+    assert_eq!(report.envelope_recipients(), ["beheer@example.org"]);
+    let noord = delivery(&destination(&sender, "noord")).id;
+    assert!(
+        report.body().contains(&format!(
+            "De ontvanger van bestemming noord heeft levering {noord} bevestigd (CA)"
+        )),
+        "{}",
+        report.body()
+    );
+    // "daily": at report_at, one digest listing west's delivery, none for noord.
+    let digest = wait_for(Duration::from_secs(30), || {
+        smtp.messages().into_iter().find(|m| {
+            m.subject().as_deref() == Some(&format!("lotgate: deliveries of {}", soon.date_naive()))
+        })
+    })
+    .unwrap_or_else(|| panic!("no digest: {:?}", subjects(&smtp)));
+    let body = digest.body();
+    assert!(body.contains(&format!("west ({})", url(&west))), "{body}");
+    let west_delivery = delivery(&destination(&sender, "west")).id;
+    assert!(
+        body.contains(&format!(
+            "delivery {west_delivery} (missed night): delivered, 1 attempt(s); last: "
+        )),
+        "{body}"
+    );
+    assert!(!body.contains("noord"), "{body}");
+    // Exactly these two: no report for west, no second digest.
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(smtp.messages().len(), 2, "{:?}", subjects(&smtp));
 }

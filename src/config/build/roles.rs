@@ -27,7 +27,12 @@ fn hm(hour: u32, minute: u32) -> NaiveTime {
 }
 
 /// `[sender]` with its source and destinations.
-pub(super) fn sender(c: &mut Checker, raw: &RawSender, time_zone: Tz) -> Option<SenderConfig> {
+pub(super) fn sender(
+    c: &mut Checker,
+    raw: &RawSender,
+    time_zone: Tz,
+    language: Language,
+) -> Option<SenderConfig> {
     let application_id = c.application_id(
         "sender.application_id",
         raw.application_id.as_deref(),
@@ -75,7 +80,7 @@ pub(super) fn sender(c: &mut Checker, raw: &RawSender, time_zone: Tz) -> Option<
         }
     };
     let tls = raw.tls.as_ref().and_then(|t| super::tls::sender(c, t));
-    let destinations = destinations(c, raw.destination.as_deref(), raw.tls.is_some());
+    let destinations = destinations(c, raw.destination.as_deref(), raw.tls.is_some(), language);
     Some(SenderConfig {
         application_id: application_id?,
         message_id_root: message_id_root?,
@@ -87,6 +92,7 @@ pub(super) fn sender(c: &mut Checker, raw: &RawSender, time_zone: Tz) -> Option<
         source: source?,
         tls,
         destinations,
+        report_at: c.time("sender.report_at", raw.report_at.as_deref(), hm(8, 0)),
     })
 }
 
@@ -248,7 +254,12 @@ fn source(c: &mut Checker, raw: &RawSource) -> Option<SourceConfig> {
 }
 
 /// The destinations; `tls`: whether `[sender.tls]` is there for `https://` ones.
-fn destinations(c: &mut Checker, raw: Option<&[RawDestination]>, tls: bool) -> Vec<Destination> {
+fn destinations(
+    c: &mut Checker,
+    raw: Option<&[RawDestination]>,
+    tls: bool,
+    language: Language,
+) -> Vec<Destination> {
     let Some(raw @ [_, ..]) = raw else {
         c.err(
             "sender.destination",
@@ -357,6 +368,27 @@ fn destinations(c: &mut Checker, raw: Option<&[RawDestination]>, tls: bool) -> V
                 made
             }
         };
+        let reports = match d.reports.as_deref() {
+            None | Some("problems") => Reports::Problems,
+            Some("all") => Reports::All,
+            Some("daily") => Reports::Daily,
+            Some(other) => {
+                c.err(
+                    &key("reports"),
+                    format!(
+                        "{other:?} is not a choice of reports; expected \"problems\" \
+                         (rejections and escalations only), \"all\" or \"daily\""
+                    ),
+                );
+                Reports::Problems
+            }
+        };
+        let language = d.language.as_deref().map_or(language, |l| {
+            l.parse().unwrap_or_else(|e: String| {
+                c.err(&key("language"), e);
+                language
+            })
+        });
         if let (Some(name), Some(url), Some(application_id), Some(contact)) =
             (name, url, application_id, contact)
         {
@@ -366,6 +398,8 @@ fn destinations(c: &mut Checker, raw: Option<&[RawDestination]>, tls: bool) -> V
                 application_id,
                 contact,
                 insecure,
+                reports,
+                language,
             });
         }
     }

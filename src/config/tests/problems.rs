@@ -652,3 +652,31 @@ fn partners_have_a_phase_and_a_connecting_one_never_replaces_the_set_in_place() 
         .unwrap();
     assert_eq!(ids(&receiver.allowed_senders), ["99999005"]);
 }
+
+#[test]
+fn a_destination_chooses_its_reports_and_their_language() {
+    let with = |lines: &str| {
+        MINIMAL.replace(
+            "contact = { name = \"J. Jansen\" }",
+            &format!("contact = {{ name = \"J. Jansen\" }}\n{lines}"),
+        )
+    };
+    let config = parse(&with("reports = \"daily\"\nlanguage = \"en\"")).unwrap();
+    let sender = config.sender.unwrap();
+    assert_eq!(sender.destinations[0].reports, Reports::Daily);
+    assert_eq!(sender.destinations[0].language, Language::En);
+    assert_eq!(
+        sender.report_at,
+        chrono::NaiveTime::from_hms_opt(8, 0, 0).unwrap()
+    );
+    let plain = parse(MINIMAL).unwrap().sender.unwrap();
+    assert_eq!(plain.destinations[0].reports, Reports::Problems);
+    // "none" would silence rejections and escalations: not a choice here.
+    let p = only_problem(&with("reports = \"none\""), "sender.destination[0].reports");
+    assert!(
+        p.message.contains("\"none\" is not a choice of reports"),
+        "{p}"
+    );
+    let p = only_problem(&with("language = \"fr\""), "sender.destination[0].language");
+    assert!(p.message.contains("fr"), "{p}");
+}
