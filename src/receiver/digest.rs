@@ -74,7 +74,13 @@ fn send(receiver: &Receiver, now: DateTime<Utc>) -> Result<bool, crate::store::S
         .iter()
         .filter(|p| p.reports == Reports::Daily)
     {
-        if let Some((id, payload)) = partner_mails::digest(partner, &history, from, until, day) {
+        if let Some((id, payload)) = partner_mails::digest(
+            partner,
+            &history,
+            (from, until),
+            day,
+            &receiver.inner.gateway.codes,
+        ) {
             queued |= receiver.store().outbox().enqueue_once(&id, &payload)?;
         }
     }

@@ -502,6 +502,7 @@ impl Storing<'_> {
             acknowledgement: response,
             ack_type: ack_type(answer).as_str(),
             sha256: &self.sha256,
+            codes: &self.receiver.inner.gateway.codes,
         };
         partner_mails::validation(self.receiver.config(), &delivered, language, self.now)
     }
@@ -646,6 +647,7 @@ impl Storing<'_> {
             self.receiver.config(),
             &in_language,
             &self.sha256,
+            &self.receiver.inner.gateway.codes,
             self.now,
         ));
         let applied = store.apply(set, record, report, &mails, state)?;

@@ -13,6 +13,7 @@ use crate::ids::ApplicationId;
 use crate::language::Language;
 use crate::mail::{Attachment, outbox_entry_with};
 use crate::store::ImportReport;
+use crate::vaccine::{CodeList, Known};
 use chrono::{DateTime, Utc};
 use std::fmt::Write;
 
@@ -31,6 +32,8 @@ pub(super) struct Delivered<'a> {
     pub ack_type: &'a str,
     /// SHA-256 of the message's bytes: names the mail.
     pub sha256: &'a [u8; 32],
+    /// The vaccine-type code list in force: the types' names.
+    pub codes: &'a CodeList,
 }
 
 /// The language of `sender`'s reports: its own, or `gateway.language`.
@@ -82,7 +85,7 @@ pub(super) fn validation(
         l("validatierapport", "validation report"),
         delivered.report.message_id
     );
-    let body = body(&file, &view, &who, phase, language);
+    let body = body(&file, &view, &who, phase, delivered.codes, language);
     let attachments = vec![
         Attachment {
             name: "acknowledgement.xml".to_owned(),
@@ -110,6 +113,7 @@ fn body(
     view: &ReportView,
     who: &str,
     phase: Phase,
+    codes: &CodeList,
     language: Language,
 ) -> String {
     let l = |nl, en| language.pick(nl, en);
@@ -170,7 +174,7 @@ fn body(
         }
         out.push('\n');
     }
-    counts(&mut out, view, language);
+    counts(&mut out, view, codes, language);
     let _ = writeln!(
         out,
         "\n{}:",
@@ -222,6 +226,7 @@ pub(super) fn import(
     config: &ReceiverConfig,
     report: &ImportReport,
     sha256: &[u8; 32],
+    codes: &CodeList,
     now: DateTime<Utc>,
 ) -> Vec<(String, Vec<u8>)> {
     let Some(partner) = report
@@ -262,7 +267,7 @@ pub(super) fn import(
         partner.name,
         partner.application_id
     );
-    delivery_section(&mut body, &view, language);
+    delivery_section(&mut body, &view, codes, language);
     let to = partner.contact.iter().map(ToString::to_string).collect();
     let id = format!(
         "import-{}-{}",
@@ -278,9 +283,9 @@ pub(super) fn import(
 pub(super) fn digest(
     partner: &Partner,
     history: &[ImportReport],
-    from: DateTime<Utc>,
-    until: DateTime<Utc>,
+    (from, until): (DateTime<Utc>, DateTime<Utc>),
     day: chrono::NaiveDate,
+    codes: &CodeList,
 ) -> Option<(String, Vec<u8>)> {
     let id = partner.application_id.as_str();
     let mut reports: Vec<&ImportReport> = history
@@ -319,7 +324,7 @@ pub(super) fn digest(
     );
     for (n, report) in reports.iter().enumerate() {
         let _ = writeln!(body, "{}. {}", n + 1, report.message_id);
-        delivery_section(&mut body, &report_view(report), language);
+        delivery_section(&mut body, &report_view(report), codes, language);
         body.push('\n');
     }
     let to = partner.contact.iter().map(ToString::to_string).collect();
@@ -331,7 +336,7 @@ pub(super) fn digest(
 
 /// One delivery in an import report: outcome, lots per vaccine type, lots added and
 /// removed, warnings.
-fn delivery_section(out: &mut String, view: &ReportView, language: Language) {
+fn delivery_section(out: &mut String, view: &ReportView, codes: &CodeList, language: Language) {
     let l = |nl, en| language.pick(nl, en);
     let _ = writeln!(out, "{}: {}", l("Ontvangen", "Received"), view.received_at);
     let _ = writeln!(
@@ -343,7 +348,7 @@ fn delivery_section(out: &mut String, view: &ReportView, language: Language) {
     if let Some(version) = view.set_version {
         let _ = writeln!(out, "{}: {version}", l("Versie van de set", "Set version"));
     }
-    counts(out, view, language);
+    counts(out, view, codes, language);
     changes(out, l("erbij", "added"), &view.added, language);
     changes(out, l("eraf", "removed"), &view.removed, language);
     let _ = writeln!(
@@ -361,8 +366,9 @@ fn delivery_section(out: &mut String, view: &ReportView, language: Language) {
     }
 }
 
-/// The lots of a delivery per vaccine type, with the type's W0422 name.
-fn counts(out: &mut String, view: &ReportView, language: Language) {
+/// The lots of a delivery per vaccine type, with the type's name in the release of the
+/// code list in force.
+fn counts(out: &mut String, view: &ReportView, codes: &CodeList, language: Language) {
     let _ = writeln!(
         out,
         "{} ({}):",
@@ -373,10 +379,10 @@ fn counts(out: &mut String, view: &ReportView, language: Language) {
         view.lots
     );
     for (code, count) in &view.per_vaccine {
-        let name = crate::vaccine::VaccineCode::parse(code)
-            .ok()
-            .and_then(|c| c.known_name())
-            .unwrap_or("");
+        let name = match crate::vaccine::VaccineCode::parse(code).map(|c| codes.on(c, None)) {
+            Ok(Known::Valid(name)) => name,
+            _ => "",
+        };
         let _ = writeln!(out, "  {code} {name}: {count}");
     }
 }
