@@ -8,13 +8,15 @@
 //! list, `/readyz`'s alarms) and [`api`] lets them retry or discard. A mail leaves the
 //! outbox only after the transport accepted it, so no alert is lost while SMTP is down.
 //! A crash between acceptance and removal sends the same mail again, with the same
-//! `Message-ID` (`<{id}@lotgate>`), which makes the resend recognisable.
+//! `Message-ID` (`<{id}@lotgate>`), which makes the resend recognisable. [`daily`] keeps
+//! the time of the roles' daily digests.
 //!
 //! Callers write subject and body (in the configured language); this module's own texts
 //! — what went wrong, the alarms, the API's errors — are in both languages. It never
 //! logs a password.
 
 pub mod api;
+pub mod daily;
 mod error;
 mod message;
 mod outbox;

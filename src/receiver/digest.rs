@@ -12,10 +12,6 @@ use crate::config::Reports;
 use crate::localtime;
 use chrono::{DateTime, Utc};
 use std::future::Future;
-use std::time::Duration;
-
-/// How soon a digest that failed (the store could not be read) is tried again.
-const RETRY_AFTER: Duration = Duration::from_secs(300);
 
 /// Sends the digest due now, then each one at its `report_at`, until `shutdown`. Returns
 /// at once when no partner asks for a daily digest.
@@ -28,37 +24,16 @@ pub async fn run(receiver: Receiver, shutdown: impl Future<Output = ()>) {
     {
         return;
     }
-    let mut shutdown = std::pin::pin!(shutdown);
-    let zone = receiver.inner.gateway.time_zone;
-    let report_at = receiver.config().report_at;
-    loop {
-        let now = Utc::now();
-        let sent = tokio::task::spawn_blocking({
-            let receiver = receiver.clone();
-            move || send(&receiver, now)
-        })
-        .await;
-        let wait = match sent {
-            Ok(Ok(queued)) => {
-                if queued {
-                    receiver.inner.mail_wake.notify_one();
-                }
-                let (day, _, _) = localtime::daily_window(zone, report_at, now);
-                let next = localtime::instant(zone, day.succ_opt().unwrap_or(day), report_at);
-                (next - Utc::now()).to_std().unwrap_or_default()
-            }
-            Ok(Err(e)) => {
-                tracing::error!("import digest: failed, trying again in {RETRY_AFTER:?}: {e}");
-                RETRY_AFTER
-            }
-            Err(_) => RETRY_AFTER,
-        };
-        tokio::select! {
-            biased;
-            () = &mut shutdown => return,
-            () = tokio::time::sleep(wait) => {}
-        }
-    }
+    let when = (
+        receiver.inner.gateway.time_zone,
+        receiver.config().report_at,
+    );
+    let wake = receiver.inner.mail_wake.clone();
+    let step = {
+        let receiver = receiver.clone();
+        move |now| send(&receiver, now)
+    };
+    crate::mail::daily::run("import digest", when, Utc::now, step, wake, shutdown).await;
 }
 
 /// Queues the digest of the window at `now` for every partner that asks for one;

@@ -11,10 +11,6 @@ use crate::config::Reports;
 use crate::localtime;
 use crate::store::{JournalFilter, JournalKind, StoreError};
 use std::future::Future;
-use std::time::Duration;
-
-/// How soon a digest that failed (the store could not be read) is tried again.
-const RETRY_AFTER: Duration = Duration::from_secs(300);
 
 /// Sends the digest due now, then each one at its `report_at`, until `shutdown`. Returns
 /// at once when no destination asks for a daily digest.
@@ -27,36 +23,15 @@ pub async fn run(sender: Sender, shutdown: impl Future<Output = ()>) {
     {
         return;
     }
-    let mut shutdown = std::pin::pin!(shutdown);
-    let (zone, report_at) = (sender.inner.zone, config.report_at);
-    loop {
-        let now = sender.now();
-        let sent = tokio::task::spawn_blocking({
-            let sender = sender.clone();
-            move || send(&sender, now)
-        })
-        .await;
-        let wait = match sent {
-            Ok(Ok(queued)) => {
-                if queued {
-                    sender.inner.mail_wake.notify_one();
-                }
-                let (day, _, _) = localtime::daily_window(zone, report_at, now);
-                let next = localtime::instant(zone, day.succ_opt().unwrap_or(day), report_at);
-                (next - sender.now()).to_std().unwrap_or_default()
-            }
-            Ok(Err(e)) => {
-                tracing::error!("delivery digest: failed, trying again in {RETRY_AFTER:?}: {e}");
-                RETRY_AFTER
-            }
-            Err(_) => RETRY_AFTER,
-        };
-        tokio::select! {
-            biased;
-            () = &mut shutdown => return,
-            () = tokio::time::sleep(wait) => {}
-        }
-    }
+    let when = (sender.inner.zone, config.report_at);
+    let wake = sender.inner.mail_wake.clone();
+    let clock = sender.clone();
+    let step = {
+        let sender = sender.clone();
+        move |now| send(&sender, now)
+    };
+    let now = move || clock.now();
+    crate::mail::daily::run("delivery digest", when, now, step, wake, shutdown).await;
 }
 
 /// Queues the digest of the day at `now`; whether it was queued (not before, and not
