@@ -24,7 +24,7 @@ pub const LISTED_CHANGES: usize = 50;
 pub(super) struct Delivered<'a> {
     /// The sender.
     pub sender: &'a ApplicationId,
-    /// The report on the delivery, its texts in [`language`] of the sender.
+    /// The report on the delivery, its texts in the sender's language ([`language`]).
     pub report: &'a ImportReport,
     /// The acknowledgement as answered.
     pub acknowledgement: &'a str,
