@@ -117,12 +117,7 @@ fn gateway(c: &mut Checker, raw: &RawGateway) -> GatewayConfig {
         );
         chrono_tz::Europe::Amsterdam
     });
-    let language = raw.language.as_deref().map_or(Language::Nl, |l| {
-        l.parse().unwrap_or_else(|e: String| {
-            c.err("gateway.language", e);
-            Language::Nl
-        })
-    });
+    let language = c.language("gateway.language", raw.language.as_deref(), Language::Nl);
     let log = raw.log.clone().unwrap_or_else(|| DEFAULT_LOG.to_owned());
     if let Err(e) = tracing_subscriber::EnvFilter::builder().parse(&log) {
         c.err(

@@ -1,10 +1,11 @@
 //! The problem collector of stage two: parses one value with its key, records what is
 //! wrong and hands back a fallback so that checking can go on.
 
-use crate::config::SecretSource;
 use crate::config::error::Problem;
 use crate::config::values::{self, EmailAddress};
+use crate::config::{Reports, SecretSource};
 use crate::ids::ApplicationId;
+use crate::language::Language;
 use chrono::NaiveTime;
 use std::net::SocketAddr;
 use std::ops::RangeInclusive;
@@ -131,6 +132,48 @@ impl<'a> Checker<'a> {
                 default
             }
         }
+    }
+
+    /// `nl` or `en`, `default` when absent or wrong.
+    pub(super) fn language(
+        &mut self,
+        key: &str,
+        value: Option<&str>,
+        default: Language,
+    ) -> Language {
+        value.map_or(default, |l| {
+            l.parse().unwrap_or_else(|e: String| {
+                self.err(key, e);
+                default
+            })
+        })
+    }
+
+    /// One of the `allowed` choices of reports, `problems` when absent or wrong.
+    pub(super) fn reports(
+        &mut self,
+        key: &str,
+        value: Option<&str>,
+        allowed: &[Reports],
+    ) -> Reports {
+        let Some(value) = value else {
+            return Reports::Problems;
+        };
+        if let Some(found) = allowed.iter().find(|r| r.name() == value) {
+            return *found;
+        }
+        let names: Vec<String> = allowed.iter().map(|r| format!("{:?}", r.name())).collect();
+        let (last, rest) = names
+            .split_last()
+            .map_or(("", &[][..]), |(l, r)| (l.as_str(), r));
+        self.err(
+            key,
+            format!(
+                "{value:?} is not a choice of reports; expected {} or {last}",
+                rest.join(", ")
+            ),
+        );
+        Reports::Problems
     }
 
     /// An email address.

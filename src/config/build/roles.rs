@@ -368,27 +368,13 @@ fn destinations(
                 made
             }
         };
-        let reports = match d.reports.as_deref() {
-            None | Some("problems") => Reports::Problems,
-            Some("all") => Reports::All,
-            Some("daily") => Reports::Daily,
-            Some(other) => {
-                c.err(
-                    &key("reports"),
-                    format!(
-                        "{other:?} is not a choice of reports; expected \"problems\" \
-                         (rejections and escalations only), \"all\" or \"daily\""
-                    ),
-                );
-                Reports::Problems
-            }
-        };
-        let language = d.language.as_deref().map_or(language, |l| {
-            l.parse().unwrap_or_else(|e: String| {
-                c.err(&key("language"), e);
-                language
-            })
-        });
+        // "none" would silence rejections and escalations: not a choice here.
+        let reports = c.reports(
+            &key("reports"),
+            d.reports.as_deref(),
+            &[Reports::Problems, Reports::All, Reports::Daily],
+        );
+        let language = c.language(&key("language"), d.language.as_deref(), language);
         if let (Some(name), Some(url), Some(application_id), Some(contact)) =
             (name, url, application_id, contact)
         {
@@ -629,28 +615,17 @@ fn partners(c: &mut Checker, raw: Option<&[RawPartner]>, language: Language) -> 
             Some(list) if !list.is_empty() => c.emails(&key("contact"), Some(list)),
             _ => Vec::new(),
         };
-        let language = raw.language.as_deref().map_or(language, |l| {
-            l.parse().unwrap_or_else(|e: String| {
-                c.err(&key("language"), e);
-                language
-            })
-        });
-        let reports = match raw.reports.as_deref() {
-            None | Some("problems") => Reports::Problems,
-            Some("none") => Reports::None,
-            Some("all") => Reports::All,
-            Some("daily") => Reports::Daily,
-            Some(other) => {
-                c.err(
-                    &key("reports"),
-                    format!(
-                        "{other:?} is not a choice of reports; expected \"none\", \"problems\", \
-                         \"all\" or \"daily\""
-                    ),
-                );
-                Reports::Problems
-            }
-        };
+        let language = c.language(&key("language"), raw.language.as_deref(), language);
+        let reports = c.reports(
+            &key("reports"),
+            raw.reports.as_deref(),
+            &[
+                Reports::None,
+                Reports::Problems,
+                Reports::All,
+                Reports::Daily,
+            ],
+        );
         let (Some(application_id), Some(phase)) = (id, phase) else {
             continue;
         };
