@@ -426,20 +426,19 @@ impl Storing<'_> {
             return Ok((response, false));
         };
         let stale = outcome.report.contains(validate::Rule::MessageStale);
-        let mut report = import_report(
-            reply_to.message.clone(),
-            self.now,
-            if stale {
-                Outcome::Stale
-            } else {
-                Outcome::Rejected(ack_type(answer))
-            },
+        let kind = if stale {
+            Outcome::Stale
+        } else {
+            Outcome::Rejected(ack_type(answer))
+        };
+        let report = self.report_in(
+            &reply_to.sender,
+            &reply_to.message,
+            kind,
             None,
-            None,
-            &outcome.report,
+            outcome,
             self.language,
         );
-        report.sender = Some(reply_to.sender.to_string());
         let record = self.record(&reply_to.message, answer, &response);
         let mails = self.validation(
             &reply_to.sender,
@@ -469,6 +468,21 @@ impl Storing<'_> {
         outcome: &validate::Outcome,
     ) -> (ImportReport, Language) {
         let language = partner_mails::language(self.receiver.config(), sender, self.language);
+        let report = self.report_in(sender, message_id, kind, lots, outcome, language);
+        (report, language)
+    }
+
+    /// The import report on this delivery from `sender`, its set (when it could be read)
+    /// compared with the set in place, its texts in `language`.
+    fn report_in(
+        &self,
+        sender: &ApplicationId,
+        message_id: &MessageId,
+        kind: Outcome,
+        lots: Option<&crate::lot::LotSet>,
+        outcome: &validate::Outcome,
+        language: Language,
+    ) -> ImportReport {
         let mut report = import_report(
             message_id.clone(),
             self.now,
@@ -479,7 +493,7 @@ impl Storing<'_> {
             language,
         );
         report.sender = Some(sender.to_string());
-        (report, language)
+        report
     }
 
     /// The validation report on this delivery from `sender` as an outbox entry, with the
@@ -528,16 +542,14 @@ impl Storing<'_> {
         if let Some(partner) = self.partner {
             // A trial set is never quarantined: the delivery is refused as it would be,
             // and the trial set stays as it was.
-            let mut report = import_report(
-                message.id.clone(),
-                self.now,
+            let report = self.report_in(
+                &message.sender,
+                &message.id,
                 Outcome::Rejected(ack_type(answer)),
                 Some(&message.lots),
-                self.current.map(StoredSet::lots),
-                &outcome.report,
+                outcome,
                 self.language,
             );
-            report.sender = Some(message.sender.to_string());
             let record = self.record(&message.id, answer, &response);
             let store = &self.receiver.inner.store;
             store.record_trial(partner, record, &report, None, &mails)?;
@@ -549,16 +561,14 @@ impl Storing<'_> {
             self.now,
             message.lots.clone(),
         );
-        let mut report = import_report(
-            message.id.clone(),
-            self.now,
+        let report = self.report_in(
+            &message.sender,
+            &message.id,
             Outcome::Quarantined(0),
             Some(&message.lots),
-            self.current.map(StoredSet::lots),
-            &outcome.report,
+            outcome,
             self.language,
         );
-        report.sender = Some(message.sender.to_string());
         let reason = outcome
             .report
             .issues()
@@ -594,16 +604,14 @@ impl Storing<'_> {
         outcome: &validate::Outcome,
     ) -> Result<(String, bool), StoreError> {
         let response = answer.to_xml();
-        let mut report = import_report(
-            message.id.clone(),
-            self.now,
+        let report = self.report_in(
+            &message.sender,
+            &message.id,
             Outcome::Applied,
             Some(&message.lots),
-            self.current.map(StoredSet::lots),
-            &outcome.report,
+            outcome,
             self.language,
         );
-        report.sender = Some(message.sender.to_string());
         let message_sender = message.sender.clone();
         let record = self.record(&message.id, answer, &response);
         let set = StoredSet::new(message.id, message.created, self.now, message.lots);
