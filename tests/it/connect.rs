@@ -368,6 +368,16 @@ fn production_message(sender: &str, lots: LotSet, extension: &str, created: &str
     lotgate::wire::soap::message_envelope(&message).into_bytes()
 }
 
+/// The first import report `smtp` holds whose subject names `who`, waiting at most
+/// `seconds` for it.
+fn import_report_about(smtp: &SmtpServer, who: &str, seconds: u64) -> Option<Received> {
+    crate::support::sender::wait_for(std::time::Duration::from_secs(seconds), || {
+        import_reports(smtp)
+            .into_iter()
+            .find(|m| m.subject().is_some_and(|s| s.contains(who)))
+    })
+}
+
 /// The import reports `smtp` holds.
 fn import_reports(smtp: &SmtpServer) -> Vec<Received> {
     smtp.messages()
@@ -472,12 +482,7 @@ fn import_reports_follow_each_partners_choice() {
         )),
         "CA"
     );
-    let zeven = crate::support::sender::wait_for(std::time::Duration::from_secs(20), || {
-        import_reports(&smtp)
-            .into_iter()
-            .find(|m| m.subject().is_some_and(|s| s.contains("Zeven")))
-    })
-    .expect("an import report for GGD Zeven");
+    let zeven = import_report_about(&smtp, "Zeven", 20).expect("an import report for GGD Zeven");
     assert_eq!(
         zeven.subject().unwrap(),
         "lotgate: importrapport GGD Zeven (99999007): toegepast \
@@ -499,12 +504,7 @@ fn import_reports_follow_each_partners_choice() {
         )),
         "CA"
     );
-    let acht = crate::support::sender::wait_for(std::time::Duration::from_secs(30), || {
-        import_reports(&smtp)
-            .into_iter()
-            .find(|m| m.subject().is_some_and(|s| s.contains("Acht")))
-    })
-    .expect("the daily digest for GGD Acht");
+    let acht = import_report_about(&smtp, "Acht", 30).expect("the daily digest for GGD Acht");
     assert_eq!(
         acht.subject().unwrap(),
         format!(
