@@ -123,17 +123,3 @@ pub(super) fn read_trial(
         set,
     }))
 }
-
-/// The partners with a trial, in id order.
-pub(super) fn trial_senders(database: &Database, trial: &Tree) -> Result<Vec<String>, StoreError> {
-    let mut senders = Vec::new();
-    for key in trial.iter().keys() {
-        let key = key.map_err(|e| database.storage(e))?;
-        if let Some((id, part)) = key.split_at_checked(key.len().saturating_sub(5))
-            && part == [0, 0, 0, 0, 0]
-        {
-            senders.push(String::from_utf8_lossy(id).into_owned());
-        }
-    }
-    Ok(senders)
-}

@@ -10,7 +10,7 @@ use crate::store::history::{ImportReport, ReportRec};
 use crate::store::messages::{MessageRec, MessageRecord, message_key, put_record_in};
 use crate::store::outbox::enqueue_all_in;
 use crate::store::set::{StoredSet, encode_set};
-use crate::store::trial::{Trial, put_trial_in, read_trial, trial_senders};
+use crate::store::trial::{Trial, put_trial_in, read_trial};
 use sled::transaction::Transactional;
 
 impl ReceiverStore {
@@ -45,11 +45,5 @@ impl ReceiverStore {
     pub fn trial(&self, sender: &ApplicationId) -> Result<Option<Trial>, StoreError> {
         let i = &self.inner;
         read_trial(&i.database, &i.trial, sender)
-    }
-
-    /// The application ids of the partners with a trial, in order.
-    pub fn trial_senders(&self) -> Result<Vec<String>, StoreError> {
-        let i = &self.inner;
-        trial_senders(&i.database, &i.trial)
     }
 }
