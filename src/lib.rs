@@ -27,5 +27,6 @@ pub mod timestamp;
 pub mod tls;
 pub mod vaccine;
 pub mod validate;
+pub mod verify;
 pub mod wire;
 pub mod xml;

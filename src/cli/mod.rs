@@ -16,6 +16,7 @@ mod receiver;
 mod sender;
 mod status;
 mod validate;
+mod verify;
 
 use crate::language::Language;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -127,6 +128,33 @@ pub enum Command {
         #[command(flatten)]
         config: ConfigArg,
     },
+    /// The self-test against a live receiver (a partner's QA environment, or ours):
+    /// reachability, TLS, clock, and the exchange's rules, each check with evidence;
+    /// writes report.json, report.md (the self-declaration) and evidence/. Exit 0 no
+    /// check failed, 1 a check failed, 2 could not run.
+    Verify {
+        /// The destination to check (its `name` in the configuration).
+        #[arg(long)]
+        destination: String,
+        /// Where the report goes (default verify-<destination>-<date>).
+        #[arg(long, value_name = "DIR")]
+        report: Option<PathBuf>,
+        /// `connect` delivers test sets and then the current set from the source again;
+        /// `safe` (for a production endpoint) only what changes nothing there.
+        #[arg(long, value_enum, default_value_t = VerifyMode::Connect)]
+        mode: VerifyMode,
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+}
+
+/// The modes of `lotgate verify`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum VerifyMode {
+    /// Every check, with test deliveries (a QA environment or the connect phase).
+    Connect,
+    /// Only checks that change nothing at the receiver (a production endpoint).
+    Safe,
 }
 
 /// What `lotgate quarantine` does.
@@ -320,5 +348,19 @@ pub fn main() -> ExitCode {
             config,
             ..
         } => sender::send_now(&config.config, destination.as_deref(), wait),
+        Command::Verify {
+            destination,
+            report,
+            mode,
+            config,
+        } => verify::verify(
+            &config.config,
+            &destination,
+            report.as_deref(),
+            match mode {
+                VerifyMode::Connect => crate::verify::Mode::Connect,
+                VerifyMode::Safe => crate::verify::Mode::Safe,
+            },
+        ),
     }
 }

@@ -27,7 +27,7 @@ pub mod deliver;
 pub mod digest;
 mod journal;
 pub(crate) mod mails;
-mod net;
+pub(crate) mod net;
 pub mod overview;
 mod plan;
 mod round;

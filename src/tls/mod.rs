@@ -1,7 +1,8 @@
 //! TLS for the whole process: one rustls crypto provider (aws-lc-rs) for every
 //! connection (exchange listener, deliveries, mail), reading certificates and private
 //! keys, the receiver's server configuration that demands a client certificate, the
-//! sender's client configuration, and what a certificate says about its holder.
+//! sender's client configuration, what a certificate says about its holder, and a
+//! handshake of our own that shows what a receiver presents ([`probe`]).
 //!
 //! Errors name the file or environment variable and what is wrong with it, never the
 //! content of a key.
@@ -9,6 +10,7 @@
 mod expiry;
 mod failure;
 mod identity;
+pub mod probe;
 
 pub use expiry::{Expiry, OwnCertificate};
 pub use failure::describe_failure;

@@ -400,7 +400,7 @@ fn each_outside_crate_with_a_job_is_known_only_where_the_document_says() {
         ("toml::", &["config"]),
         ("lettre", &["mail"]),
         ("prometheus_client", &["metrics"]),
-        ("reqwest", &["sender", "cli"]),
+        ("reqwest", &["sender", "cli", "verify"]),
         ("rustls", &["tls", "http", "mail"]),
         (
             "hyper",

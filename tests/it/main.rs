@@ -24,4 +24,5 @@ mod source;
 mod store;
 mod support;
 mod tls;
+mod verify;
 mod watchdog;

@@ -1,5 +1,6 @@
 //! Shared test support: paths to the reference material, the lotgate binary, xmllint.
 
+pub mod faulty;
 pub mod gateway;
 pub mod http;
 pub mod pki;
