@@ -23,6 +23,7 @@ pub mod sender;
 pub mod startup;
 pub mod store;
 pub mod strings;
+pub mod systemd;
 pub mod timestamp;
 pub mod tls;
 pub mod vaccine;

@@ -13,6 +13,7 @@ use crate::metrics::Metrics;
 use crate::receiver::{self, Receiver};
 use crate::sender::{self, Clock, Sender, SystemClock};
 use crate::store;
+use crate::systemd::{self, Liveness};
 use anyhow::Context;
 use hyper::Request;
 use hyper::body::Incoming;
@@ -32,12 +33,14 @@ pub struct Gateway {
     pub admin: SocketAddr,
     stop: watch::Sender<bool>,
     tasks: JoinSet<()>,
+    liveness: Liveness,
 }
 
 impl Gateway {
     /// Stops accepting work, lets requests in flight and commits finish, and waits for
     /// every task.
     pub async fn shutdown(mut self) {
+        self.liveness.stopping();
         let _ = self.stop.send(true);
         while self.tasks.join_next().await.is_some() {}
     }
@@ -97,7 +100,9 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
     }
     // The sender last: everything it may deliver to in this process is listening.
     if let Some(sender) = &roles.sender {
-        let run = sender::run(sender.clone(), launch.until_stopped());
+        let budget = ROUND_BUDGET + sender.config().schedule.attempt_timeout * 2;
+        let beat = launch.liveness.register("the sender's rounds", budget);
+        let run = sender::run(sender.clone(), beat, launch.until_stopped());
         launch.tasks.spawn(run);
         let digest = sender::digest::run(sender.clone(), launch.until_stopped());
         launch.tasks.spawn(digest);
@@ -116,11 +121,27 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
         );
     }
     tracing::info!("admin listening on http://{admin}");
+    if let (Some(notifier), Some(interval)) =
+        (systemd::Notifier::from_env(), systemd::watchdog_interval())
+    {
+        tracing::info!(
+            "systemd watchdog: WATCHDOG=1 every {:?} while every loop is alive",
+            interval / 2
+        );
+        let ping = systemd::watchdog(
+            notifier,
+            interval,
+            launch.liveness.clone(),
+            launch.until_stopped(),
+        );
+        launch.tasks.spawn(ping);
+    }
     Ok(Gateway {
         exchange,
         admin,
         stop,
         tasks: launch.tasks,
+        liveness: launch.liveness,
     })
 }
 
@@ -135,7 +156,18 @@ struct Launch<'a> {
     certificates: Vec<Watched>,
     journals: Vec<(Role, store::Journal)>,
     metrics: Metrics,
+    /// The loops the systemd watchdog waits on.
+    liveness: Liveness,
 }
+
+/// The longest one round of the sender may take beyond two attempt timeouts (reading
+/// the source, the store): longer, and the systemd watchdog takes it as stuck.
+const ROUND_BUDGET: Duration = Duration::from_secs(600);
+
+/// The longest one pass of a mail worker (each mail within the SMTP timeouts) or one
+/// check of the receiver's watchdog may take before the systemd watchdog takes it as
+/// stuck.
+const PASS_BUDGET: Duration = Duration::from_secs(1800);
 
 impl<'a> Launch<'a> {
     fn new(config: &'a Config, stopped: watch::Receiver<bool>) -> anyhow::Result<Self> {
@@ -148,6 +180,7 @@ impl<'a> Launch<'a> {
             certificates: Vec::new(),
             journals: Vec::new(),
             metrics: Metrics::default(),
+            liveness: Liveness::default(),
         })
     }
 
@@ -175,8 +208,13 @@ impl<'a> Launch<'a> {
             metrics: self.metrics.clone(),
         };
         let shutdown = self.until_stopped();
+        let name = match role {
+            Role::Sender => "the sender's mail worker",
+            Role::Receiver => "the receiver's mail worker",
+        };
+        let beat = self.liveness.register(name, PASS_BUDGET);
         self.tasks.spawn(async move {
-            mail::run(&outbox, &transport, &settings, &wake, shutdown).await;
+            mail::run(&outbox, &transport, &settings, &wake, &beat, shutdown).await;
         });
     }
 
@@ -350,8 +388,12 @@ impl<'a> Launch<'a> {
     /// sender's start-up round, which may bring the set the check would miss.
     fn watchdog(&mut self, receiver: Receiver, sender: Option<Sender>) {
         let shutdown = self.until_stopped();
+        let beat = self
+            .liveness
+            .register("the receiver's watchdog", PASS_BUDGET);
         self.tasks.spawn(async move {
             let mut shutdown = std::pin::pin!(shutdown);
+            beat.waiting();
             if let Some(sender) = sender {
                 // Bounded: a sender whose store fails must not silence the watchdog.
                 let limit = sender.config().schedule.attempt_timeout
@@ -363,7 +405,7 @@ impl<'a> Launch<'a> {
                     _ = tokio::time::timeout(limit, sender.settled()) => {}
                 }
             }
-            receiver::watchdog::run(receiver, shutdown).await;
+            receiver::watchdog::run(receiver, beat, shutdown).await;
         });
     }
 }
@@ -409,8 +451,16 @@ pub async fn run(config: &Config, signal: impl Future<Output = ()>) -> anyhow::R
         println!("lotgate: receiver listening on {scheme}://{exchange}{path}");
     }
     println!("lotgate: admin listening on http://{}", gateway.admin);
+    // The stores are open and the listeners bound: the service is up.
+    let notifier = systemd::Notifier::from_env();
+    if let Some(notifier) = &notifier {
+        notifier.send("READY=1\nSTATUS=running");
+    }
     signal.await;
     println!("lotgate: shutting down");
+    if let Some(notifier) = &notifier {
+        notifier.send("STOPPING=1\nSTATUS=stopping");
+    }
     gateway.shutdown().await;
     Ok(())
 }

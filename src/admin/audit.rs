@@ -49,6 +49,7 @@ pub(super) fn action(method: &Method, path: &str, query: Option<&str>) -> Action
             format!("quarantine {which}"),
             argument("id", id),
         ),
+        (&Method::POST, ["api", "v1", "backup"]) => (None, "backup".to_owned(), BTreeMap::new()),
         (&Method::POST, ["api", "v1", "mail", "retry"]) => {
             (None, "mail retry --all".to_owned(), BTreeMap::new())
         }

@@ -1,10 +1,11 @@
 //! The admin listener: the routes of each role (the receiver's lookups, set, history and
 //! quarantine; the sender's status and send-now; both roles' mail), the journal of both
-//! (`journal`), the overview and the status page (`overview`), `/healthz` and `/readyz`, the bearer token every change needs when
+//! (`journal`), backups of the stores (`backup`), the overview and the status page (`overview`), `/healthz` and `/readyz`, the bearer token every change needs when
 //! `admin.token_file` is set, and the audit entry of every change (`audit`). It holds no
 //! state of its own: [`Roles`] is what the gateway runs.
 
 mod audit;
+mod backup;
 mod health;
 mod journal;
 mod metrics;
@@ -126,6 +127,9 @@ async fn route(roles: &Roles, request: &Request<Incoming>, reading: bool) -> Rep
         return reply;
     }
     if let Some(reply) = journal::handle(roles, method, path, query) {
+        return reply;
+    }
+    if let Some(reply) = backup::handle(roles, method, path).await {
         return reply;
     }
     text(StatusCode::NOT_FOUND, "not found")

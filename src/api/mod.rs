@@ -6,6 +6,7 @@
 //! Times are RFC 3339 strings (UTC), dates `YYYY-MM-DD`; the API's JSON is these types,
 //! field for field.
 
+mod backup;
 mod health;
 mod journal;
 mod mail;
@@ -13,6 +14,7 @@ mod overview;
 mod receiver;
 mod sender;
 
+pub use backup::{BackupAbout, BackupStore};
 pub use health::{
     CertificateView, MailCounts, Readiness, ReadyStatus, ReceiverReadiness, SenderReadiness,
     Unavailable,

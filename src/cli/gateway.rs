@@ -19,8 +19,11 @@ pub(super) fn check_config(path: &Path) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Err(e) => {
-            eprintln!("{}: unusable TLS files\n{e}", path.display());
+        Err(problems) => {
+            eprintln!("{}: unusable TLS files", path.display());
+            for problem in problems {
+                eprintln!("  {problem}");
+            }
             ExitCode::from(2)
         }
     }

@@ -5,11 +5,13 @@
 //! the clients of a running gateway's admin listener — [`status`] (both roles),
 //! [`sender`] (`send-now`), [`receiver`] (`quarantine`), [`mail`], [`journal`] — which share [`client`]: they read the
 //! configuration only to find the listener, and read its answers as the API's types
-//! (`crate::api`).
+//! (`crate::api`). [`install`] makes the shell completions and man pages.
 
+mod backup;
 mod client;
 mod dry_run;
 mod gateway;
+mod install;
 mod journal;
 mod mail;
 mod receiver;
@@ -145,6 +147,40 @@ pub enum Command {
         mode: VerifyMode,
         #[command(flatten)]
         config: ConfigArg,
+    },
+    /// Ask the running gateway for a backup of its stores (the set, message records,
+    /// journal, outbox and deliveries, taken while it keeps working) and write it to
+    /// FILE, which must not exist (talks to the admin listener; needs the admin token).
+    Backup {
+        /// Where the backup goes.
+        #[arg(long, value_name = "FILE")]
+        output: PathBuf,
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+    /// Write the stores of a backup into DATA_DIR (each role's directory must be new or
+    /// empty) for a gateway that is not running; start it with gateway.data_dir there.
+    Restore {
+        /// The backup file (from `lotgate backup`).
+        #[arg(long, value_name = "FILE")]
+        input: PathBuf,
+        /// The data directory to write the stores into.
+        #[arg(long, value_name = "DIR")]
+        data_dir: PathBuf,
+    },
+    /// Print the completion script for a shell (bash: save it as
+    /// /usr/share/bash-completion/completions/lotgate; the Debian package installs all
+    /// three).
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Write the man pages (lotgate.1 and one per verb) into a directory.
+    #[command(hide = true)]
+    Manpages {
+        /// The directory.
+        #[arg(long, value_name = "DIR")]
+        output: PathBuf,
     },
 }
 
@@ -348,6 +384,10 @@ pub fn main() -> ExitCode {
             config,
             ..
         } => sender::send_now(&config.config, destination.as_deref(), wait),
+        Command::Backup { output, config } => backup::backup(&config.config, &output),
+        Command::Restore { input, data_dir } => backup::restore(&input, &data_dir),
+        Command::Completions { shell } => install::completions(shell),
+        Command::Manpages { output } => install::manpages(&output),
         Command::Verify {
             destination,
             report,

@@ -8,6 +8,7 @@ use super::{Outbox, Stopped, Transport, drain_once};
 use crate::config::{EmailAddress, MailTiming};
 use crate::language::Language;
 use crate::metrics::Metrics;
+use crate::systemd::Beat;
 use backon::{BackoffBuilder, ExponentialBuilder};
 use std::future::Future;
 use std::time::Duration;
@@ -88,6 +89,7 @@ pub async fn run<O: Outbox>(
     transport: &Transport,
     settings: &Settings,
     wake: &Notify,
+    beat: &Beat,
     shutdown: impl Future<Output = ()>,
 ) {
     let mut shutdown = std::pin::pin!(shutdown);
@@ -96,6 +98,7 @@ pub async fn run<O: Outbox>(
     // The role's count of mails sent exists from the start, at 0.
     settings.metrics.mails_sent(settings.role, 0);
     loop {
+        beat.working();
         let now = chrono::Utc::now();
         let pass = drain_once(
             outbox,
@@ -120,6 +123,7 @@ pub async fn run<O: Outbox>(
                 if delays.take().is_some() {
                     tracing::info!("mail outbox: delivering again");
                 }
+                beat.waiting();
                 tokio::select! {
                     biased;
                     () = &mut shutdown => return,
@@ -134,6 +138,7 @@ pub async fn run<O: Outbox>(
                 .unwrap_or(policy.max_delay),
         };
         tracing::info!("mail outbox: trying again in {delay:?}");
+        beat.waiting();
         tokio::select! {
             biased;
             () = &mut shutdown => return,

@@ -116,6 +116,18 @@ impl Receiver {
         }
     }
 
+    /// The bytes of every tree of the store for a backup, taken while no set is applied,
+    /// quarantined or checked by the watchdog: the set, the message records and the
+    /// reports agree.
+    pub async fn backup(&self) -> Result<Vec<u8>, String> {
+        let _turn = self.inner.apply.lock().await;
+        let store = self.inner.store.clone();
+        match tokio::task::spawn_blocking(move || store.snapshot()).await {
+            Ok(snapshot) => snapshot.map_err(|e| e.to_string()),
+            Err(e) => Err(format!("the receiver's backup failed: {e}")),
+        }
+    }
+
     /// The store (for the admin API and the watchdog).
     pub fn store(&self) -> &ReceiverStore {
         &self.inner.store

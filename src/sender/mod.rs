@@ -187,6 +187,17 @@ impl Sender {
         let _ = settled.wait_for(|done| *done).await;
     }
 
+    /// The bytes of every tree of the store for a backup, taken while no delivery
+    /// changes: deliveries, their messages and their emails agree.
+    pub async fn backup(&self) -> Result<Vec<u8>, String> {
+        let _turn = self.inner.turn.lock().await;
+        let store = self.inner.store.clone();
+        match tokio::task::spawn_blocking(move || store.snapshot()).await {
+            Ok(snapshot) => snapshot.map_err(|e| e.to_string()),
+            Err(e) => Err(format!("the sender's backup failed: {e}")),
+        }
+    }
+
     /// The sender's store.
     pub fn store(&self) -> &SenderStore {
         &self.inner.store

@@ -3,6 +3,7 @@
 //! that — reading the source at most once per round.
 
 use super::*;
+use crate::systemd::Beat;
 use plan::{Escalation, Start};
 use source::{Snapshot, SourceError};
 
@@ -138,12 +139,14 @@ impl SourceCache {
 }
 
 /// Runs the sender until `shutdown` completes: decides at start-up and whenever
-/// something is due, then waits for the attempts still running.
-pub async fn run(sender: Sender, shutdown: impl Future<Output = ()>) {
+/// something is due, then waits for the attempts still running. Tells `beat` when it
+/// decides and when it waits.
+pub async fn run(sender: Sender, beat: Beat, shutdown: impl Future<Output = ()>) {
     let mut shutdown = std::pin::pin!(shutdown);
     let mut attempts = JoinSet::new();
     let mut first = true;
     loop {
+        beat.working();
         while attempts.try_join_next().is_some() {}
         let next = match sender.decide(first, &mut attempts).await {
             Ok(next) => {
@@ -172,6 +175,7 @@ pub async fn run(sender: Sender, shutdown: impl Future<Output = ()>) {
             .unwrap_or_default()
             .min(MAX_SLEEP);
         tracing::debug!("sender: next decision at {next}");
+        beat.waiting();
         tokio::select! {
             biased;
             () = &mut shutdown => break,

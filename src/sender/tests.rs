@@ -116,7 +116,9 @@ async fn run_between(
     )
     .unwrap();
     let stop = tokio::time::sleep((until - from).to_std().unwrap());
-    run(sender, stop).await;
+    let liveness = crate::systemd::Liveness::default();
+    let beat = liveness.register("the sender's rounds", Duration::from_secs(60));
+    run(sender, beat, stop).await;
 }
 
 /// The outbox's mails: (id, created_at).

@@ -58,8 +58,10 @@
 //! [`ReceiverStore`] (in `receiver`) owns no table: it composes these modules, one
 //! transaction per operation. The modules only import downwards.
 //!
-//! Trees are created once, at open; no operation creates or drops a tree.
+//! Trees are created once, at open; no operation creates or drops a tree. `backup`
+//! reads every tree for a snapshot and writes them back into a new database.
 
+mod backup;
 mod codec;
 mod history;
 mod journal;
@@ -74,6 +76,7 @@ mod tests;
 mod trial;
 mod watchdog;
 
+pub use backup::{BackupFile, SnapshotSize, restore, snapshot_size};
 pub use history::{ImportReport, LotChanges, Outcome, ReportIssue};
 pub use journal::{
     BodyFacts, Journal, JournalEntry, JournalFilter, JournalKind, JournalWrite, NewBody,
@@ -144,6 +147,15 @@ pub enum StoreError {
     /// first answer, to be replayed (or, for other bytes under the same id, refused).
     #[error("message {} has already been answered ({})", .0.id, .0.ack_type.as_str())]
     Duplicate(Box<MessageRecord>),
+    /// A backup is restored only into an empty directory.
+    #[error(
+        "store {dir}: the directory is not empty; a backup is restored only into a new or \
+         empty directory (a store there is never overwritten)"
+    )]
+    NotEmpty {
+        /// The database directory.
+        dir: PathBuf,
+    },
     /// The set is older than the set in place: nothing was written.
     #[error("a set created {new} is older than the set in place (created {current})")]
     Stale {

@@ -285,6 +285,11 @@ impl SenderStore {
         })
     }
 
+    /// Every tree and pair of the database (see `backup`); the caller keeps writers out.
+    pub fn snapshot(&self) -> Result<Vec<u8>, StoreError> {
+        self.inner.database.snapshot()
+    }
+
     /// The size of the database on disk, in bytes.
     pub fn size_on_disk(&self) -> Result<u64, StoreError> {
         self.inner.database.size_on_disk()

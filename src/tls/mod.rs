@@ -200,8 +200,9 @@ pub fn client_config(tls: &SenderTls) -> Result<(rustls::ClientConfig, OwnCertif
 }
 
 /// Reads every certificate, key and root the configuration names, as start-up would,
-/// and describes our own certificates (for `lotgate check-config`).
-pub fn check(config: &crate::config::Config) -> Result<Vec<String>, TlsError> {
+/// and describes our own certificates (for `lotgate check-config`). Every section is
+/// read: the error lists what is wrong with each, not only the first.
+pub fn check(config: &crate::config::Config) -> Result<Vec<String>, Vec<TlsError>> {
     let describe = |whose: &str, own: &OwnCertificate| {
         format!(
             "{whose}: {}, valid until {}",
@@ -210,20 +211,53 @@ pub fn check(config: &crate::config::Config) -> Result<Vec<String>, TlsError> {
         )
     };
     let mut lines = Vec::new();
+    let mut problems = Vec::new();
     if let Some(tls) = config.receiver.as_ref().and_then(|r| r.tls.as_ref()) {
-        let (_, own) = server_config(tls)?;
-        lines.push(describe("receiver.tls.certificate", &own));
+        match server_config(tls) {
+            Ok((_, own)) => lines.push(describe("receiver.tls.certificate", &own)),
+            Err(e) => problems.extend(every_problem(e, || {
+                [
+                    read_certificates(&tls.certificate, "receiver.tls.certificate").err(),
+                    read_key(&tls.private_key, "receiver.tls.private_key").err(),
+                    read_roots(&tls.client_ca, "receiver.tls.client_ca").err(),
+                ]
+            })),
+        }
     }
     if let Some(tls) = config.sender.as_ref().and_then(|s| s.tls.as_ref()) {
-        let (_, own) = client_config(tls)?;
-        lines.push(describe("sender.tls.certificate", &own));
+        match client_config(tls) {
+            Ok((_, own)) => lines.push(describe("sender.tls.certificate", &own)),
+            Err(e) => problems.extend(every_problem(e, || {
+                [
+                    read_certificates(&tls.certificate, "sender.tls.certificate").err(),
+                    read_key(&tls.private_key, "sender.tls.private_key").err(),
+                    read_roots(&tls.roots, "sender.tls.roots").err(),
+                ]
+            })),
+        }
     }
     if let crate::config::MailTransport::Smtp(smtp) = &config.mail.transport
         && !smtp.roots.is_empty()
+        && let Err(e) = read_roots(&smtp.roots, "mail.smtp.roots")
     {
-        read_roots(&smtp.roots, "mail.smtp.roots")?;
+        problems.push(e);
     }
-    Ok(lines)
+    if problems.is_empty() {
+        Ok(lines)
+    } else {
+        Err(problems)
+    }
+}
+
+/// The problems of one TLS section: each of its parts read on its own (`parts`), so that
+/// a missing certificate and missing roots are both named; `first` when the parts are
+/// fine on their own (they do not fit together).
+fn every_problem<const N: usize>(
+    first: TlsError,
+    parts: impl FnOnce() -> [Option<TlsError>; N],
+) -> Vec<TlsError> {
+    let each: Vec<TlsError> = parts().into_iter().flatten().collect();
+    if each.is_empty() { vec![first] } else { each }
 }
 
 fn rustls_error(section: &str, e: rustls::Error) -> TlsError {

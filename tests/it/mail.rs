@@ -425,7 +425,9 @@ async fn the_worker_retries_while_smtp_is_down_and_delivers_each_mail_once() {
                 role: "sender",
                 metrics: lotgate::metrics::Metrics::default(),
             };
-            mail::run(&*outbox, &transport, &settings, &wake, shutdown).await;
+            let liveness = lotgate::systemd::Liveness::default();
+            let beat = liveness.register("mail worker", Duration::from_secs(60));
+            mail::run(&*outbox, &transport, &settings, &wake, &beat, shutdown).await;
         }
     });
 

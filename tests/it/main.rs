@@ -2,6 +2,7 @@
 
 mod alerts;
 mod architecture;
+mod backup;
 mod cli;
 mod clock;
 mod codec;
@@ -20,6 +21,7 @@ mod receiver;
 mod roundtrip;
 mod security;
 mod sender;
+mod service;
 mod source;
 mod store;
 mod support;

@@ -14,6 +14,7 @@ use super::{Action, Stale, Watchdog};
 use crate::ids::MessageId;
 use crate::receiver::Receiver;
 use crate::store::{StoreError, StoredSet, WatchdogState};
+use crate::systemd::Beat;
 use crate::timestamp::Timestamp;
 use chrono::{DateTime, Utc};
 use std::future::Future;
@@ -97,11 +98,13 @@ pub(in crate::receiver) fn resolution(
     }))
 }
 
-/// Checks at start-up and then at every `expect_by`, until `shutdown` completes.
-pub async fn run(receiver: Receiver, shutdown: impl Future<Output = ()>) {
+/// Checks at start-up and then at every `expect_by`, until `shutdown` completes; tells
+/// `beat` when it checks and when it waits.
+pub async fn run(receiver: Receiver, beat: Beat, shutdown: impl Future<Output = ()>) {
     let mut shutdown = std::pin::pin!(shutdown);
     let watchdog = receiver.watchdog();
     loop {
+        beat.working();
         let next = match check(&receiver).await {
             Ok(()) => watchdog.next_check(Utc::now()),
             Err(e) => {
@@ -113,6 +116,7 @@ pub async fn run(receiver: Receiver, shutdown: impl Future<Output = ()>) {
         };
         let wait = (next - Utc::now()).to_std().unwrap_or_default();
         tracing::debug!("watchdog: next check at {next}");
+        beat.waiting();
         tokio::select! {
             biased;
             () = &mut shutdown => return,

@@ -204,6 +204,11 @@ impl ReceiverStore {
         i.database.flush()
     }
 
+    /// Every tree and pair of the database (see `backup`); the caller keeps writers out.
+    pub fn snapshot(&self) -> Result<Vec<u8>, StoreError> {
+        self.inner.database.snapshot()
+    }
+
     /// The size of the database's files.
     pub fn size_on_disk(&self) -> Result<u64, StoreError> {
         self.inner.database.size_on_disk()

@@ -11,12 +11,13 @@ const BEGIN: &str = "<!-- answers: begin -->";
 const END: &str = "<!-- answers: end -->";
 
 /// The files of `src/api/` in the order their types appear on the page.
-const FILES: [&str; 7] = [
+const FILES: [&str; 8] = [
     "health.rs",
     "receiver.rs",
     "sender.rs",
     "mail.rs",
     "journal.rs",
+    "backup.rs",
     "overview.rs",
     "mod.rs",
 ];
@@ -325,13 +326,14 @@ fn the_answers_on_the_admin_api_page_are_made_from_the_api_types() {
 /// `{name}`, and one bound to alternatives (`which @ ("a" | "b")`) once per alternative.
 fn routes() -> Vec<String> {
     let src = crate_dir().join("src");
-    // Matched by whole path in src/admin/mod.rs and src/admin/overview.rs.
+    // Matched by whole path in src/admin/mod.rs, overview.rs and backup.rs.
     let mut routes: Vec<String> = [
         "GET /healthz",
         "GET /readyz",
         "GET /metrics",
         "GET /",
         "GET /api/v1/overview",
+        "POST /api/v1/backup",
     ]
     .map(str::to_owned)
     .to_vec();

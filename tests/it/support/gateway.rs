@@ -88,12 +88,17 @@ pub fn spawn_receiver(extra: &str) -> Gateway {
 
 /// Starts the binary on a configuration written into `dir`.
 pub fn start(dir: &Path, config: &str) -> Gateway {
-    let path = dir.join("config.toml");
-    std::fs::write(&path, config).expect("write config");
-    launch(dir, &path)
+    start_with_env(dir, config, &[])
 }
 
-fn launch(dir: &Path, config: &Path) -> Gateway {
+/// [`start`] with more environment variables for the process.
+pub fn start_with_env(dir: &Path, config: &str, env: &[(&str, &str)]) -> Gateway {
+    let path = dir.join("config.toml");
+    std::fs::write(&path, config).expect("write config");
+    launch(dir, &path, env)
+}
+
+fn launch(dir: &Path, config: &Path, env: &[(&str, &str)]) -> Gateway {
     // The log (stderr) of every run on this directory, appended: see `Gateway::log`.
     let log = std::fs::OpenOptions::new()
         .create(true)
@@ -104,6 +109,7 @@ fn launch(dir: &Path, config: &Path) -> Gateway {
         .arg("run")
         .arg("--config")
         .arg(config)
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(log)
         .spawn()
@@ -261,7 +267,7 @@ impl Gateway {
     /// Starts the process again on the same configuration and data (new ports).
     pub fn restart(&mut self) {
         self.kill();
-        let mut fresh = launch(&self.dir, &self.config);
+        let mut fresh = launch(&self.dir, &self.config, &[]);
         self.exchange = fresh.exchange;
         self.admin = fresh.admin;
         self.child = fresh.child.take();
