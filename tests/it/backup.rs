@@ -39,6 +39,17 @@ fn out(output: &std::process::Output) -> String {
     )
 }
 
+/// `lotgate restore --input FILE --data-dir DIR`.
+fn restore(file: &Path, dir: &Path) -> std::process::Output {
+    lotgate(&[
+        "restore",
+        "--input",
+        file.to_str().unwrap(),
+        "--data-dir",
+        dir.to_str().unwrap(),
+    ])
+}
+
 /// A receiver on the data directory `data` (its stores below it).
 fn receiver_on(dir: &Path, data: &Path) -> Gateway {
     let config = gateway::receiver_config(dir, "", &gateway::file_mail(dir)).replace(
@@ -104,13 +115,7 @@ fn a_backup_taken_during_deliveries_restores_a_receiver_that_answers_as_before()
 
     // Restored into a new directory, a receiver started there…
     let restored = temp.path().join("restored");
-    let run = lotgate(&[
-        "restore",
-        "--input",
-        file.to_str().unwrap(),
-        "--data-dir",
-        restored.to_str().unwrap(),
-    ]);
+    let run = restore(&file, &restored);
     assert_eq!(run.status.code(), Some(0), "{}", out(&run));
     let copy = receiver_on(&b, &restored);
     // … holds the set of a message answered before the backup ended, and at least the
@@ -153,13 +158,7 @@ fn a_backup_taken_during_deliveries_restores_a_receiver_that_answers_as_before()
 
     // Never over a store: the restore refuses, and the directory is as it was.
     drop(copy);
-    let again = lotgate(&[
-        "restore",
-        "--input",
-        file.to_str().unwrap(),
-        "--data-dir",
-        restored.to_str().unwrap(),
-    ]);
+    let again = restore(&file, &restored);
     assert_eq!(again.status.code(), Some(2), "{}", out(&again));
     assert!(out(&again).contains("not empty"), "{}", out(&again));
     // A damaged backup is refused before anything is written.
@@ -169,13 +168,7 @@ fn a_backup_taken_during_deliveries_restores_a_receiver_that_answers_as_before()
     let damaged = temp.path().join("damaged.backup");
     std::fs::write(&damaged, bytes).unwrap();
     let elsewhere = temp.path().join("elsewhere");
-    let run = lotgate(&[
-        "restore",
-        "--input",
-        damaged.to_str().unwrap(),
-        "--data-dir",
-        elsewhere.to_str().unwrap(),
-    ]);
+    let run = restore(&damaged, &elsewhere);
     assert_eq!(run.status.code(), Some(2), "{}", out(&run));
     assert!(
         out(&run).contains("SHA-256 does not match"),
@@ -217,13 +210,7 @@ fn a_restored_sender_keeps_its_deliveries() {
     let other = temp.path().join("other");
     std::fs::create_dir_all(&other).unwrap();
     let restored = other.join("data");
-    let run = lotgate(&[
-        "restore",
-        "--input",
-        file.to_str().unwrap(),
-        "--data-dir",
-        restored.to_str().unwrap(),
-    ]);
+    let run = restore(&file, &restored);
     assert_eq!(run.status.code(), Some(0), "{}", out(&run));
     let applied = receiver.history().len();
     let config = std::fs::read_to_string(dir.join("config.toml"))

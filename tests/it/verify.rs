@@ -84,6 +84,17 @@ fn verify(config: &Path, out: &Path, extra: &[&str]) -> Output {
     lotgate(&args)
 }
 
+/// `lotgate verify --destination local --report OUT` beside the running `sender`.
+fn verify_through(sender: &Gateway, out: &Path) -> Output {
+    sender.cli(&[
+        "verify",
+        "--destination",
+        "local",
+        "--report",
+        out.to_str().unwrap(),
+    ])
+}
+
 fn show(output: &Output) -> String {
     format!(
         "exit {:?}\n{}\n{}",
@@ -127,13 +138,7 @@ fn against_our_own_receiver_every_check_passes_and_the_source_set_is_left() {
     // Connect mode, the sender running: the last delivery is read through its admin
     // listener.
     let out = temp.path().join("connect");
-    let run = sender.cli(&[
-        "verify",
-        "--destination",
-        "local",
-        "--report",
-        out.to_str().unwrap(),
-    ]);
+    let run = verify_through(&sender, &out);
     assert_eq!(run.status.code(), Some(0), "{}", show(&run));
     let report = read_report(&out);
     assert_eq!(with(&report, Verdict::Fail), BTreeSet::new(), "{report:#?}");
@@ -163,13 +168,7 @@ fn against_our_own_receiver_every_check_passes_and_the_source_set_is_left() {
     assert_eq!(files, 40);
 
     // A report directory is never mixed: a second run into it refuses (exit 2).
-    let again = sender.cli(&[
-        "verify",
-        "--destination",
-        "local",
-        "--report",
-        out.to_str().unwrap(),
-    ]);
+    let again = verify_through(&sender, &out);
     assert_eq!(again.status.code(), Some(2), "{}", show(&again));
     assert!(
         show(&again).contains("already holds a report"),
@@ -278,13 +277,7 @@ fn over_two_way_tls_in_the_connect_phase_every_check_passes() {
     let sender = delivered_sender(&s_dir, &config);
 
     let out = temp.path().join("tls");
-    let run = sender.cli(&[
-        "verify",
-        "--destination",
-        "local",
-        "--report",
-        out.to_str().unwrap(),
-    ]);
+    let run = verify_through(&sender, &out);
     assert_eq!(run.status.code(), Some(0), "{}", show(&run));
     let report = read_report(&out);
     assert_eq!(with(&report, Verdict::Fail), BTreeSet::new(), "{report:#?}");
