@@ -47,11 +47,6 @@ impl Endpoint {
             path,
         })
     }
-
-    /// Whether the host is an IP address (no lookup needed).
-    pub fn is_address(&self) -> bool {
-        self.host.parse::<std::net::IpAddr>().is_ok()
-    }
 }
 
 /// Looks up the endpoint's host: its addresses and how long it took.
