@@ -1,9 +1,10 @@
-//! Watching our own certificates: at start-up and then hourly, whether one is within its
+//! Watching our own certificates: at start-up, after each reload and then hourly, whether one is within its
 //! warning period; the first time it is, one email to the role's administrators (once
 //! per certificate, also across restarts). `/readyz` shows the warning on its own.
 
 use crate::config::EmailAddress;
 use crate::language::Language;
+use crate::live::Live;
 use crate::mail::outbox_entry;
 use crate::store;
 use crate::tls::{Expiry, OwnCertificate};
@@ -33,29 +34,45 @@ pub struct Watched {
     pub mail_wake: Arc<Notify>,
 }
 
-/// Checks `watched` now and then every hour until `shutdown` completes.
-pub async fn watch(watched: Watched, language: Language, shutdown: impl Future<Output = ()>) {
+/// Checks every certificate in `watched` now, then every hour and whenever `recheck` is
+/// notified (a reload replaced the list), until `shutdown` completes.
+pub async fn watch(
+    watched: Live<Vec<Watched>>,
+    recheck: Arc<Notify>,
+    language: Language,
+    shutdown: impl Future<Output = ()>,
+) {
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
-        let now = Utc::now();
-        if let Some(expiry) = watched.certificate.expiry(now, watched.warning) {
-            tracing::warn!("{}", expiry.reason(watched.whose, Language::En));
-            let to = watched
-                .administrators
-                .iter()
-                .map(ToString::to_string)
-                .collect();
-            for (id, payload) in mail(&expiry, watched.whose, to, language, now) {
-                match watched.outbox.enqueue_once(&id, &payload) {
-                    Ok(true) => watched.mail_wake.notify_one(),
-                    Ok(false) => {}
-                    Err(e) => tracing::error!("certificate expiry email not queued: {e}"),
-                }
-            }
+        for watched in watched.get().iter() {
+            check(watched, language);
         }
         tokio::select! {
             () = &mut shutdown => return,
             () = tokio::time::sleep(CHECK_EVERY) => {}
+            () = recheck.notified() => {}
+        }
+    }
+}
+
+/// Queues the email about `watched` when it is within its warning period (once per
+/// certificate).
+fn check(watched: &Watched, language: Language) {
+    let now = Utc::now();
+    let Some(expiry) = watched.certificate.expiry(now, watched.warning) else {
+        return;
+    };
+    tracing::warn!("{}", expiry.reason(watched.whose, Language::En));
+    let to = watched
+        .administrators
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    for (id, payload) in mail(&expiry, watched.whose, to, language, now) {
+        match watched.outbox.enqueue_once(&id, &payload) {
+            Ok(true) => watched.mail_wake.notify_one(),
+            Ok(false) => {}
+            Err(e) => tracing::error!("certificate expiry email not queued: {e}"),
         }
     }
 }
@@ -79,8 +96,8 @@ fn mail(
             format!(
                 "Het certificaat van lotgate in {whose} verloopt binnenkort of is verlopen.\n\n\
                  Certificaat: {}\nGeldig tot: {when}\nDagen over: {days_left}\n\n\
-                 Vraag tijdig een nieuw certificaat aan en vervang het bestand; na een herstart \
-                 gebruikt lotgate het nieuwe. Zonder geldig certificaat komen er geen \
+                 Vraag tijdig een nieuw certificaat aan en vervang het bestand; na \
+                 `systemctl reload lotgate` (of `lotgate reload`) gebruikt lotgate het nieuwe. Zonder geldig certificaat komen er geen \
                  partijnummers meer over.\n",
                 c.subject,
             ),
@@ -91,7 +108,7 @@ fn mail(
                 "lotgate's certificate in {whose} expires soon or has expired.\n\n\
                  Certificate: {}\nValid until: {when}\nDays left: {days_left}\n\n\
                  Request a new certificate in time and replace the file; lotgate uses the \
-                 new one after a restart. Without a valid certificate no lot numbers get \
+                 new one after `systemctl reload lotgate` (or `lotgate reload`). Without a valid certificate no lot numbers get \
                  through.\n",
                 c.subject,
             ),

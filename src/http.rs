@@ -5,6 +5,7 @@
 //! means; this module knows nothing of HL7.
 
 use crate::language::Language;
+use crate::live::Live;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
@@ -55,11 +56,13 @@ pub struct Peer {
 
 /// Serves `listener` until `shutdown` completes, calling `handler` for each request with
 /// the connection's [`Peer`]. With `tls`, every connection starts with a TLS handshake,
-/// which must be complete within the header timeout.
+/// which must be complete within the header timeout. Each connection takes the TLS
+/// configuration current when it is accepted: a reload that replaces it changes the
+/// connections accepted after it, and those already open finish on the old one.
 pub async fn serve<H, F>(
     listener: TcpListener,
     limits: ServeLimits,
-    tls: Option<Arc<rustls::ServerConfig>>,
+    tls: Option<Live<rustls::ServerConfig>>,
     handler: H,
     shutdown: impl Future<Output = ()>,
 ) where
@@ -72,7 +75,6 @@ pub async fn serve<H, F>(
     let mut refusals = RefusalLog::new(limits.name, limits.max_per_address);
     // Connections closed before their TLS handshake began, counted for the debug log.
     let silent = Arc::new(AtomicU64::new(0));
-    let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
     tokio::pin!(shutdown);
     loop {
         let permit = tokio::select! {
@@ -107,7 +109,9 @@ pub async fn serve<H, F>(
         };
         let handler = handler.clone();
         let watcher = graceful.watcher();
-        let acceptor = acceptor.clone();
+        let acceptor = tls
+            .as_ref()
+            .map(|tls| tokio_rustls::TlsAcceptor::from(tls.get()));
         let silent = silent.clone();
         tokio::spawn(async move {
             match acceptor {

@@ -5,12 +5,15 @@
 //! and the admin listener, and stops everything gracefully on request.
 
 use crate::admin::{self, Roles};
-use crate::certificates::{self, Watched};
+use crate::api::ReloadAnswer;
+use crate::certificates;
 use crate::config::{Config, ReceiverConfig, Role, SenderConfig};
 use crate::http::{self, ServeLimits};
+use crate::live::Live;
 use crate::mail::{self, RetryPolicy, Transport};
 use crate::metrics::Metrics;
 use crate::receiver::{self, Receiver};
+use crate::reload::{self, LogFilter, Reloader};
 use crate::sender::{self, Clock, Sender, SystemClock};
 use crate::store;
 use crate::systemd::{self, Liveness};
@@ -19,6 +22,7 @@ use hyper::Request;
 use hyper::body::Incoming;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
@@ -34,9 +38,42 @@ pub struct Gateway {
     stop: watch::Sender<bool>,
     tasks: JoinSet<()>,
     liveness: Liveness,
+    roles: Arc<Roles>,
+}
+
+/// How a gateway is started beyond its configuration.
+pub struct Options {
+    /// The file the configuration was read from, read again by a reload; `None`: the
+    /// configuration cannot be reloaded.
+    pub file: Option<PathBuf>,
+    /// Sets the process's log filter on a reload (`gateway.log`).
+    pub log: Option<LogFilter>,
+    /// Where the sender reads the time.
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            file: None,
+            log: None,
+            clock: Arc::new(SystemClock),
+        }
+    }
 }
 
 impl Gateway {
+    /// Reads the configuration file again and takes what may change while running
+    /// (see [`crate::reload`]); `why` names what asked for it in the audit trail.
+    pub async fn reload(&self, why: &str) -> ReloadAnswer {
+        let answer = self.roles.reloader.reload().await;
+        let roles = self.roles.clone();
+        let (why, reloaded) = (why.to_owned(), answer.reloaded);
+        let _ =
+            tokio::task::spawn_blocking(move || admin::audit_reload(&roles, why, reloaded)).await;
+        answer
+    }
+
     /// Stops accepting work, lets requests in flight and commits finish, and waits for
     /// every task.
     pub async fn shutdown(mut self) {
@@ -48,11 +85,21 @@ impl Gateway {
 
 /// Starts the roles enabled in `config`, the sender with the system's clock.
 pub async fn start(config: &Config) -> anyhow::Result<Gateway> {
-    start_with_clock(config, Arc::new(SystemClock)).await
+    start_with(config, Options::default()).await
 }
 
 /// Starts the roles enabled in `config`; the sender reads the time from `clock`.
 pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow::Result<Gateway> {
+    let options = Options {
+        clock,
+        ..Options::default()
+    };
+    start_with(config, options).await
+}
+
+/// Starts the roles enabled in `config` with `options`.
+pub async fn start_with(config: &Config, options: Options) -> anyhow::Result<Gateway> {
+    let Options { file, log, clock } = options;
     // Every TLS connection of the process, also the mail transport's, uses one provider.
     crate::tls::provider();
     // Large deliveries' buffers go back to the system when freed (see `memory`).
@@ -72,27 +119,46 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
         None => None,
         Some(sender_config) => Some(launch.sender(sender_config, clock)?),
     };
-    let token = admin_token(config)?;
+    let token = Live::new(admin_token(config)?);
     warn_if_insecure(config);
-    for watched in &launch.certificates {
-        let watch = certificates::watch(
-            watched.clone(),
-            config.gateway.language,
-            launch.until_stopped(),
-        );
-        launch.tasks.spawn(watch);
-    }
+    let certificates = Live::new(reload::watched(
+        config,
+        receiver.as_ref().zip(launch.receiver_own.take()),
+        sender.as_ref(),
+    ));
+    let recheck = Arc::new(Notify::new());
+    let watch = certificates::watch(
+        certificates.clone(),
+        recheck.clone(),
+        config.gateway.language,
+        launch.until_stopped(),
+    );
+    launch.tasks.spawn(watch);
+    let mail_timing = Live::new(config.mail.timing);
+    let parts = reload::Parts {
+        receiver: receiver.clone(),
+        receiver_tls: launch.receiver_tls.take(),
+        sender: sender.clone(),
+        mail: launch.route.clone(),
+        mail_timing: mail_timing.clone(),
+        mail_wakes: launch.queues.iter().map(|q| q.wake.clone()).collect(),
+        token: token.clone(),
+        certificates: certificates.clone(),
+        recheck,
+        log,
+    };
     let roles = Arc::new(Roles {
         receiver,
         sender,
         token,
-        certificates: std::mem::take(&mut launch.certificates),
+        certificates,
         queues: std::mem::take(&mut launch.queues),
-        mail_timing: config.mail.timing,
+        mail_timing,
         language: config.gateway.language,
         time_zone: config.gateway.time_zone,
         journals: std::mem::take(&mut launch.journals),
         metrics: launch.metrics.clone(),
+        reloader: Arc::new(Reloader::new(file, config.clone(), parts)),
     });
     let admin = launch.admin(roles.clone()).await?;
     if let Some(receiver) = &roles.receiver {
@@ -142,18 +208,23 @@ pub async fn start_with_clock(config: &Config, clock: Arc<dyn Clock>) -> anyhow:
         stop,
         tasks: launch.tasks,
         liveness: launch.liveness,
+        roles,
     })
 }
 
 /// What starting the gateway gathers as it goes: its tasks, the signal that stops them,
-/// each role's mail queue and our certificates.
+/// each role's mail queue, the receiver's TLS configuration and certificate.
 struct Launch<'a> {
     config: &'a Config,
     tasks: JoinSet<()>,
     stopped: watch::Receiver<bool>,
-    transport: Arc<Transport>,
+    /// How mails leave; every mail worker shares it, and a reload replaces it.
+    route: Live<mail::Route>,
     queues: Vec<mail::Queue>,
-    certificates: Vec<Watched>,
+    /// The exchange listener's TLS configuration, which a reload replaces.
+    receiver_tls: Option<Live<rustls::ServerConfig>>,
+    /// The receiver's own certificate, read with its TLS configuration.
+    receiver_own: Option<crate::tls::OwnCertificate>,
     journals: Vec<(Role, store::Journal)>,
     metrics: Metrics,
     /// The loops the systemd watchdog waits on.
@@ -175,9 +246,14 @@ impl<'a> Launch<'a> {
             config,
             tasks: JoinSet::new(),
             stopped,
-            transport: Arc::new(Transport::from_config(&config.mail).context("mail")?),
+            route: Live::new(mail::Route {
+                transport: Transport::from_config(&config.mail).context("mail")?,
+                from: config.mail.from.clone(),
+                policy: RetryPolicy::from(&config.mail.timing),
+            }),
             queues: Vec::new(),
-            certificates: Vec::new(),
+            receiver_tls: None,
+            receiver_own: None,
             journals: Vec::new(),
             metrics: Metrics::default(),
             liveness: Liveness::default(),
@@ -199,10 +275,8 @@ impl<'a> Launch<'a> {
             outbox: outbox.clone(),
             wake: wake.clone(),
         });
-        let transport = self.transport.clone();
+        let route = self.route.clone();
         let settings = mail::Settings {
-            from: self.config.mail.from.clone(),
-            policy: RetryPolicy::from(&self.config.mail.timing),
             language: self.config.gateway.language,
             role: role.name(),
             metrics: self.metrics.clone(),
@@ -214,7 +288,7 @@ impl<'a> Launch<'a> {
         };
         let beat = self.liveness.register(name, PASS_BUDGET);
         self.tasks.spawn(async move {
-            mail::run(&outbox, &transport, &settings, &wake, &beat, shutdown).await;
+            mail::run(&outbox, &route, &settings, &wake, &beat, shutdown).await;
         });
     }
 
@@ -276,17 +350,11 @@ impl<'a> Launch<'a> {
             None => None,
             Some(tls) => {
                 let (server, own) = crate::tls::server_config(tls)?;
-                self.certificates.push(Watched {
-                    whose: "receiver.tls.certificate",
-                    certificate: own,
-                    warning: tls.expiry_warning,
-                    outbox: receiver.store().outbox().clone(),
-                    administrators: receiver_config.administrators.clone(),
-                    mail_wake: mail_wake.clone(),
-                });
-                Some(server)
+                self.receiver_own = Some(own);
+                Some(Live::new(server))
             }
         };
+        self.receiver_tls = tls.clone();
         let listener = TcpListener::bind(receiver_config.listen)
             .await
             .with_context(|| {
@@ -338,16 +406,6 @@ impl<'a> Launch<'a> {
             self.metrics.clone(),
         )
         .context("sender")?;
-        if let (Some(own), Some(tls)) = (sender.certificate(), &sender_config.tls) {
-            self.certificates.push(Watched {
-                whose: "sender.tls.certificate",
-                certificate: own.clone(),
-                warning: tls.expiry_warning,
-                outbox: sender.store().outbox().clone(),
-                administrators: sender_config.administrators.clone(),
-                mail_wake: mail_wake.clone(),
-            });
-        }
         let outbox = sender.store().outbox().clone();
         self.mail_worker(Role::Sender, outbox, mail_wake);
         let in_use = sender.clone();
@@ -431,9 +489,22 @@ fn scheme(receiver: &ReceiverConfig) -> &'static str {
     }
 }
 
-/// Runs the gateway until `signal` completes, then shuts it down gracefully.
-pub async fn run(config: &Config, signal: impl Future<Output = ()>) -> anyhow::Result<()> {
-    let gateway = start(config).await?;
+/// Runs the gateway until `signal` completes, then shuts it down gracefully; each
+/// `SIGHUP` reloads the configuration from `file`.
+pub async fn run(
+    config: &Config,
+    file: PathBuf,
+    log: Option<LogFilter>,
+    signal: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    // Before anything else: a SIGHUP during start-up must not end the process.
+    let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+    let options = Options {
+        file: Some(file),
+        log,
+        ..Options::default()
+    };
+    let gateway = start_with(config, options).await?;
     if let Some(sender) = &config.sender {
         println!(
             "lotgate: sender delivering to {}",
@@ -456,7 +527,27 @@ pub async fn run(config: &Config, signal: impl Future<Output = ()>) -> anyhow::R
     if let Some(notifier) = &notifier {
         notifier.send("READY=1\nSTATUS=running");
     }
-    signal.await;
+    let mut signal = std::pin::pin!(signal);
+    loop {
+        let hung_up = async {
+            match hangup.as_mut() {
+                Some(hangup) => hangup.recv().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = &mut signal => break,
+            Some(()) = hung_up => {
+                if let Some(notifier) = &notifier {
+                    notifier.send(&systemd::reloading());
+                }
+                let answer = gateway.reload("SIGHUP").await;
+                if let Some(notifier) = &notifier {
+                    notifier.send(&format!("READY=1\nSTATUS={}", answer.message));
+                }
+            }
+        }
+    }
     println!("lotgate: shutting down");
     if let Some(notifier) = &notifier {
         notifier.send("STOPPING=1\nSTATUS=stopping");

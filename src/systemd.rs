@@ -1,5 +1,5 @@
 //! The systemd service protocol (`Type=notify`): `READY=1` once the stores are open and
-//! the listeners bound, `STOPPING=1` on shutdown, and — when the service manager asks
+//! the listeners bound, `RELOADING=1` … `READY=1` around a reload, `STOPPING=1` on shutdown, and — when the service manager asks
 //! for it with `WATCHDOG_USEC` — `WATCHDOG=1`, sent only while every loop that must be
 //! alive says it is ([`Liveness`]). Messages are datagrams to the socket named in
 //! `NOTIFY_SOCKET` (a path, or `@name` in the abstract namespace); without it every call
@@ -43,6 +43,45 @@ impl Notifier {
         }
         Ok(())
     }
+}
+
+/// `RELOADING=1` with the time it began (`MONOTONIC_USEC`, which the service manager
+/// needs to tell this reload from an earlier one); a `READY=1` follows when it is done.
+pub fn reloading() -> String {
+    match monotonic_usec() {
+        Some(usec) => format!("RELOADING=1\nMONOTONIC_USEC={usec}\nSTATUS=reloading"),
+        None => "RELOADING=1\nSTATUS=reloading".to_owned(),
+    }
+}
+
+/// `CLOCK_MONOTONIC` in microseconds, the clock the service manager compares.
+#[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+fn monotonic_usec() -> Option<u64> {
+    #[repr(C)]
+    struct Timespec {
+        tv_sec: i64,
+        tv_nsec: i64,
+    }
+    unsafe extern "C" {
+        fn clock_gettime(clock: i32, time: *mut Timespec) -> i32;
+    }
+    const CLOCK_MONOTONIC: i32 = 1;
+    let mut time = Timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `clock_gettime` writes one `struct timespec` (two 64-bit fields on 64-bit
+    // Linux) to the pointer, which points to one that lives through the call.
+    let status = unsafe { clock_gettime(CLOCK_MONOTONIC, &mut time) };
+    let seconds = u64::try_from(time.tv_sec).ok()?;
+    let micros = u64::try_from(time.tv_nsec / 1000).ok()?;
+    (status == 0).then(|| seconds * 1_000_000 + micros)
+}
+
+/// Not known on this platform: `RELOADING=1` goes without it.
+#[cfg(not(all(target_os = "linux", target_pointer_width = "64")))]
+fn monotonic_usec() -> Option<u64> {
+    None
 }
 
 /// How often the service manager wants `WATCHDOG=1`, from `WATCHDOG_USEC` (for this

@@ -50,6 +50,7 @@ pub(super) fn action(method: &Method, path: &str, query: Option<&str>) -> Action
             argument("id", id),
         ),
         (&Method::POST, ["api", "v1", "backup"]) => (None, "backup".to_owned(), BTreeMap::new()),
+        (&Method::POST, ["api", "v1", "reload"]) => (None, "reload".to_owned(), BTreeMap::new()),
         (&Method::POST, ["api", "v1", "mail", "retry"]) => {
             (None, "mail retry --all".to_owned(), BTreeMap::new())
         }

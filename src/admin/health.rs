@@ -62,10 +62,10 @@ pub(super) fn assess(roles: &Roles, now: DateTime<Utc>) -> Result<Readiness, Sto
         ready.sender = Some(SenderReadiness { escalated: open });
     }
     let state = mail::MailState::read(&roles.queues)?;
-    reasons.extend(state.alarms(now, roles.mail_timing.pending_alarm, roles.language));
+    reasons.extend(state.alarms(now, roles.mail_timing.get().pending_alarm, roles.language));
     let (pending, dead) = state.counts();
     ready.mail = MailCounts { pending, dead };
-    for watched in &roles.certificates {
+    for watched in roles.certificates.get().iter() {
         let expiry = watched.certificate.expiry(now, watched.warning);
         if let Some(expiry) = &expiry {
             reasons.push(expiry.reason(watched.whose, roles.language));

@@ -134,7 +134,7 @@ fn scrape(roles: &Roles) -> Result<Scrape, crate::store::StoreError> {
                 .map_or(0.0, |age| age.as_secs_f64()),
         );
     }
-    for watched in &roles.certificates {
+    for watched in roles.certificates.get().iter() {
         let role = watched.whose.split('.').next().unwrap_or(watched.whose);
         s.gauge(
             "lotgate_certificate_expiry_timestamp_seconds",

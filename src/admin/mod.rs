@@ -1,6 +1,6 @@
 //! The admin listener: the routes of each role (the receiver's lookups, set, history and
 //! quarantine; the sender's status and send-now; both roles' mail), the journal of both
-//! (`journal`), backups of the stores (`backup`), the overview and the status page (`overview`), `/healthz` and `/readyz`, the bearer token every change needs when
+//! (`journal`), backups of the stores (`backup`), reloading the configuration (`reload`), the overview and the status page (`overview`), `/healthz` and `/readyz`, the bearer token every change needs when
 //! `admin.token_file` is set, and the audit entry of every change (`audit`). It holds no
 //! state of its own: [`Roles`] is what the gateway runs.
 
@@ -10,13 +10,16 @@ mod health;
 mod journal;
 mod metrics;
 mod overview;
+mod reload;
 
 use crate::certificates::Watched;
 use crate::config::{MailTiming, Role};
 use crate::http::{self, Peer, Reply, text};
 use crate::language::Language;
+use crate::live::Live;
 use crate::mail;
 use crate::receiver::{self, Receiver};
+use crate::reload::Reloader;
 use crate::sender::{self, Sender};
 use hyper::body::Incoming;
 use hyper::{Request, StatusCode};
@@ -29,14 +32,14 @@ pub struct Roles {
     /// The sender, when it runs.
     pub sender: Option<Sender>,
     /// The bearer token every change (any method but GET and HEAD) must carry, when
-    /// `admin.token_file` is set.
-    pub token: Option<String>,
-    /// Our own certificates, watched for expiry.
-    pub certificates: Vec<Watched>,
+    /// `admin.token_file` is set; a reload may replace it.
+    pub token: Live<Option<String>>,
+    /// Our own certificates, watched for expiry; a reload replaces them.
+    pub certificates: Live<Vec<Watched>>,
     /// Each role's mail outbox.
     pub queues: Vec<mail::Queue>,
-    /// When a waiting mail makes the gateway degraded.
-    pub mail_timing: MailTiming,
+    /// When a waiting mail makes the gateway degraded; a reload may replace it.
+    pub mail_timing: Live<MailTiming>,
     /// The language of the texts people read (`gateway.language`).
     pub language: Language,
     /// `gateway.time_zone`: the zone of dates given to the journal.
@@ -45,6 +48,24 @@ pub struct Roles {
     pub journals: Vec<(Role, crate::store::Journal)>,
     /// What the roles counted since start.
     pub metrics: crate::metrics::Metrics,
+    /// Reloads the configuration (`POST /api/v1/reload`).
+    pub reloader: Arc<Reloader>,
+}
+
+/// Writes the audit entry of a reload that did not come through the admin listener
+/// (`why`: `SIGHUP`), blocking.
+pub fn audit_reload(roles: &Roles, why: String, reloaded: bool) {
+    let action = audit::Action {
+        role: None,
+        name: "reload".to_owned(),
+        arguments: std::collections::BTreeMap::new(),
+    };
+    let status = if reloaded {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    audit::record(roles, action, why, false, status, chrono::Utc::now());
 }
 
 /// Answers one request to the admin listener from `peer`; a change (any method but GET
@@ -94,7 +115,7 @@ async fn route(roles: &Roles, request: &Request<Incoming>, reading: bool) -> Rep
     if let Some(reply) = overview::handle(roles, reading, path).await {
         return reply;
     }
-    if let Some(token) = &roles.token
+    if let Some(token) = roles.token.get().as_ref()
         && !reading
         && !http::bearer_is(request.headers(), token)
     {
@@ -130,6 +151,9 @@ async fn route(roles: &Roles, request: &Request<Incoming>, reading: bool) -> Rep
         return reply;
     }
     if let Some(reply) = backup::handle(roles, method, path).await {
+        return reply;
+    }
+    if let Some(reply) = reload::handle(roles, method, path).await {
         return reply;
     }
     text(StatusCode::NOT_FOUND, "not found")

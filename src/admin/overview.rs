@@ -74,10 +74,10 @@ async fn overview(roles: &Roles) -> Result<Overview, Failed> {
     let certificates = readiness
         .certificates
         .iter()
-        .zip(&roles.certificates)
-        .map(|(certificate, watched)| CertificateDays {
+        .map(|certificate| CertificateDays {
             certificate: certificate.clone(),
-            days_left: (watched.certificate.not_after - now).num_days(),
+            days_left: chrono::DateTime::parse_from_rfc3339(&certificate.not_after)
+                .map_or(0, |not_after| (not_after.to_utc() - now).num_days()),
         })
         .collect();
     Ok(Overview {

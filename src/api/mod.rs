@@ -12,6 +12,7 @@ mod journal;
 mod mail;
 mod overview;
 mod receiver;
+mod reload;
 mod sender;
 
 pub use backup::{BackupAbout, BackupStore};
@@ -34,6 +35,7 @@ pub use receiver::{
     MessageIdView, QuarantineDiscarded, QuarantineList, QuarantineView, ReportView, SetAnswer,
     SetView, TrialAnswer, Unknown, UnknownLot, ValidationReport,
 };
+pub use reload::ReloadAnswer;
 pub use sender::{
     AttemptView, DeliveryView, DestinationStatus, MessageView, NextNight, OutcomeView,
     SendNowAnswer, SenderStatus, Started, StateView, TriggerView,

@@ -86,13 +86,7 @@ pub(super) fn run(path: &Path) -> ExitCode {
         Ok(config) => config,
         Err(code) => return code,
     };
-    let filter = tracing_subscriber::EnvFilter::try_new(&config.gateway.log)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
+    let log = init_logging(&config.gateway.log);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -100,13 +94,37 @@ pub(super) fn run(path: &Path) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(async { crate::startup::run(&config, shutdown_signal()).await }) {
+    match runtime.block_on(async {
+        crate::startup::run(&config, path.to_owned(), log, shutdown_signal()).await
+    }) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("lotgate run: {e:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// Logs to standard error with `filter` (`gateway.log`); returns what sets another
+/// filter on a reload, unless logging was set up already.
+fn init_logging(filter: &str) -> Option<crate::reload::LogFilter> {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::{EnvFilter, fmt, reload};
+    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let (filter, handle) = reload::Layer::new(filter);
+    let output = fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    tracing_subscriber::registry()
+        .with(filter)
+        .with(output)
+        .try_init()
+        .ok()?;
+    Some(std::sync::Arc::new(move |filter: &str| {
+        let filter = EnvFilter::try_new(filter).map_err(|e| e.to_string())?;
+        handle.reload(filter).map_err(|e| e.to_string())
+    }))
 }
 
 /// Completes on SIGINT or SIGTERM. The handlers are installed when this is called (not

@@ -15,6 +15,7 @@ mod install;
 mod journal;
 mod mail;
 mod receiver;
+mod reload;
 mod sender;
 mod status;
 mod validate;
@@ -145,6 +146,16 @@ pub enum Command {
         /// `safe` (for a production endpoint) only what changes nothing there.
         #[arg(long, value_enum, default_value_t = VerifyMode::Connect)]
         mode: VerifyMode,
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+    /// Ask the running gateway to read its configuration again (as SIGHUP does):
+    /// certificates, keys, roots, partners, destinations, administrators, mail and the log
+    /// filter change at once; listen addresses, the data directory and the roles need a
+    /// restart. A configuration that fails any check changes nothing. Exit 0 reloaded,
+    /// 1 refused, 2 the gateway could not be asked (talks to the admin listener; needs
+    /// the admin token).
+    Reload {
         #[command(flatten)]
         config: ConfigArg,
     },
@@ -385,6 +396,7 @@ pub fn main() -> ExitCode {
             ..
         } => sender::send_now(&config.config, destination.as_deref(), wait),
         Command::Backup { output, config } => backup::backup(&config.config, &output),
+        Command::Reload { config } => reload::reload(&config.config),
         Command::Restore { input, data_dir } => backup::restore(&input, &data_dir),
         Command::Completions { shell } => install::completions(shell),
         Command::Manpages { output } => install::manpages(&output),

@@ -31,4 +31,4 @@ pub use message::{
 pub use outbox::{DrainReport, Outbox, Pending, Stopped, Tries, drain_once};
 pub use queue::{MailState, Queue};
 pub use transport::{Accepted, Transport, TransportError};
-pub use worker::{RetryPolicy, Settings, run};
+pub use worker::{RetryPolicy, Route, Settings, run};

@@ -7,6 +7,7 @@
 use super::{Outbox, Stopped, Transport, drain_once};
 use crate::config::{EmailAddress, MailTiming};
 use crate::language::Language;
+use crate::live::Live;
 use crate::metrics::Metrics;
 use crate::systemd::Beat;
 use backon::{BackoffBuilder, ExponentialBuilder};
@@ -59,13 +60,20 @@ impl RetryPolicy {
     }
 }
 
-/// What a mail worker needs besides its outbox and its transport.
-#[derive(Debug, Clone)]
-pub struct Settings {
+/// How mails leave: `[mail]`, which a reload may replace between two passes.
+#[derive(Debug)]
+pub struct Route {
+    /// The SMTP server or the directory.
+    pub transport: Transport,
     /// The sender address of every alert (`mail.from`).
     pub from: EmailAddress,
     /// When to try again.
     pub policy: RetryPolicy,
+}
+
+/// What a mail worker needs besides its outbox and its route.
+#[derive(Debug, Clone)]
+pub struct Settings {
     /// The language what went wrong is kept in.
     pub language: Language,
     /// Whose outbox (`sender`, `receiver`): the label of the mails counted as sent.
@@ -81,12 +89,14 @@ pub struct Settings {
 /// transient failure, `refused_delay` while the server refuses us. A pass that
 /// finishes starts the backoff over.
 ///
+/// Each pass takes the route (`[mail]`) current when it begins.
+///
 /// `shutdown` also cancels a send in progress: that mail stays in the outbox and may
 /// reach the server twice, recognisable by its `Message-ID`. What went wrong is kept
 /// with the mail in the settings' language.
 pub async fn run<O: Outbox>(
     outbox: &O,
-    transport: &Transport,
+    route: &Live<Route>,
     settings: &Settings,
     wake: &Notify,
     beat: &Beat,
@@ -94,16 +104,18 @@ pub async fn run<O: Outbox>(
 ) {
     let mut shutdown = std::pin::pin!(shutdown);
     let mut delays = None;
-    let policy = settings.policy;
     // The role's count of mails sent exists from the start, at 0.
     settings.metrics.mails_sent(settings.role, 0);
     loop {
         beat.working();
         let now = chrono::Utc::now();
+        // One pass goes one way; a reload takes effect at the next.
+        let route = route.get();
+        let policy = route.policy;
         let pass = drain_once(
             outbox,
-            transport,
-            &settings.from,
+            &route.transport,
+            &route.from,
             now,
             policy.give_up_after,
             settings.language,

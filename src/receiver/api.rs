@@ -264,8 +264,8 @@ pub fn report_view(report: &ImportReport) -> ReportView {
 /// an id that is no `[[receiver.sender]]`.
 fn trial(receiver: &Receiver, sender: &str) -> Reply {
     let language = receiver.language();
-    let partner = receiver
-        .config()
+    let config = receiver.config();
+    let partner = config
         .partners
         .iter()
         .find(|p| p.application_id.as_str() == sender);

@@ -8,6 +8,7 @@ use super::journal::{Received, Verdict};
 use super::partner_mails;
 use super::report::import_report;
 use super::watchdog;
+use crate::config::ReceiverConfig;
 use crate::http::{BodyError, Peer, Reply, read_body, reply, text};
 use crate::ids::{ApplicationId, MessageId};
 use crate::language::{Language, Text};
@@ -71,7 +72,7 @@ pub async fn handle(receiver: Receiver, request: Request<Incoming>, peer: Arc<Pe
         };
         text(status, answer)
     };
-    let Some(options) = authorise(&receiver, &peer) else {
+    let Some(options) = authorise(&receiver, &config, &peer) else {
         return refuse(
             Verdict::Refused,
             Text::new(
@@ -149,9 +150,13 @@ pub async fn handle(receiver: Receiver, request: Request<Incoming>, peer: Arc<Pe
 /// The validation options for a message from `peer`. With TLS, the certificate decides
 /// which sender ids the message may carry; a certificate no `[[receiver.tls.client]]`
 /// names may not deliver at all: `None` (HTTP 403, before the body is read).
-fn authorise(receiver: &Receiver, peer: &Peer) -> Option<validate::Options> {
-    let mut options = receiver.inner.options.clone();
-    let Some(tls) = &receiver.config().tls else {
+fn authorise(
+    receiver: &Receiver,
+    config: &ReceiverConfig,
+    peer: &Peer,
+) -> Option<validate::Options> {
+    let mut options = receiver.options(config);
+    let Some(tls) = &config.tls else {
         return Some(options);
     };
     let identity = peer
@@ -244,6 +249,7 @@ fn decide_and_store(
     client: Client,
 ) -> Result<Handled, StoreError> {
     let inner = &receiver.inner;
+    let config = receiver.config();
     let language = inner.gateway.language;
     let Prepared {
         outcome,
@@ -269,7 +275,7 @@ fn decide_and_store(
     let partner = outcome
         .reply_to
         .as_ref()
-        .and_then(|r| inner.config.connecting(&r.sender))
+        .and_then(|r| config.connecting(&r.sender))
         .map(|p| p.application_id.clone());
     let trial_set = match &partner {
         Some(partner) => inner.store.trial(partner)?.and_then(|t| t.set),
@@ -287,18 +293,12 @@ fn decide_and_store(
     let now = Utc::now();
     let local_now = now.with_timezone(&inner.gateway.time_zone).naive_local();
     let answering = Answering {
-        us: &inner.config.application_id,
-        ack_id: ack_id(&inner.config.application_id.to_string(), &sha256),
+        us: &config.application_id,
+        ack_id: ack_id(&config.application_id.to_string(), &sha256),
         now: Timestamp::from_local(local_now),
         language,
     };
-    let decision = decide(
-        outcome,
-        &sha256,
-        known,
-        &inner.config.shrink_guard,
-        &answering,
-    );
+    let decision = decide(outcome, &sha256, known, &config.shrink_guard, &answering);
     let storing = Storing {
         receiver,
         current,
@@ -467,7 +467,7 @@ impl Storing<'_> {
         lots: Option<&crate::lot::LotSet>,
         outcome: &validate::Outcome,
     ) -> (ImportReport, Language) {
-        let language = partner_mails::language(self.receiver.config(), sender, self.language);
+        let language = partner_mails::language(&self.receiver.config(), sender, self.language);
         let report = self.report_in(sender, message_id, kind, lots, outcome, language);
         (report, language)
     }
@@ -518,7 +518,7 @@ impl Storing<'_> {
             sha256: &self.sha256,
             codes: &self.receiver.inner.gateway.codes,
         };
-        partner_mails::validation(self.receiver.config(), &delivered, language, self.now)
+        partner_mails::validation(&self.receiver.config(), &delivered, language, self.now)
     }
 
     /// A set held back by the shrink guard: kept in quarantine with its report, and the
@@ -577,7 +577,7 @@ impl Storing<'_> {
             .map(|i| i.text(self.language).to_owned())
             .unwrap_or_default();
         let mut mail = quarantine_mail(
-            self.receiver.config(),
+            &self.receiver.config(),
             &message.id,
             &reason,
             &self.sha256,
@@ -652,7 +652,7 @@ impl Storing<'_> {
         in_language.set_version = Some(self.receiver.snapshot().version() + 1);
         let mut mails = resolved.to_vec();
         mails.extend(partner_mails::import(
-            self.receiver.config(),
+            &self.receiver.config(),
             &in_language,
             &self.sha256,
             &self.receiver.inner.gateway.codes,

@@ -20,6 +20,7 @@ pub mod watchdog;
 
 use crate::config::{Config, GatewayConfig, ReceiverConfig};
 use crate::language::{Language, Text};
+use crate::live::Live;
 use crate::metrics::Metrics;
 use crate::store::{ReceiverStore, StoreError, StoreOptions, StoredSet};
 use crate::validate::Options;
@@ -51,7 +52,8 @@ pub struct Receiver {
 }
 
 struct Inner {
-    config: ReceiverConfig,
+    /// Replaced by a reload (see [`Receiver::reconfigure`]).
+    config: Live<ReceiverConfig>,
     gateway: GatewayConfig,
     store: ReceiverStore,
     snapshot: RwLock<Arc<Snapshot>>,
@@ -59,7 +61,6 @@ struct Inner {
     mail_wake: Arc<Notify>,
     /// Where requests and lookups are counted.
     metrics: Metrics,
-    options: Options,
     refusals: journal::Refusals,
 }
 
@@ -80,28 +81,15 @@ impl Receiver {
             },
         )?;
         let set = store.current()?;
-        let options = Options {
-            receiver: Some(receiver.application_id.clone()),
-            allowed_senders: receiver.accepted_senders(),
-            certificate: None,
-            allow_bare: false,
-            limits: Limits {
-                max_bytes: receiver.max_body as usize,
-                max_depth: receiver.max_depth,
-                ..Limits::default()
-            },
-            codes: config.gateway.codes.clone(),
-        };
         Ok(Self {
             inner: Arc::new(Inner {
-                config: receiver.clone(),
+                config: Live::new(receiver.clone()),
                 gateway: config.gateway.clone(),
                 store,
                 snapshot: RwLock::new(Arc::new(Snapshot { set })),
                 apply: Mutex::new(()),
                 mail_wake,
                 metrics,
-                options,
                 refusals: journal::Refusals::default(),
             }),
         })
@@ -128,14 +116,44 @@ impl Receiver {
         }
     }
 
+    /// Wakes this role's mail worker (for mails queued from outside, such as a
+    /// certificate's expiry warning).
+    pub fn mail_wake(&self) -> Arc<Notify> {
+        self.inner.mail_wake.clone()
+    }
+
     /// The store (for the admin API and the watchdog).
     pub fn store(&self) -> &ReceiverStore {
         &self.inner.store
     }
 
-    /// The receiver's configuration.
-    pub fn config(&self) -> &ReceiverConfig {
-        &self.inner.config
+    /// The receiver's configuration, as it is now (a reload may replace it).
+    pub fn config(&self) -> Arc<ReceiverConfig> {
+        self.inner.config.get()
+    }
+
+    /// Takes `config` for every request, lookup and check that comes after; what is
+    /// under way finishes with the one it started with. The caller keeps what cannot
+    /// change while running (the listen address, the connection limits, the history's
+    /// size) as it was.
+    pub fn reconfigure(&self, config: ReceiverConfig) {
+        self.inner.config.set(config);
+    }
+
+    /// What validation checks a delivery against under `config`.
+    fn options(&self, config: &ReceiverConfig) -> Options {
+        Options {
+            receiver: Some(config.application_id.clone()),
+            allowed_senders: config.accepted_senders(),
+            certificate: None,
+            allow_bare: false,
+            limits: Limits {
+                max_bytes: config.max_body as usize,
+                max_depth: config.max_depth,
+                ..Limits::default()
+            },
+            codes: self.inner.gateway.codes.clone(),
+        }
     }
 
     /// Counts a refusal below the HL7 level in the journal, off the async threads,

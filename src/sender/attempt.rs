@@ -29,7 +29,7 @@ impl Sender {
     /// causes.
     async fn attempt(&self, delivery: Delivery) -> anyhow::Result<()> {
         let _slot = self.inner.slots.clone().acquire_owned().await?;
-        let Some(destination) = self.destination(&delivery.destination).cloned() else {
+        let Some(destination) = self.destination(&delivery.destination) else {
             return Ok(());
         };
         let Some((delivery, at)) = self.begin_attempt(delivery).await? else {
@@ -54,12 +54,13 @@ impl Sender {
             message.id
         );
         let started = std::time::Instant::now();
+        let net = self.inner.net.get();
         let posted = deliver::post_keeping(
-            &self.inner.client,
+            &net.client,
             &destination.url,
             body,
             &message.id,
-            self.inner.config.schedule.attempt_timeout,
+            self.config().schedule.attempt_timeout,
             journal::MAX_ANSWER_KEPT,
         )
         .await;
@@ -198,7 +199,7 @@ impl Sender {
                 mails = self.mail_writer().rejected(&current, destination, now);
             }
             AttemptOutcome::Transient => {
-                if schedule::next_attempt(&self.inner.config.schedule, current.start, Some(at))
+                if schedule::next_attempt(&self.config().schedule, current.start, Some(at))
                     == Next::Exhausted
                 {
                     self.inner.metrics.delivery(&destination.name, "exhausted");

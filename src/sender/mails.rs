@@ -29,10 +29,10 @@ const MAX_DETAIL_CHARS: usize = 500;
 const TIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S %Z";
 
 /// How the emails are written: for whom, in which zone and language.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Writer<'a> {
+#[derive(Debug, Clone)]
+pub(crate) struct Writer {
     /// The sender's configuration: the administrators and the schedule.
-    pub config: &'a SenderConfig,
+    pub config: std::sync::Arc<SenderConfig>,
     /// The zone the times are shown in (the schedule's zone).
     pub zone: Tz,
     /// The language of the emails.
@@ -42,7 +42,7 @@ pub(crate) struct Writer<'a> {
 /// An outbox entry: the mail's id and its stored form.
 pub(crate) type Entry = (String, Vec<u8>);
 
-impl Writer<'_> {
+impl Writer {
     /// The alert that `delivery` was refused by its receiver (`CE`, `CR` or
     /// `soap:Client`), with the acknowledgement's details; sent at once. Id:
     /// `sender-rejected-{destination}-{delivery.id}`.
@@ -292,7 +292,7 @@ impl Writer<'_> {
     ) -> Vec<Entry> {
         let writer = Writer {
             language: destination.language,
-            ..*self
+            ..self.clone()
         };
         let name = &destination.name;
         let number = delivery.id;

@@ -41,6 +41,7 @@ mod tests;
 
 use crate::config::{Config, Destination, GatewayConfig, SenderConfig};
 use crate::language::Language;
+use crate::live::Live;
 use crate::metrics::Metrics;
 use crate::schedule::{self, Next};
 use crate::store::{
@@ -49,6 +50,7 @@ use crate::store::{
 use chrono::{DateTime, Utc};
 use std::collections::HashSet;
 use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{Notify, Semaphore};
@@ -88,6 +90,25 @@ pub type LastDelivered = (String, Option<DateTime<Utc>>);
 #[error("no destination is called {0:?}")]
 pub struct UnknownDestination(pub String);
 
+/// The HTTP client of deliveries, built from `[sender.tls]` and the attempt timeout.
+pub struct Net {
+    client: reqwest::Client,
+    /// Our client certificate, when `[sender.tls]` is configured.
+    certificate: Option<crate::tls::OwnCertificate>,
+}
+
+impl Net {
+    /// Reads our certificate, key and roots, and builds the client.
+    pub fn new(config: &SenderConfig) -> anyhow::Result<Self> {
+        let (client, certificate) =
+            net::delivery_client(config.tls.as_ref(), config.schedule.attempt_timeout)?;
+        Ok(Self {
+            client,
+            certificate,
+        })
+    }
+}
+
 /// The sender's shared state: cheap to clone.
 #[derive(Clone)]
 pub struct Sender {
@@ -95,22 +116,25 @@ pub struct Sender {
 }
 
 struct Inner {
-    config: SenderConfig,
+    /// Replaced by a reload (see [`Sender::reconfigure`]).
+    config: Live<SenderConfig>,
     zone: chrono_tz::Tz,
     language: Language,
     /// The vaccine-type code list the source is checked against.
     codes: Arc<crate::vaccine::CodeList>,
     store: SenderStore,
     clock: Arc<dyn Clock>,
-    client: reqwest::Client,
-    /// Our client certificate, when `[sender.tls]` is configured.
-    certificate: Option<crate::tls::OwnCertificate>,
+    /// The HTTP client of deliveries with our client certificate; replaced by a reload.
+    net: Live<Net>,
     /// Notified whenever a mail is queued.
     mail_wake: Arc<Notify>,
     /// Where attempts, deliveries and source reads are counted.
     metrics: Metrics,
-    /// Wakes the loop: an attempt ended, or deliveries were started by send-now.
+    /// Wakes the loop: an attempt ended, deliveries were started by send-now, or a
+    /// reload changed the configuration.
     wake: Notify,
+    /// Set by a reload: the next round drops the deliveries of removed destinations.
+    reconfigured: AtomicBool,
     /// Destinations with an attempt queued or running.
     in_flight: Mutex<HashSet<String>>,
     /// Attempts running at the same time.
@@ -144,34 +168,20 @@ impl Sender {
         mail_wake: Arc<Notify>,
         metrics: Metrics,
     ) -> anyhow::Result<Self> {
-        let timeout = config.schedule.attempt_timeout;
-        let mut client = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            // Attempts are minutes apart: a pooled connection would only be a stale one.
-            .pool_max_idle_per_host(0)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("lotgate/", env!("CARGO_PKG_VERSION")));
-        let mut certificate = None;
-        if let Some(tls) = &config.tls {
-            let (tls, own) = crate::tls::client_config(tls)?;
-            client = client.tls_backend_preconfigured(tls);
-            certificate = Some(own);
-        }
-        let client = client.build()?;
+        let net = Net::new(config)?;
         Ok(Self {
             inner: Arc::new(Inner {
-                config: config.clone(),
+                config: Live::new(config.clone()),
                 zone: gateway.time_zone,
                 language: gateway.language,
                 codes: gateway.codes.clone(),
                 store,
                 clock,
-                client,
-                certificate,
+                net: Live::new(net),
                 mail_wake,
                 metrics,
                 wake: Notify::new(),
+                reconfigured: AtomicBool::new(false),
                 in_flight: Mutex::new(HashSet::new()),
                 slots: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
                 turn: tokio::sync::Mutex::new(()),
@@ -198,19 +208,37 @@ impl Sender {
         }
     }
 
+    /// Wakes this role's mail worker (for mails queued from outside, such as a
+    /// certificate's expiry warning).
+    pub fn mail_wake(&self) -> Arc<Notify> {
+        self.inner.mail_wake.clone()
+    }
+
     /// The sender's store.
     pub fn store(&self) -> &SenderStore {
         &self.inner.store
     }
 
     /// Our client certificate, when `[sender.tls]` is configured.
-    pub fn certificate(&self) -> Option<&crate::tls::OwnCertificate> {
-        self.inner.certificate.as_ref()
+    pub fn certificate(&self) -> Option<crate::tls::OwnCertificate> {
+        self.inner.net.get().certificate.clone()
     }
 
-    /// The configuration.
-    pub fn config(&self) -> &SenderConfig {
-        &self.inner.config
+    /// The configuration, as it is now (a reload may replace it).
+    pub fn config(&self) -> Arc<SenderConfig> {
+        self.inner.config.get()
+    }
+
+    /// Takes `config` with the client built from it ([`Net::new`]) for every round and
+    /// attempt that comes after; attempts under way finish with the client they started
+    /// with. The caller keeps what cannot change while running (the schedule, the number
+    /// of deliveries at a time) as it was.
+    pub fn reconfigure(&self, config: SenderConfig, net: Net) {
+        self.inner.config.set(config);
+        self.inner.net.set(net);
+        self.inner.reconfigured.store(true, Ordering::SeqCst);
+        // The next round plans with the new destinations.
+        self.inner.wake.notify_one();
     }
 
     /// The current time on the sender's clock.
@@ -230,8 +258,7 @@ impl Sender {
                 vec![name.to_owned()]
             }
             None => self
-                .inner
-                .config
+                .config()
                 .destinations
                 .iter()
                 .map(|d| d.name.clone())
@@ -263,7 +290,7 @@ impl Sender {
         let installed = store.installed_at()?;
         let deliveries = store.deliveries()?;
         let mut out = Vec::new();
-        for destination in &self.inner.config.destinations {
+        for destination in &self.config().destinations {
             let name = &destination.name;
             let current = deliveries
                 .iter()
@@ -316,17 +343,17 @@ impl Sender {
             .collect())
     }
 
-    fn destination(&self, name: &str) -> Option<&Destination> {
-        self.inner
-            .config
+    fn destination(&self, name: &str) -> Option<Destination> {
+        self.config()
             .destinations
             .iter()
             .find(|d| d.name == name)
+            .cloned()
     }
 
-    fn mail_writer(&self) -> mails::Writer<'_> {
+    fn mail_writer(&self) -> mails::Writer {
         mails::Writer {
-            config: &self.inner.config,
+            config: self.config(),
             zone: self.inner.zone,
             language: self.inner.language,
         }

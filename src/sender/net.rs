@@ -2,8 +2,36 @@
 //! errors as reasons a person can act on, in both languages, URLs without secrets,
 //! bounded bodies.
 
+use crate::config::SenderTls;
 use crate::language::Text;
+use crate::tls::OwnCertificate;
 use std::time::Duration;
+
+/// How lotgate names itself in HTTP requests.
+pub(crate) const USER_AGENT: &str = concat!("lotgate/", env!("CARGO_PKG_VERSION"));
+
+/// The HTTP client of deliveries (and of `lotgate verify`'s exchanges): our client
+/// certificate and roots from `tls`, no redirects, no pooled connections (attempts are
+/// minutes apart: a pooled connection would only be a stale one), each request limited to
+/// `timeout`. Returns our certificate with it, when there is one.
+pub(crate) fn delivery_client(
+    tls: Option<&SenderTls>,
+    timeout: Duration,
+) -> anyhow::Result<(reqwest::Client, Option<OwnCertificate>)> {
+    let mut client = reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .pool_max_idle_per_host(0)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(USER_AGENT);
+    let mut certificate = None;
+    if let Some(tls) = tls {
+        let (tls, own) = crate::tls::client_config(tls)?;
+        client = client.tls_backend_preconfigured(tls);
+        certificate = Some(own);
+    }
+    Ok((client.build()?, certificate))
+}
 
 /// A reqwest error as a reason: without the URL (which may hold a token), with the
 /// underlying cause ("Connection refused", in the system's words), which reqwest's own

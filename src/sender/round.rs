@@ -25,7 +25,7 @@ impl Sender {
             night,
         } in starts
         {
-            let Some(destination) = self.destination(name).cloned() else {
+            let Some(destination) = self.destination(name) else {
                 continue;
             };
             let id = self.blocking(SenderStore::next_id).await?;
@@ -34,13 +34,8 @@ impl Sender {
                 Ok(snapshot) => Some(self.build(&destination, snapshot, id, now).await?),
                 Err(_) => None,
             };
-            let plan::Window { start, escalate_at } = plan::window(
-                &self.inner.config.schedule,
-                *trigger,
-                *night,
-                installed_at,
-                now,
-            );
+            let plan::Window { start, escalate_at } =
+                plan::window(&self.config().schedule, *trigger, *night, installed_at, now);
             let bodies = message_body(message.as_ref().map(|(_, bytes)| bytes));
             let new = NewDelivery {
                 id,
@@ -80,7 +75,7 @@ impl Sender {
             .blocking(move |store| store.last_created(&name))
             .await?;
         Ok(deliver::build(
-            &self.inner.config,
+            &self.config(),
             destination,
             self.inner.zone,
             snapshot.lots.clone(),
@@ -111,8 +106,7 @@ impl SourceCache {
     async fn get(&mut self, sender: &Sender, now: DateTime<Utc>) -> &Result<Snapshot, SourceError> {
         if self.read.is_none() {
             let today = crate::localtime::local_date(sender.inner.zone, now);
-            let result =
-                source::read(&sender.inner.config.source, today, &sender.inner.codes).await;
+            let result = source::read(&sender.config().source, today, &sender.inner.codes).await;
             let metrics = &sender.inner.metrics;
             match &result {
                 Ok(snapshot) => {
@@ -197,15 +191,18 @@ impl Sender {
     ) -> anyhow::Result<DateTime<Utc>> {
         let _turn = self.inner.turn.lock().await;
         let now = self.now();
-        let schedule = &self.inner.config.schedule;
+        let config = self.config();
+        let schedule = &config.schedule;
         if first {
-            self.forget_unconfigured().await?;
             self.blocking(move |store| store.install(now)).await?;
+        }
+        if first || self.inner.reconfigured.swap(false, Ordering::SeqCst) {
+            self.forget_unconfigured().await?;
         }
 
         // 1. Deliveries that start now.
         let mut last_nights = Vec::new();
-        for destination in &self.inner.config.destinations {
+        for destination in &config.destinations {
             let name = destination.name.clone();
             let last = self
                 .blocking({
@@ -215,13 +212,7 @@ impl Sender {
                 .await?;
             last_nights.push((name, last));
         }
-        let starts = plan::starts(
-            schedule,
-            &last_nights,
-            first,
-            self.inner.config.send_on_start,
-            now,
-        );
+        let starts = plan::starts(schedule, &last_nights, first, config.send_on_start, now);
 
         // 2. Escalation, before anything is superseded.
         let deliveries = self.blocking(SenderStore::deliveries).await?;
@@ -276,7 +267,7 @@ impl Sender {
         now: DateTime<Utc>,
     ) -> anyhow::Result<()> {
         let plan = plan::escalation(
-            &self.inner.config.schedule,
+            &self.config().schedule,
             deliveries,
             starts,
             |name| self.destination(name).is_some(),
@@ -286,10 +277,12 @@ impl Sender {
         let Escalation::Send(candidates) = plan else {
             return Ok(());
         };
-        let listed: Vec<(&Delivery, &Destination)> = candidates
+        let configured: Vec<(&Delivery, Destination)> = candidates
             .iter()
             .filter_map(|d| self.destination(&d.destination).map(|dest| (*d, dest)))
             .collect();
+        let listed: Vec<(&Delivery, &Destination)> =
+            configured.iter().map(|(d, dest)| (*d, dest)).collect();
         let mails = self.mail_writer().escalation(&listed, now);
         let changed: Vec<Delivery> = candidates
             .iter()
@@ -322,7 +315,7 @@ impl Sender {
         if delivery.message.is_some() {
             return Ok(Prepared::Ready(delivery));
         }
-        let Some(destination) = self.destination(&delivery.destination).cloned() else {
+        let Some(destination) = self.destination(&delivery.destination) else {
             return Ok(Prepared::Gone);
         };
         let Ok(snapshot) = source.get(self, now).await else {

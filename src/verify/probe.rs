@@ -4,14 +4,14 @@
 
 use crate::config::SenderConfig;
 use crate::language::Text;
-use crate::sender::net::http_reason;
+use crate::sender::net::{USER_AGENT, delivery_client, http_reason, read_limited};
 use crate::wire;
 use chrono::{DateTime, Utc};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 /// The largest answer read from a receiver.
-const MAX_ANSWER: usize = 8 * 1024 * 1024;
+const MAX_ANSWER: u64 = 8 * 1024 * 1024;
 
 /// The endpoint: scheme, host, port and path of a destination's URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,21 +89,7 @@ pub async fn connect(addr: SocketAddr, timeout: Duration) -> Result<Duration, St
 /// The HTTP client of the exchanges: the sender's (our client certificate and roots,
 /// no redirects, no pooled connections), waiting up to `wait` for an answer.
 pub fn client(sender: &SenderConfig, wait: Duration) -> anyhow::Result<reqwest::Client> {
-    let mut client = reqwest::Client::builder()
-        .timeout(wait)
-        .connect_timeout(wait)
-        .pool_max_idle_per_host(0)
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(user_agent());
-    if let Some(tls) = &sender.tls {
-        let (tls, _) = crate::tls::client_config(tls)?;
-        client = client.tls_backend_preconfigured(tls);
-    }
-    Ok(client.build()?)
-}
-
-fn user_agent() -> String {
-    concat!("lotgate/", env!("CARGO_PKG_VERSION")).to_owned()
+    Ok(delivery_client(sender.tls.as_ref(), wait)?.0)
 }
 
 /// One request and what came back, byte for byte.
@@ -150,7 +136,7 @@ pub async fn post(
         endpoint.path,
         host_header(endpoint),
         wire::SOAP_ACTION,
-        user_agent(),
+        USER_AGENT,
         body.len()
     );
     let sent_at = Utc::now();
@@ -177,17 +163,17 @@ pub async fn post(
             .get(reqwest::header::DATE)
             .and_then(|d| d.to_str().ok())
             .map(str::to_owned);
-        let mut bytes = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| http_reason(&e, wait))? {
-            if bytes.len() + chunk.len() > MAX_ANSWER {
-                let mib = MAX_ANSWER >> 20;
-                return Err(Text::new(
-                    format!("een antwoord groter dan {mib} MiB"),
-                    format!("an answer larger than {mib} MiB"),
-                ));
-            }
-            bytes.extend_from_slice(&chunk);
-        }
+        let bytes = read_limited(&mut response, MAX_ANSWER, wait)
+            .await
+            .map_err(|reason| {
+                reason.unwrap_or_else(|| {
+                    let mib = MAX_ANSWER >> 20;
+                    Text::new(
+                        format!("een antwoord groter dan {mib} MiB"),
+                        format!("an answer larger than {mib} MiB"),
+                    )
+                })
+            })?;
         Ok(Answered {
             status: status.as_u16(),
             head,

@@ -418,16 +418,19 @@ async fn the_worker_retries_while_smtp_is_down_and_delivers_each_mail_once() {
             let shutdown = async {
                 let _ = stopped.await;
             };
-            let settings = mail::Settings {
+            let route = lotgate::live::Live::new(mail::Route {
+                transport,
                 from: from(),
                 policy,
+            });
+            let settings = mail::Settings {
                 language: Language::En,
                 role: "sender",
                 metrics: lotgate::metrics::Metrics::default(),
             };
             let liveness = lotgate::systemd::Liveness::default();
             let beat = liveness.register("mail worker", Duration::from_secs(60));
-            mail::run(&*outbox, &transport, &settings, &wake, &beat, shutdown).await;
+            mail::run(&*outbox, &route, &settings, &wake, &beat, shutdown).await;
         }
     });
 

@@ -26,9 +26,9 @@ pub(super) struct SetFacts<'a> {
 }
 
 /// How the emails are written: for whom, in which zone and language.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Writer<'a> {
-    pub config: &'a ReceiverConfig,
+#[derive(Debug, Clone)]
+pub(super) struct Writer {
+    pub config: std::sync::Arc<ReceiverConfig>,
     pub zone: Tz,
     pub language: Language,
 }
@@ -36,7 +36,7 @@ pub(super) struct Writer<'a> {
 /// An outbox entry: the mail's id and its stored form.
 pub(super) type Entry = (String, Vec<u8>);
 
-impl Writer<'_> {
+impl Writer {
     /// The alert that no set arrived on `date` by `expect_by`; `current` is the set
     /// still in use (if any), `quarantined` how many sets are held back.
     pub fn alert(

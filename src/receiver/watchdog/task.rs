@@ -48,7 +48,7 @@ impl Resolution {
 impl Receiver {
     /// The receiver's watchdog, from its configuration.
     pub fn watchdog(&self) -> Watchdog {
-        Watchdog::new(self.inner.gateway.time_zone, self.inner.config.expect_by)
+        Watchdog::new(self.inner.gateway.time_zone, self.config().expect_by)
     }
 
     /// Whether, and why, the receiver is stale at `now` (for `/readyz` and
@@ -59,9 +59,9 @@ impl Receiver {
         Ok(self.watchdog().stale(now, applied_at, &state))
     }
 
-    fn mail_writer(&self) -> Writer<'_> {
+    fn mail_writer(&self) -> Writer {
         Writer {
-            config: &self.inner.config,
+            config: self.config(),
             zone: self.inner.gateway.time_zone,
             language: self.inner.gateway.language,
         }

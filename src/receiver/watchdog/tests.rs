@@ -352,7 +352,7 @@ fn the_emails_in_dutch_by_default() {
     assert_eq!(language, Language::Nl);
     let receiver = config.receiver.as_ref().unwrap();
     let writer = Writer {
-        config: receiver,
+        config: std::sync::Arc::new(receiver.clone()),
         zone: chrono_tz::Europe::Amsterdam,
         language,
     };
@@ -412,7 +412,7 @@ fn the_emails_in_dutch_by_default() {
 fn the_emails_in_english() {
     let (config, language) = receiver_config(Some("en"));
     let writer = Writer {
-        config: config.receiver.as_ref().unwrap(),
+        config: std::sync::Arc::new(config.receiver.clone().unwrap()),
         zone: chrono_tz::Europe::Amsterdam,
         language,
     };
@@ -447,7 +447,7 @@ fn each_email_is_written_in_one_language() {
     for language in [None, Some("en")] {
         let (config, language) = receiver_config(language);
         let writer = Writer {
-            config: config.receiver.as_ref().unwrap(),
+            config: std::sync::Arc::new(config.receiver.clone().unwrap()),
             zone: chrono_tz::Europe::Amsterdam,
             language,
         };

@@ -49,10 +49,10 @@ contact = {{ email = "jgz-b@example.org" }}
     .unwrap()
 }
 
-fn writer(config: &Config) -> Writer<'_> {
+fn writer(config: &Config) -> Writer {
     let sender = config.sender.as_ref().unwrap();
     Writer {
-        config: sender,
+        config: std::sync::Arc::new(sender.clone()),
         zone: sender.schedule.time_zone,
         language: config.gateway.language,
     }
