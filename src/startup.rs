@@ -187,21 +187,6 @@ pub async fn start_with(config: &Config, options: Options) -> anyhow::Result<Gat
         );
     }
     tracing::info!("admin listening on http://{admin}");
-    if let (Some(notifier), Some(interval)) =
-        (systemd::Notifier::from_env(), systemd::watchdog_interval())
-    {
-        tracing::info!(
-            "systemd watchdog: WATCHDOG=1 every {:?} while every loop is alive",
-            interval / 2
-        );
-        let ping = systemd::watchdog(
-            notifier,
-            interval,
-            launch.liveness.clone(),
-            launch.until_stopped(),
-        );
-        launch.tasks.spawn(ping);
-    }
     Ok(Gateway {
         exchange,
         admin,
@@ -210,6 +195,31 @@ pub async fn start_with(config: &Config, options: Options) -> anyhow::Result<Gat
         liveness: launch.liveness,
         roles,
     })
+}
+
+impl Gateway {
+    /// Tells the service manager the gateway is ready, and from then on pings its
+    /// watchdog while every loop is alive, when it asks for that (`WATCHDOG_USEC`).
+    fn ready(&mut self, notifier: &systemd::Notifier) {
+        notifier.send("READY=1\nSTATUS=running");
+        let Some(interval) = systemd::watchdog_interval() else {
+            return;
+        };
+        tracing::info!(
+            "systemd watchdog: WATCHDOG=1 every {:?} while every loop is alive",
+            interval / 2
+        );
+        let mut stopped = self.stop.subscribe();
+        let ping = systemd::watchdog(
+            notifier.clone(),
+            interval,
+            self.liveness.clone(),
+            async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            },
+        );
+        self.tasks.spawn(ping);
+    }
 }
 
 /// What starting the gateway gathers as it goes: its tasks, the signal that stops them,
@@ -222,7 +232,7 @@ struct Launch<'a> {
     route: Live<mail::Route>,
     queues: Vec<mail::Queue>,
     /// The exchange listener's TLS configuration, which a reload replaces.
-    receiver_tls: Option<Live<rustls::ServerConfig>>,
+    receiver_tls: Option<Live<crate::tls::ServerConfig>>,
     /// The receiver's own certificate, read with its TLS configuration.
     receiver_own: Option<crate::tls::OwnCertificate>,
     journals: Vec<(Role, store::Journal)>,
@@ -504,7 +514,7 @@ pub async fn run(
         log,
         ..Options::default()
     };
-    let gateway = start_with(config, options).await?;
+    let mut gateway = start_with(config, options).await?;
     if let Some(sender) = &config.sender {
         println!(
             "lotgate: sender delivering to {}",
@@ -525,7 +535,7 @@ pub async fn run(
     // The stores are open and the listeners bound: the service is up.
     let notifier = systemd::Notifier::from_env();
     if let Some(notifier) = &notifier {
-        notifier.send("READY=1\nSTATUS=running");
+        gateway.ready(notifier);
     }
     let mut signal = std::pin::pin!(signal);
     loop {

@@ -94,12 +94,12 @@ pub struct JournalReceived {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JournalAudit {
     /// What was asked: `send-now`, `quarantine accept`, `quarantine discard`, `mail
-    /// retry`, `mail retry --all`, `mail discard`, or the method and path of a change
+    /// retry`, `mail retry --all`, `mail discard`, `backup`, `reload`, or the method and path of a change
     /// that was refused before it was understood.
     pub action: String,
     /// Its arguments (an id, a destination).
     pub arguments: BTreeMap<String, String>,
-    /// The client's address.
+    /// The client's address; `SIGHUP` for a reload asked for by that signal.
     pub client: String,
     /// Whether the request carried a bearer token (never the token itself).
     pub token_presented: bool,

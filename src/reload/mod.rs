@@ -35,7 +35,7 @@ pub struct Parts {
     /// The receiver, when it runs.
     pub receiver: Option<Receiver>,
     /// The exchange listener's TLS configuration, when it has TLS.
-    pub receiver_tls: Option<Live<rustls::ServerConfig>>,
+    pub receiver_tls: Option<Live<crate::tls::ServerConfig>>,
     /// The sender, when it runs.
     pub sender: Option<Sender>,
     /// How mails leave (`[mail]`).
@@ -69,7 +69,7 @@ pub struct Reloader {
 /// in place yet.
 struct Prepared {
     merged: Merged,
-    receiver_tls: Option<(Arc<rustls::ServerConfig>, OwnCertificate)>,
+    receiver_tls: Option<(Arc<crate::tls::ServerConfig>, OwnCertificate)>,
     sender_net: Option<sender::Net>,
     transport: Transport,
     token: Option<String>,

@@ -15,6 +15,8 @@ pub mod probe;
 pub use expiry::{Expiry, OwnCertificate};
 pub use failure::describe_failure;
 pub use identity::PeerIdentity;
+/// The exchange listener's TLS configuration (what [`server_config`] builds).
+pub use rustls::ServerConfig;
 
 use crate::config::{ReceiverTls, SecretSource, SenderTls};
 use rustls::RootCertStore;

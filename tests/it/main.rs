@@ -18,6 +18,7 @@ mod metrics;
 mod overview;
 mod proxy;
 mod receiver;
+mod reload;
 mod roundtrip;
 mod security;
 mod sender;

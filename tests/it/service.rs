@@ -1,5 +1,6 @@
 //! lotgate as a systemd service, without systemd: the notify protocol against a real
-//! datagram socket the test binds and hands to the gateway as `NOTIFY_SOCKET`.
+//! datagram socket the test binds and hands to the gateway as `NOTIFY_SOCKET`: ready,
+//! the watchdog, a reload by SIGHUP, and stopping.
 
 use crate::support::gateway::{self, start_with_env};
 use std::os::unix::net::UnixDatagram;
@@ -30,7 +31,7 @@ fn count(seen: &[String], message: &str) -> usize {
 }
 
 #[test]
-fn the_gateway_notifies_ready_pings_the_watchdog_and_says_when_it_stops() {
+fn the_gateway_notifies_ready_pings_the_watchdog_reloads_and_says_when_it_stops() {
     let temp = tempfile::tempdir().unwrap();
     let dir = temp.path();
     let path = dir.join("notify.sock");
@@ -62,6 +63,32 @@ fn the_gateway_notifies_ready_pings_the_watchdog_and_says_when_it_stops() {
         "{:?}",
         started.elapsed()
     );
+    // SIGHUP: RELOADING=1 with the monotonic time it began, then READY=1 with the
+    // outcome; the watchdog goes on.
+    receiver.hangup();
+    let seen = messages(&socket, Duration::from_secs(10), |seen| {
+        seen.iter()
+            .any(|m| m.starts_with("READY=1\nSTATUS=configuration reloaded"))
+    });
+    let reloading = seen
+        .iter()
+        .position(|m| m.starts_with("RELOADING=1\nMONOTONIC_USEC="))
+        .unwrap_or_else(|| panic!("no RELOADING=1: {seen:?}"));
+    let usec: u64 = seen[reloading]
+        .lines()
+        .find_map(|l| l.strip_prefix("MONOTONIC_USEC="))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("MONOTONIC_USEC is a number: {seen:?}"));
+    assert!(usec > 0, "{seen:?}");
+    let ready = seen
+        .iter()
+        .position(|m| m.starts_with("READY=1\nSTATUS=configuration reloaded"))
+        .unwrap_or_else(|| panic!("no READY=1 after the reload: {seen:?}"));
+    assert!(reloading < ready, "{seen:?}");
+    let seen = messages(&socket, Duration::from_secs(5), |seen| {
+        count(seen, "WATCHDOG=1") >= 2
+    });
+    assert!(count(&seen, "WATCHDOG=1") >= 2, "{seen:?}");
     // SIGTERM: STOPPING=1, then the process ends cleanly.
     let status = receiver.terminate();
     assert!(status.success(), "{status:?}");

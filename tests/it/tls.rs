@@ -6,14 +6,12 @@
 
 use crate::support::gateway::{Gateway, file_mail, receiver_config, start};
 use crate::support::http::{self, Response, idle_connections, tls_post};
-use crate::support::pki::{Ca, Files, Leaf};
+use crate::support::pki::{Ca, Files, Leaf, client_tls};
 use crate::support::sender::{LOTS, applied, destination, message, sender_config, state, wait_for};
 use crate::support::smtp::SmtpServer;
 use crate::support::{ack_type, envelope};
 use chrono::{Datelike, TimeDelta, Utc};
 use lotgate::api::{OutcomeView, ReadyStatus, StateView};
-use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
@@ -96,36 +94,6 @@ fn sender_tls_files(client: &Files, roots: &Path) -> String {
         client.key.display(),
         roots.display()
     )
-}
-
-/// A rustls client trusting the CA in `roots`, presenting `identity` when given.
-fn client_tls(roots: &Path, identity: Option<&Files>) -> Arc<rustls::ClientConfig> {
-    let mut store = rustls::RootCertStore::empty();
-    for certificate in CertificateDer::pem_file_iter(roots).expect("roots file") {
-        store
-            .add(certificate.expect("a PEM certificate"))
-            .expect("a root");
-    }
-    let builder = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::aws_lc_rs::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("protocol versions")
-    .with_root_certificates(store);
-    let config = match identity {
-        None => builder.with_no_client_auth(),
-        Some(files) => {
-            let chain = CertificateDer::pem_file_iter(&files.certificate)
-                .expect("certificate file")
-                .collect::<Result<Vec<_>, _>>()
-                .expect("PEM certificates");
-            let key = PrivateKeyDer::from_pem_file(&files.key).expect("a PEM key");
-            builder
-                .with_client_auth_cert(chain, key)
-                .expect("a usable client certificate")
-        }
-    };
-    Arc::new(config)
 }
 
 /// The exchange address on loopback (a receiver listening on 0.0.0.0 reports that).

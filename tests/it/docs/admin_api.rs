@@ -11,13 +11,14 @@ const BEGIN: &str = "<!-- answers: begin -->";
 const END: &str = "<!-- answers: end -->";
 
 /// The files of `src/api/` in the order their types appear on the page.
-const FILES: [&str; 8] = [
+const FILES: [&str; 9] = [
     "health.rs",
     "receiver.rs",
     "sender.rs",
     "mail.rs",
     "journal.rs",
     "backup.rs",
+    "reload.rs",
     "overview.rs",
     "mod.rs",
 ];
@@ -326,7 +327,7 @@ fn the_answers_on_the_admin_api_page_are_made_from_the_api_types() {
 /// `{name}`, and one bound to alternatives (`which @ ("a" | "b")`) once per alternative.
 fn routes() -> Vec<String> {
     let src = crate_dir().join("src");
-    // Matched by whole path in src/admin/mod.rs, overview.rs and backup.rs.
+    // Matched by whole path in src/admin/mod.rs, overview.rs, backup.rs and reload.rs.
     let mut routes: Vec<String> = [
         "GET /healthz",
         "GET /readyz",
@@ -334,6 +335,7 @@ fn routes() -> Vec<String> {
         "GET /",
         "GET /api/v1/overview",
         "POST /api/v1/backup",
+        "POST /api/v1/reload",
     ]
     .map(str::to_owned)
     .to_vec();

@@ -264,6 +264,29 @@ impl Gateway {
         child.wait().expect("exit status")
     }
 
+    /// Sends the process SIGHUP (reload the configuration).
+    pub fn hangup(&self) {
+        let child = self.child.as_ref().expect("running");
+        let status = Command::new("kill")
+            .arg("-HUP")
+            .arg(child.id().to_string())
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -HUP {}", child.id());
+    }
+
+    /// Whether the process still runs.
+    pub fn is_running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|child| child.try_wait().ok().flatten().is_none())
+    }
+
+    /// The configuration file the process was started on (and reloads).
+    pub fn config_file(&self) -> &Path {
+        &self.config
+    }
+
     /// Starts the process again on the same configuration and data (new ports).
     pub fn restart(&mut self) {
         self.kill();

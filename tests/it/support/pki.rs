@@ -5,7 +5,10 @@ use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DistinguishedName, DnType,
     ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose, SanType,
 };
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// A certificate authority.
 pub struct Ca {
@@ -132,4 +135,34 @@ impl Ca {
         }
         files
     }
+}
+
+/// A rustls client trusting the CA in `roots`, presenting `identity` when given.
+pub fn client_tls(roots: &Path, identity: Option<&Files>) -> Arc<rustls::ClientConfig> {
+    let mut store = rustls::RootCertStore::empty();
+    for certificate in CertificateDer::pem_file_iter(roots).expect("roots file") {
+        store
+            .add(certificate.expect("a PEM certificate"))
+            .expect("a root");
+    }
+    let builder = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("protocol versions")
+    .with_root_certificates(store);
+    let config = match identity {
+        None => builder.with_no_client_auth(),
+        Some(files) => {
+            let chain = CertificateDer::pem_file_iter(&files.certificate)
+                .expect("certificate file")
+                .collect::<Result<Vec<_>, _>>()
+                .expect("PEM certificates");
+            let key = PrivateKeyDer::from_pem_file(&files.key).expect("a PEM key");
+            builder
+                .with_client_auth_cert(chain, key)
+                .expect("a usable client certificate")
+        }
+    };
+    Arc::new(config)
 }
