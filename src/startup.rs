@@ -2,7 +2,8 @@
 //! listeners (and reports the addresses actually bound, so tests can ask for port 0),
 //! starts each role's tasks — the exchange listener, the receiver's watchdog and
 //! pruning, the sender's loop, a mail worker per role, the watch on our certificates —
-//! and the admin listener, and stops everything gracefully on request.
+//! and the admin listener, reloads the configuration on `SIGHUP` (see `reload`), and
+//! stops everything gracefully on request.
 
 use crate::admin::{self, Roles};
 use crate::api::ReloadAnswer;
@@ -72,6 +73,29 @@ impl Gateway {
         let _ =
             tokio::task::spawn_blocking(move || admin::audit_reload(&roles, why, reloaded)).await;
         answer
+    }
+
+    /// Tells the service manager the gateway is ready, and from then on pings its
+    /// watchdog while every loop is alive, when it asks for that (`WATCHDOG_USEC`).
+    fn ready(&mut self, notifier: &systemd::Notifier) {
+        notifier.send("READY=1\nSTATUS=running");
+        let Some(interval) = systemd::watchdog_interval() else {
+            return;
+        };
+        tracing::info!(
+            "systemd watchdog: WATCHDOG=1 every {:?} while every loop is alive",
+            interval / 2
+        );
+        let mut stopped = self.stop.subscribe();
+        let ping = systemd::watchdog(
+            notifier.clone(),
+            interval,
+            self.liveness.clone(),
+            async move {
+                let _ = stopped.wait_for(|stop| *stop).await;
+            },
+        );
+        self.tasks.spawn(ping);
     }
 
     /// Stops accepting work, lets requests in flight and commits finish, and waits for
@@ -195,31 +219,6 @@ pub async fn start_with(config: &Config, options: Options) -> anyhow::Result<Gat
         liveness: launch.liveness,
         roles,
     })
-}
-
-impl Gateway {
-    /// Tells the service manager the gateway is ready, and from then on pings its
-    /// watchdog while every loop is alive, when it asks for that (`WATCHDOG_USEC`).
-    fn ready(&mut self, notifier: &systemd::Notifier) {
-        notifier.send("READY=1\nSTATUS=running");
-        let Some(interval) = systemd::watchdog_interval() else {
-            return;
-        };
-        tracing::info!(
-            "systemd watchdog: WATCHDOG=1 every {:?} while every loop is alive",
-            interval / 2
-        );
-        let mut stopped = self.stop.subscribe();
-        let ping = systemd::watchdog(
-            notifier.clone(),
-            interval,
-            self.liveness.clone(),
-            async move {
-                let _ = stopped.wait_for(|stop| *stop).await;
-            },
-        );
-        self.tasks.spawn(ping);
-    }
 }
 
 /// What starting the gateway gathers as it goes: its tasks, the signal that stops them,

@@ -129,7 +129,7 @@ pub async fn handle(receiver: Receiver, request: Request<Incoming>, peer: Arc<Pe
     };
     let (reply, verdict) =
         match tokio::task::spawn_blocking(move || validate_and_prepare(body, &options)).await {
-            Ok(prepared) => commit(&receiver, prepared, client).await,
+            Ok(prepared) => commit(&receiver, &config, prepared, client).await,
             Err(_) => (
                 server_fault(receiver.inner.gateway.language),
                 Verdict::Fault,
@@ -216,14 +216,19 @@ struct Handled {
     verdict: Verdict,
 }
 
-async fn commit(receiver: &Receiver, prepared: Prepared, client: Client) -> (Reply, Verdict) {
+async fn commit(
+    receiver: &Receiver,
+    config: &Arc<ReceiverConfig>,
+    prepared: Prepared,
+    client: Client,
+) -> (Reply, Verdict) {
     // One delivery at a time from here: deciding (duplicate, ordering) and applying must
     // see each other's results.
     let _turn = receiver.inner.apply.lock().await;
     let language = receiver.inner.gateway.language;
     let result = tokio::task::spawn_blocking({
-        let receiver = receiver.clone();
-        move || decide_and_store(&receiver, prepared, client)
+        let (receiver, config) = (receiver.clone(), config.clone());
+        move || decide_and_store(&receiver, &config, prepared, client)
     })
     .await;
     match result {
@@ -245,11 +250,11 @@ async fn commit(receiver: &Receiver, prepared: Prepared, client: Client) -> (Rep
 /// the reply and whether mails were queued.
 fn decide_and_store(
     receiver: &Receiver,
+    config: &ReceiverConfig,
     prepared: Prepared,
     client: Client,
 ) -> Result<Handled, StoreError> {
     let inner = &receiver.inner;
-    let config = receiver.config();
     let language = inner.gateway.language;
     let Prepared {
         outcome,
@@ -301,6 +306,7 @@ fn decide_and_store(
     let decision = decide(outcome, &sha256, known, &config.shrink_guard, &answering);
     let storing = Storing {
         receiver,
+        config,
         current,
         partner: partner.as_ref(),
         sha256,
@@ -381,6 +387,8 @@ fn ack_verdict(ack: AckType) -> Verdict {
 /// the answer (with whether mails were queued).
 struct Storing<'a> {
     receiver: &'a Receiver,
+    /// The configuration the request is handled with, start to end.
+    config: &'a ReceiverConfig,
     /// The set in use when the message was decided on.
     current: Option<&'a StoredSet>,
     /// The sender, when it is a partner in its connect phase: what it delivers goes to
@@ -467,7 +475,7 @@ impl Storing<'_> {
         lots: Option<&crate::lot::LotSet>,
         outcome: &validate::Outcome,
     ) -> (ImportReport, Language) {
-        let language = partner_mails::language(&self.receiver.config(), sender, self.language);
+        let language = partner_mails::language(self.config, sender, self.language);
         let report = self.report_in(sender, message_id, kind, lots, outcome, language);
         (report, language)
     }
@@ -518,7 +526,7 @@ impl Storing<'_> {
             sha256: &self.sha256,
             codes: &self.receiver.inner.gateway.codes,
         };
-        partner_mails::validation(&self.receiver.config(), &delivered, language, self.now)
+        partner_mails::validation(self.config, &delivered, language, self.now)
     }
 
     /// A set held back by the shrink guard: kept in quarantine with its report, and the
@@ -577,7 +585,7 @@ impl Storing<'_> {
             .map(|i| i.text(self.language).to_owned())
             .unwrap_or_default();
         let mut mail = quarantine_mail(
-            &self.receiver.config(),
+            self.config,
             &message.id,
             &reason,
             &self.sha256,
@@ -652,7 +660,7 @@ impl Storing<'_> {
         in_language.set_version = Some(self.receiver.snapshot().version() + 1);
         let mut mails = resolved.to_vec();
         mails.extend(partner_mails::import(
-            &self.receiver.config(),
+            self.config,
             &in_language,
             &self.sha256,
             &self.receiver.inner.gateway.codes,
