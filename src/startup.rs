@@ -143,7 +143,7 @@ pub async fn start_with(config: &Config, options: Options) -> anyhow::Result<Gat
         None => None,
         Some(sender_config) => Some(launch.sender(sender_config, clock)?),
     };
-    let token = Live::new(admin_token(config)?);
+    let token = Live::new(reload::admin_token(config)?);
     warn_if_insecure(config);
     let certificates = Live::new(reload::watched(
         config,
@@ -475,18 +475,6 @@ impl<'a> Launch<'a> {
             receiver::watchdog::run(receiver, beat, shutdown).await;
         });
     }
-}
-
-/// The admin token from `admin.token_file`, when set (warned about when others can read
-/// the file).
-fn admin_token(config: &Config) -> anyhow::Result<Option<String>> {
-    let Some(path) = &config.admin.token_file else {
-        return Ok(None);
-    };
-    crate::secret::warn_if_readable_by_others(path, "admin.token_file");
-    let token = crate::secret::read(&crate::config::SecretSource::File(path.clone()))
-        .context("admin.token_file")?;
-    Ok(Some(token))
 }
 
 /// `https` when the receiver's exchange listener has TLS, else `http`.

@@ -236,16 +236,9 @@ fn prepare(merged: Merged) -> Result<Prepared, Vec<String>> {
     let transport = Transport::from_config(&config.mail)
         .map_err(|e| problems.push(format!("mail: {e}")))
         .ok();
-    let token = match &config.admin.token_file {
-        None => Some(None),
-        Some(path) => {
-            crate::secret::warn_if_readable_by_others(path, "admin.token_file");
-            crate::secret::read(&crate::config::SecretSource::File(path.clone()))
-                .map(Some)
-                .map_err(|e| problems.push(format!("admin.token_file: {e}")))
-                .ok()
-        }
-    };
+    let token = admin_token(config)
+        .map_err(|e| problems.push(format!("{e:#}")))
+        .ok();
     match (transport, token) {
         (Some(transport), Some(token)) if problems.is_empty() => Ok(Prepared {
             merged,
@@ -256,6 +249,19 @@ fn prepare(merged: Merged) -> Result<Prepared, Vec<String>> {
         }),
         _ => Err(problems),
     }
+}
+
+/// The admin token from `admin.token_file`, when set (warned about when others can read
+/// the file).
+pub fn admin_token(config: &Config) -> anyhow::Result<Option<String>> {
+    use anyhow::Context;
+    let Some(path) = &config.admin.token_file else {
+        return Ok(None);
+    };
+    crate::secret::warn_if_readable_by_others(path, "admin.token_file");
+    let token = crate::secret::read(&crate::config::SecretSource::File(path.clone()))
+        .context("admin.token_file")?;
+    Ok(Some(token))
 }
 
 /// Our certificates to watch: the receiver's (with the certificate just read) and the

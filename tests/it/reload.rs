@@ -7,7 +7,9 @@
 use crate::support::ack_type_of;
 use crate::support::gateway::{Gateway, file_mail, receiver_config, start};
 use crate::support::http::tls_post;
-use crate::support::pki::{Ca, Files, Leaf, client_tls};
+use crate::support::pki::{
+    Ca, Files, Leaf, client_tls, receiver_tls, sender_tls_files, with_sender_tls,
+};
 use crate::support::sender::{LOTS, destination, sender_config, state, wait_for};
 use lotgate::api::{JournalPage, ReloadAnswer, StateView};
 use rustls_pki_types::CertificateDer;
@@ -26,33 +28,12 @@ const SERIAL_NEW: &str = "00000001234567890001";
 
 /// `[receiver.tls]` with `server`, clients from the CA in `ca`, and each serial number
 /// mapped to sender 99999001.
-fn receiver_tls(server: &Files, ca: &Path, serials: &[&str]) -> String {
-    let mut text = format!(
-        "\n[receiver.tls]\ncertificate = \"{}\"\nprivate_key_file = \"{}\"\nclient_ca = [\"{}\"]\n",
-        server.certificate.display(),
-        server.key.display(),
-        ca.display()
-    );
-    for serial in serials {
-        text.push_str(&format!(
-            "\n[[receiver.tls.client]]\nserial_number = \"{serial}\"\napplication_ids = [\"99999001\"]\n"
-        ));
-    }
-    text
-}
-
-/// `config` (a sender configuration) with `[sender.tls]`: `client`, roots `ca`.
-fn with_sender_tls(config: &str, client: &Files, ca: &Path) -> String {
-    config.replacen(
-        "\n[[sender.destination]]",
-        &format!(
-            "\n[sender.tls]\ncertificate = \"{}\"\nprivate_key_file = \"{}\"\nroots = [\"{}\"]\n\n[[sender.destination]]",
-            client.certificate.display(),
-            client.key.display(),
-            ca.display()
-        ),
-        1,
-    )
+fn mapped(server: &Files, ca: &Path, serials: &[&str]) -> String {
+    let clients: Vec<(&str, &[&str])> = serials
+        .iter()
+        .map(|serial| (*serial, &["99999001"][..]))
+        .collect();
+    receiver_tls(server, ca, &clients)
 }
 
 /// The certificate the exchange listener at `addr` presents in a full handshake (as
@@ -162,7 +143,7 @@ fn certificates_and_client_mappings_rotate_while_a_sender_delivers_every_second(
     let old_client = ca.issue(&Leaf::client(SERIAL_OLD), temp.path(), "sender-old");
     let new_client = ca.issue(&Leaf::client(SERIAL_NEW), temp.path(), "sender-new");
 
-    let tls = receiver_tls(&server, &ca_path, &[SERIAL_OLD]);
+    let tls = mapped(&server, &ca_path, &[SERIAL_OLD]);
     let receiver = start(
         &receiver_dir,
         &receiver_config(&receiver_dir, &tls, &file_mail(&receiver_dir)),
@@ -177,7 +158,7 @@ fn certificates_and_client_mappings_rotate_while_a_sender_delivers_every_second(
     );
     let sender = start(
         &sender_dir,
-        &with_sender_tls(&config, &old_client, &ca_path),
+        &with_sender_tls(&config, &sender_tls_files(&old_client, &ca_path)),
     );
     wait_for(Duration::from_secs(20), || {
         (state(&destination(&sender, "jgz")) == Some(StateView::Delivered)).then_some(())
@@ -209,7 +190,7 @@ fn certificates_and_client_mappings_rotate_while_a_sender_delivers_every_second(
     let renewed = ca.issue(&Leaf::server(), temp.path(), "receiver-renewed");
     std::fs::copy(&renewed.certificate, &server.certificate).expect("copy certificate");
     std::fs::copy(&renewed.key, &server.key).expect("copy key");
-    let both = receiver_tls(&server, &ca_path, &[SERIAL_OLD, SERIAL_NEW]);
+    let both = mapped(&server, &ca_path, &[SERIAL_OLD, SERIAL_NEW]);
     edit(&receiver, &tls, &both);
     let (code, out, err) = reload(&receiver);
     assert_eq!(code, 0, "reload: {out}{err}\nlog:\n{}", receiver.log());
@@ -250,7 +231,7 @@ fn certificates_and_client_mappings_rotate_while_a_sender_delivers_every_second(
     std::thread::sleep(Duration::from_secs(2));
 
     // 3. The old certificate's mapping goes.
-    let only_new = receiver_tls(&server, &ca_path, &[SERIAL_NEW]);
+    let only_new = mapped(&server, &ca_path, &[SERIAL_NEW]);
     edit(&receiver, &both, &only_new);
     let (code, out, err) = reload(&receiver);
     assert_eq!(code, 0, "reload: {out}{err}");
@@ -327,7 +308,7 @@ fn a_reload_that_fails_a_check_changes_nothing_and_says_why() {
     let ca_path = ca.write(dir, "ca");
     let server = ca.issue(&Leaf::server(), dir, "receiver");
     let client = ca.issue(&Leaf::client(SERIAL_OLD), dir, "sender");
-    let tls = receiver_tls(&server, &ca_path, &[SERIAL_OLD]);
+    let tls = mapped(&server, &ca_path, &[SERIAL_OLD]);
     let mut receiver = start(dir, &receiver_config(dir, &tls, &file_mail(dir)));
     let exchange = SocketAddr::from(([127, 0, 0, 1], receiver.exchange.port()));
     let serving = der(&server.certificate);

@@ -6,7 +6,9 @@
 
 use crate::support::gateway::{Gateway, file_mail, receiver_config, start};
 use crate::support::http::{self, Response, idle_connections, tls_post};
-use crate::support::pki::{Ca, Files, Leaf, client_tls};
+use crate::support::pki::{
+    Ca, Files, Leaf, client_tls, receiver_tls, sender_tls_files, with_sender_tls,
+};
 use crate::support::sender::{LOTS, applied, destination, message, sender_config, state, wait_for};
 use crate::support::smtp::SmtpServer;
 use crate::support::{ack_type, envelope};
@@ -25,23 +27,6 @@ const SERIAL_A: &str = "00000001234567890000";
 const SERIAL_C: &str = "00000009876543210000";
 /// A certificate from the right CA that no `[[receiver.tls.client]]` lists.
 const SERIAL_UNLISTED: &str = "99999999999999999999";
-
-/// `[receiver.tls]` with our certificate `server`, client certificates chaining to
-/// `client_ca`, and one `[[receiver.tls.client]]` per (serial number, application ids).
-fn receiver_tls(server: &Files, client_ca: &Path, clients: &[(&str, &[&str])]) -> String {
-    let mut text = format!(
-        "\n[receiver.tls]\ncertificate = \"{}\"\nprivate_key_file = \"{}\"\nclient_ca = [\"{}\"]\n",
-        server.certificate.display(),
-        server.key.display(),
-        client_ca.display()
-    );
-    for (serial, ids) in clients {
-        text.push_str(&format!(
-            "\n[[receiver.tls.client]]\nserial_number = \"{serial}\"\napplication_ids = {ids:?}\n"
-        ));
-    }
-    text
-}
 
 /// A receiver configuration: `lines` in `[receiver]`, then the TLS sections `tls`.
 fn tls_receiver_config(dir: &Path, lines: &str, tls: &str) -> String {
@@ -74,26 +59,6 @@ fn subdirs<const N: usize>(base: &Path, names: [&str; N]) -> [PathBuf; N] {
         std::fs::create_dir_all(&dir).expect("mkdir");
         dir
     })
-}
-
-/// `config` (a [`sender_config`]) with `[sender.tls]` holding `body`.
-fn with_sender_tls(config: &str, body: &str) -> String {
-    assert!(config.contains("\n[[sender.destination]]"), "{config}");
-    config.replacen(
-        "\n[[sender.destination]]",
-        &format!("\n[sender.tls]\n{body}\n\n[[sender.destination]]"),
-        1,
-    )
-}
-
-/// The body of `[sender.tls]` with our certificate and key files and `roots`.
-fn sender_tls_files(client: &Files, roots: &Path) -> String {
-    format!(
-        "certificate = \"{}\"\nprivate_key_file = \"{}\"\nroots = [\"{}\"]",
-        client.certificate.display(),
-        client.key.display(),
-        roots.display()
-    )
 }
 
 /// The exchange address on loopback (a receiver listening on 0.0.0.0 reports that).

@@ -166,3 +166,40 @@ pub fn client_tls(roots: &Path, identity: Option<&Files>) -> Arc<rustls::ClientC
     };
     Arc::new(config)
 }
+
+/// `[receiver.tls]` with our certificate `server`, client certificates chaining to
+/// `client_ca`, and one `[[receiver.tls.client]]` per (serial number, application ids).
+pub fn receiver_tls(server: &Files, client_ca: &Path, clients: &[(&str, &[&str])]) -> String {
+    let mut text = format!(
+        "\n[receiver.tls]\ncertificate = \"{}\"\nprivate_key_file = \"{}\"\nclient_ca = [\"{}\"]\n",
+        server.certificate.display(),
+        server.key.display(),
+        client_ca.display()
+    );
+    for (serial, ids) in clients {
+        text.push_str(&format!(
+            "\n[[receiver.tls.client]]\nserial_number = \"{serial}\"\napplication_ids = {ids:?}\n"
+        ));
+    }
+    text
+}
+
+/// `config` (a `sender_config`) with `[sender.tls]` holding `body`.
+pub fn with_sender_tls(config: &str, body: &str) -> String {
+    assert!(config.contains("\n[[sender.destination]]"), "{config}");
+    config.replacen(
+        "\n[[sender.destination]]",
+        &format!("\n[sender.tls]\n{body}\n\n[[sender.destination]]"),
+        1,
+    )
+}
+
+/// The body of `[sender.tls]` with our certificate and key files and `roots`.
+pub fn sender_tls_files(client: &Files, roots: &Path) -> String {
+    format!(
+        "certificate = \"{}\"\nprivate_key_file = \"{}\"\nroots = [\"{}\"]",
+        client.certificate.display(),
+        client.key.display(),
+        roots.display()
+    )
+}
