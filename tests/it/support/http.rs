@@ -129,6 +129,34 @@ fn try_request_with(
     parse_response(&mut stream)
 }
 
+/// A TLS connection of the tests, its handshake done.
+pub type TlsStream = rustls::StreamOwned<rustls::ClientConnection, TcpStream>;
+
+/// Connects over two-way TLS with the client configuration `tls`, expecting the server to
+/// be `server_name`, and completes the handshake; `Err` with rustls' words when the
+/// connection or the handshake fails.
+pub fn tls_connect(
+    addr: SocketAddr,
+    tls: Arc<rustls::ClientConfig>,
+    server_name: &str,
+) -> Result<TlsStream, String> {
+    let name = rustls_pki_types::ServerName::try_from(server_name.to_owned())
+        .map_err(|e| e.to_string())?;
+    let connection = rustls::ClientConnection::new(tls, name).map_err(|e| e.to_string())?;
+    let stream =
+        TcpStream::connect_timeout(&addr, Duration::from_secs(5)).map_err(|e| e.to_string())?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .map_err(|e| e.to_string())?;
+    let mut tls = rustls::StreamOwned::new(connection, stream);
+    while tls.conn.is_handshaking() {
+        tls.conn
+            .complete_io(&mut tls.sock)
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(tls)
+}
+
 /// Sends one POST over two-way TLS with the client configuration `tls`, expecting the
 /// server to be `server_name`; `Err` with rustls' words when the connection or the
 /// handshake fails or no complete response comes back.
@@ -139,15 +167,22 @@ pub fn tls_post(
     path: &str,
     body: &[u8],
 ) -> Result<Response, String> {
-    let name = rustls_pki_types::ServerName::try_from(server_name.to_owned())
-        .map_err(|e| e.to_string())?;
-    let connection = rustls::ClientConnection::new(tls, name).map_err(|e| e.to_string())?;
-    let stream =
-        TcpStream::connect_timeout(&addr, Duration::from_secs(5)).map_err(|e| e.to_string())?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .map_err(|e| e.to_string())?;
-    let mut tls = rustls::StreamOwned::new(connection, stream);
+    tls_post_on(
+        tls_connect(addr, tls, server_name)?,
+        server_name,
+        path,
+        body,
+    )
+}
+
+/// Sends one POST on the TLS connection `tls` (to `server_name`) and reads the response
+/// until the server closes the connection.
+pub fn tls_post_on(
+    mut tls: TlsStream,
+    server_name: &str,
+    path: &str,
+    body: &[u8],
+) -> Result<Response, String> {
     let head = format!(
         "POST {path} HTTP/1.1\r\nHost: {server_name}\r\nContent-Type: text/xml; charset=utf-8\r\n\
          Content-Length: {}\r\nConnection: close\r\n\r\n",
