@@ -32,8 +32,8 @@ pub use overview::{
 };
 pub use receiver::{
     Assessment, ChangesView, HistoryAnswer, IssueView, LotAnswer, LotStatus, LotView, LotsAnswer,
-    MessageIdView, QuarantineDiscarded, QuarantineList, QuarantineView, ReportView, SetAnswer,
-    SetView, TrialAnswer, Unknown, UnknownLot, ValidationReport,
+    Match, MessageIdView, QuarantineDiscarded, QuarantineList, QuarantineView, ReportView,
+    SetAnswer, SetView, TrialAnswer, Unknown, UnknownLot, ValidationReport,
 };
 pub use reload::ReloadAnswer;
 pub use sender::{

@@ -33,13 +33,27 @@ pub struct LotView {
     pub status: LotStatus,
 }
 
+/// How the lot number asked for matched the one in the set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Match {
+    /// Byte for byte.
+    Exact,
+    /// After whitespace around it was left out and letter case ignored: `lot.lot` is the
+    /// number as the set has it, the one to store.
+    Normalized,
+}
+
 /// `GET /api/v1/lots/{lot}`: the lot, when the set in place has it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LotAnswer {
     /// The version of the set the answer comes from (see `SetAnswer::set_version`).
     pub set_version: u64,
-    /// The lot.
+    /// The lot, with its lot number as the set has it.
     pub lot: LotView,
+    /// `exact` or `normalized`.
+    #[serde(rename = "match")]
+    pub matched: Match,
 }
 
 /// The one status of a lot number the set does not have.
@@ -59,14 +73,22 @@ pub struct UnknownLot {
     pub lot: String,
     /// `unknown`.
     pub status: Unknown,
+    /// Up to 3 lot numbers of the set close to the one asked for (a few typing slips, or
+    /// characters easily misread on a vial such as `O`/`0`), those of the vaccine type
+    /// asked for first; others have the status `other_vaccine`. When the set holds lot
+    /// numbers that differ only in letter case from the one asked, they are here instead
+    /// of a match. Never an answer: a person must choose.
+    pub suggestions: Vec<LotView>,
 }
 
-/// `GET /api/v1/lots?vaccine=&prefix=&limit=`: lots for pick lists.
+/// `GET /api/v1/lots?vaccine=&prefix=&limit=`: lots for pick lists; the prefix matches
+/// ignoring letter case.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LotsAnswer {
     /// The version of the set the answer comes from.
     pub set_version: u64,
-    /// The matching lots in lot-number order, at most `limit` (at most 1,000).
+    /// The matching lots in lot-number order ignoring case, at most `limit` (at most
+    /// 1,000).
     pub lots: Vec<LotView>,
 }
 

@@ -192,6 +192,10 @@ rules! {
         "a lot expired before the message's `creationTime` date";
     LotDuplicate => "lot.duplicate", Warning, SYN,
         "the same lot number twice under the same vaccine type (when the entries differ, the first counts)";
+    LotWhitespace => "lot.whitespace", Warning, SYN,
+        "whitespace before or after a lot number: the lot is kept without it (whitespace inside a lot number stays)";
+    LotCase => "lot.case", Warning, SYN,
+        "two lot numbers that differ only in letter case: both are kept, as two lots, and a lookup that ignores case finds neither without asking which";
 }
 
 impl Rule {

@@ -2,6 +2,7 @@
 //! complete set of lots that one message delivers.
 
 pub mod rules;
+pub mod search;
 
 use crate::vaccine::{VaccineCode, VaccineType};
 use chrono::NaiveDate;
@@ -81,6 +82,26 @@ impl LotNumber {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// A lot number as a person may type or scan it, for comparing: without whitespace around
+/// it and in lower case. Two lot numbers with the same folded form differ only in letter
+/// case (or surrounding whitespace).
+pub fn fold(number: &str) -> String {
+    number.trim().to_lowercase()
+}
+
+/// Orders `a` and `b` by their folded forms ([`fold`]) without building them when both
+/// are ASCII (nearly every lot number).
+pub fn fold_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    let (a, b) = (a.trim(), b.trim());
+    if a.is_ascii() && b.is_ascii() {
+        return a
+            .bytes()
+            .map(|c| c.to_ascii_lowercase())
+            .cmp(b.bytes().map(|c| c.to_ascii_lowercase()));
+    }
+    a.to_lowercase().cmp(&b.to_lowercase())
 }
 
 impl fmt::Display for LotNumber {

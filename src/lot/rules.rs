@@ -7,12 +7,16 @@
 //! - a lot that expired before the day it is checked for: a warning;
 //! - one lot number under two vaccine types: an error;
 //! - the same lot number twice under one vaccine type: a warning (when the entries
-//!   differ, the first counts, as in [`LotSet::new`]).
+//!   differ, the first counts, as in [`LotSet::new`]);
+//! - whitespace before or after a lot number: a warning, and the lot is kept without it
+//!   ([`read_lot_number`]; whitespace inside stays);
+//! - two lot numbers that differ only in letter case: a warning naming both (both are
+//!   kept: lot numbers are case-preserving, and nothing guesses which one is meant).
 //!
 //! Where an entry is differs: a product in a message, a line or element of a source. A
 //! [`Place`] says it in each one's terms. Pure: the caller passes the day.
 
-use super::{Lot, LotNumberError, LotSet};
+use super::{Lot, LotNumber, LotNumberError, LotSet};
 use crate::diagnostics::{Issue, Report, Rule};
 use crate::language::Language;
 use crate::vaccine::{Known, VaccineCode};
@@ -49,6 +53,34 @@ pub fn lot_number_problem(error: &LotNumberError) -> (Rule, String, String) {
         ),
     };
     (rule, nl, error.to_string())
+}
+
+/// Reads a lot number as written in a message or a source: the number without
+/// whitespace around it, with the texts (Dutch, English) of the [`Rule::LotWhitespace`]
+/// warning when there was some; `Err` with the rule it breaks when it is no lot number
+/// (a control character anywhere, blank, too long without the whitespace).
+pub fn read_lot_number(
+    text: &str,
+) -> Result<(LotNumber, Option<(String, String)>), (Rule, String, String)> {
+    let problem = |e: LotNumberError| lot_number_problem(&e);
+    // Tabs and line breaks around it are control characters, refused as before.
+    LotNumber::parse(text).map(drop).or_else(|e| match e {
+        LotNumberError::ControlCharacter(_) => Err(problem(e)),
+        _ => Ok(()),
+    })?;
+    let trimmed = text.trim();
+    let number = LotNumber::parse(trimmed).map_err(problem)?;
+    let warning = (trimmed.len() != text.len()).then(|| {
+        (
+            format!(
+                "partijnummer \"{text}\" heeft witruimte ervoor of erna; bewaard als \"{trimmed}\""
+            ),
+            format!(
+                "lot number \"{text}\" has whitespace before or after it; kept as \"{trimmed}\""
+            ),
+        )
+    });
+    Ok((number, warning))
 }
 
 /// The texts (Dutch, English) of [`Rule::VaccineCode`] for a vaccine type written as
@@ -137,6 +169,7 @@ pub fn check_set<P: Place>(
         };
         found.push((i, issue));
     }
+    found.extend(case_variants(&entries));
     found.sort_by_key(|(i, _)| *i);
     for (_, issue) in found {
         report.push(issue);
@@ -148,6 +181,51 @@ pub fn check_set<P: Place>(
     let mut entries: Vec<Option<Lot>> = entries.into_iter().map(|(lot, _)| Some(lot)).collect();
     let sorted = order.iter().filter_map(|&i| entries[i].take()).collect();
     LotSet::new(sorted).ok()
+}
+
+/// The [`Rule::LotCase`] warnings of `entries`: each lot number that differs from an
+/// earlier one only in letter case, at its own entry, naming both.
+fn case_variants<P: Place>(entries: &[(Lot, P)]) -> Vec<(usize, Issue)> {
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    order.sort_by(|a, b| {
+        let (x, y) = (entries[*a].0.number.as_str(), entries[*b].0.number.as_str());
+        super::fold_cmp(x, y).then(a.cmp(b))
+    });
+    let mut found = Vec::new();
+    for pair in order.windows(2) {
+        let (first, i) = (pair[0], pair[1]);
+        let (a, b) = (&entries[first].0.number, &entries[i].0.number);
+        if a == b || super::fold_cmp(a.as_str(), b.as_str()) != std::cmp::Ordering::Equal {
+            continue;
+        }
+        let (earlier, later) = if first < i { (first, i) } else { (i, first) };
+        let (x, y) = (&entries[earlier].0.number, &entries[later].0.number);
+        let at = &entries[later].1;
+        let (fl, al) = (
+            entries[earlier].1.label(Language::Nl),
+            at.label(Language::Nl),
+        );
+        let (fe, ae) = (
+            entries[earlier].1.label(Language::En),
+            at.label(Language::En),
+        );
+        found.push((
+            later,
+            at.issue(
+                Rule::LotCase,
+                Field::LotNumber,
+                &format!(
+                    "partijnummers {x} ({fl}) en {y} ({al}) verschillen alleen in hoofdletters; \
+                     beide worden bewaard"
+                ),
+                &format!(
+                    "lot numbers {x} ({fe}) and {y} ({ae}) differ only in letter case; both \
+                     are kept"
+                ),
+            ),
+        ));
+    }
+    found
 }
 
 #[cfg(test)]

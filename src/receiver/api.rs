@@ -2,7 +2,7 @@
 //! set in place, the history of import reports, and the quarantine.
 
 use super::Receiver;
-use super::lookup;
+use super::lookup::{self, Found};
 use super::watchdog;
 use crate::api::{
     Assessment, ChangesView, HistoryAnswer, IssueView, LotAnswer, LotStatus, LotsAnswer,
@@ -11,7 +11,7 @@ use crate::api::{
 };
 use crate::http::{self, Query, Reply, json, percent_decode, text};
 use crate::ids::MessageId;
-use crate::language::Language;
+use crate::language::{Language, Text};
 use crate::store::{ImportReport, Outcome, StoreError, StoredSet};
 use crate::strings::hex;
 use crate::vaccine::VaccineCode;
@@ -32,10 +32,19 @@ pub async fn handle(
 ) -> Option<Reply> {
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').skip(1).collect();
     let params = Query::parse(query);
+    // `/api/v1/lots/../set` and the like: refused, never resolved.
+    if let ["api", "v1", "lots", rest @ ..] = segments.as_slice()
+        && rest.iter().any(|s| matches!(*s, "." | ".."))
+    {
+        receiver.inner.metrics.lookup("bad_request");
+        let why = receiver.language().pick(
+            "`.` en `..` zijn geen partijnummers",
+            "`.` and `..` are not lot numbers",
+        );
+        return Some(http::error(StatusCode::BAD_REQUEST, why));
+    }
     let reply = match (method, segments.as_slice()) {
-        (&Method::GET, ["api", "v1", "lots", lot]) => {
-            lot_by_number(receiver, &percent_decode(lot), &params)
-        }
+        (&Method::GET, ["api", "v1", "lots", lot]) => lot_by_number(receiver, lot, &params),
         (&Method::GET, ["api", "v1", "lots"]) => lots(receiver, &params),
         (&Method::GET, ["api", "v1", "set"]) => set(receiver),
         (&Method::GET, ["api", "v1", "history"]) => history(receiver, &params),
@@ -81,35 +90,79 @@ fn bad_vaccine(receiver: &Receiver) -> Reply {
     )
 }
 
-fn lot_by_number(receiver: &Receiver, number: &str, params: &Query) -> Reply {
+/// The lot number asked for in a lookup's path segment (percent-encoded); `Err` with
+/// why it cannot be one (not UTF-8, `.` or `..`, blank, too long, a control character).
+fn asked_lot(segment: &str) -> Result<String, Text> {
+    let decoded = percent_encoding::percent_decode_str(segment)
+        .decode_utf8()
+        .map_err(|_| {
+            Text::new(
+                "het partijnummer is geen UTF-8-tekst",
+                "the lot number is not UTF-8 text",
+            )
+        })?;
+    if matches!(decoded.trim(), "." | "..") {
+        return Err(Text::new(
+            "`.` en `..` zijn geen partijnummers",
+            "`.` and `..` are not lot numbers",
+        ));
+    }
+    match crate::lot::rules::read_lot_number(&decoded) {
+        Ok(_) => Ok(decoded.into_owned()),
+        Err((_, nl, en)) => Err(Text::new(nl, en)),
+    }
+}
+
+fn lot_by_number(receiver: &Receiver, segment: &str, params: &Query) -> Reply {
     let metrics = &receiver.inner.metrics;
+    let number = match asked_lot(segment) {
+        Ok(number) => number,
+        Err(why) => {
+            metrics.lookup("bad_request");
+            return http::error(StatusCode::BAD_REQUEST, why.get(receiver.language()));
+        }
+    };
     let Ok(vaccine) = vaccine(params) else {
         metrics.lookup("bad_request");
         return bad_vaccine(receiver);
     };
     let snapshot = receiver.snapshot();
     let set_version = snapshot.version();
-    let found = snapshot
-        .set
-        .as_ref()
-        .and_then(|set| lookup::find(set.lots(), number, vaccine, today(receiver)));
+    let found = match &snapshot.set {
+        Some(set) => lookup::find(
+            set.lots(),
+            &snapshot.index,
+            &number,
+            vaccine,
+            today(receiver),
+        ),
+        None => Found::Unknown(Vec::new()),
+    };
     match found {
-        Some(lot) => {
+        Found::Lot(lot, matched) => {
             metrics.lookup(match lot.status {
                 LotStatus::Valid => "valid",
                 LotStatus::Expired => "expired",
                 LotStatus::OtherVaccine => "other_vaccine",
             });
-            json(StatusCode::OK, &LotAnswer { set_version, lot })
+            json(
+                StatusCode::OK,
+                &LotAnswer {
+                    set_version,
+                    lot,
+                    matched,
+                },
+            )
         }
-        None => {
+        Found::Unknown(suggestions) => {
             metrics.lookup("unknown");
             json(
                 StatusCode::NOT_FOUND,
                 &UnknownLot {
                     set_version,
-                    lot: number.to_owned(),
+                    lot: number,
                     status: Unknown::Unknown,
+                    suggestions,
                 },
             )
         }
@@ -132,6 +185,7 @@ fn lots(receiver: &Receiver, params: &Query) -> Reply {
         .map(|set| {
             lookup::list(
                 set.lots(),
+                &snapshot.index,
                 params.get("prefix").unwrap_or(""),
                 vaccine,
                 today(receiver),

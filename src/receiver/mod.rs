@@ -21,6 +21,7 @@ pub mod watchdog;
 use crate::config::{Config, GatewayConfig, ReceiverConfig};
 use crate::language::{Language, Text};
 use crate::live::Live;
+use crate::lot::search::Index;
 use crate::metrics::Metrics;
 use crate::store::{ReceiverStore, StoreError, StoreOptions, StoredSet};
 use crate::validate::Options;
@@ -31,14 +32,25 @@ use tokio::sync::{Mutex, Notify};
 
 pub use exchange::handle as handle_exchange;
 
-/// What lookups read: the set in place.
+/// What lookups read: the set in place, with its index for the lookups that ignore case.
 #[derive(Debug, Default)]
 pub struct Snapshot {
     /// The set in place, if any was ever applied.
     pub set: Option<StoredSet>,
+    /// The index of the set's lot numbers (empty without a set).
+    pub index: Index,
 }
 
 impl Snapshot {
+    /// The snapshot of `set`, its index built.
+    pub fn of(set: Option<StoredSet>) -> Self {
+        let index = set
+            .as_ref()
+            .map(|set| Index::new(set.lots()))
+            .unwrap_or_default();
+        Self { set, index }
+    }
+
     /// The version of the set in place ([`StoredSet::version`]); 0 before the first set.
     pub fn version(&self) -> u64 {
         self.set.as_ref().map_or(0, StoredSet::version)
@@ -86,7 +98,7 @@ impl Receiver {
                 config: Live::new(receiver.clone()),
                 gateway: config.gateway.clone(),
                 store,
-                snapshot: RwLock::new(Arc::new(Snapshot { set })),
+                snapshot: RwLock::new(Arc::new(Snapshot::of(set))),
                 apply: Mutex::new(()),
                 mail_wake,
                 metrics,
@@ -203,11 +215,13 @@ impl Receiver {
     /// Puts a newly committed set (with the version the store gave it) in place for
     /// readers.
     fn publish(&self, set: StoredSet) {
+        // Built before the lock: readers never wait for the index.
+        let snapshot = Arc::new(Snapshot::of(Some(set)));
         let mut guard = match self.inner.snapshot.write() {
             Ok(guard) => guard,
             Err(poisoned) => poisoned.into_inner(),
         };
-        *guard = Arc::new(Snapshot { set: Some(set) });
+        *guard = snapshot;
     }
 }
 

@@ -237,10 +237,19 @@ fn read_lot_number(id: Element<'_, '_>, position: usize, report: &mut Report) ->
         );
         return None;
     };
-    match LotNumber::parse(extension) {
-        Ok(number) => Some(number),
-        Err(e) => {
-            let (rule, nl, en) = crate::lot::rules::lot_number_problem(&e);
+    match crate::lot::rules::read_lot_number(extension) {
+        Ok((number, whitespace)) => {
+            if let Some((nl, en)) = whitespace {
+                report.add(
+                    Rule::LotWhitespace,
+                    location(),
+                    format!("product {position}: {nl}"),
+                    format!("product {position}: {en}"),
+                );
+            }
+            Some(number)
+        }
+        Err((rule, nl, en)) => {
             report.add(
                 rule,
                 location(),

@@ -3,7 +3,7 @@
 
 use crate::diagnostics::{Issue, Report, Rule};
 use crate::language::Language;
-use crate::lot::{Lot, LotNumber};
+use crate::lot::Lot;
 use crate::vaccine::{CodeList, Known, VaccineCode, VaccineType};
 use chrono::NaiveDate;
 
@@ -112,9 +112,18 @@ impl RawRow {
                 add(Rule::StructureUnexpected, "lot_number", &nl, &en);
                 None
             }
-            Field::Text(text) => lot_number(&text)
-                .map_err(|(rule, nl, en)| add(rule, "lot_number", &nl, &en))
-                .ok(),
+            Field::Text(text) => match crate::lot::rules::read_lot_number(&text) {
+                Ok((number, whitespace)) => {
+                    if let Some((nl, en)) = whitespace {
+                        add(Rule::LotWhitespace, "lot_number", &nl, &en);
+                    }
+                    Some(number)
+                }
+                Err((rule, nl, en)) => {
+                    add(rule, "lot_number", &nl, &en);
+                    None
+                }
+            },
         };
         let code = match self.vaccine_code {
             Field::Absent => {
@@ -146,11 +155,6 @@ impl RawRow {
             expires: expires.ok()?,
         })
     }
-}
-
-/// A lot number, or the rule it breaks with its texts (the receiver's).
-fn lot_number(text: &str) -> Result<LotNumber, (Rule, String, String)> {
-    LotNumber::parse(text).map_err(|e| crate::lot::rules::lot_number_problem(&e))
 }
 
 /// The vaccine type of a row: the code list's name unless the row gives one (then kept

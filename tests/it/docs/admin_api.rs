@@ -102,8 +102,13 @@ fn types_in(text: &str) -> Vec<Type> {
                         .trim_end_matches(',')
                         .split_once(": ")
                         .unwrap_or_else(|| panic!("a field as `name: Type`: {inner}"));
+                    // A field written under another name (`match`, a Rust keyword).
+                    let written = field_attributes.iter().find_map(|a| {
+                        a.strip_prefix("#[serde(rename = \"")
+                            .and_then(|r| r.strip_suffix("\")]"))
+                    });
                     fields.push(Field {
-                        name: field_name.to_owned(),
+                        name: written.unwrap_or(field_name).to_owned(),
                         rust: rust.to_owned(),
                         doc: field_doc.join(" "),
                         left_out_when_empty: field_attributes

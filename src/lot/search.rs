@@ -1,0 +1,288 @@
+//! Finding lot numbers the way people type or scan them from a vial, pure. A lookup
+//! matches exactly first (`LotSet::get`); then, through an [`Index`] built once per set,
+//! after trimming and ignoring letter case ([`Index::normalized`]); and on a miss it
+//! suggests lot numbers within a small edit distance ([`Index::suggestions`]), where the
+//! confusions of reading a vial — `O`/`0`, `I`/`1`/`L`, `S`/`5`, `B`/`8`, `Z`/`2` — cost
+//! half an ordinary edit. A suggestion is only ever offered, never taken as the answer.
+
+use super::{Lot, LotSet, fold, fold_cmp};
+use crate::vaccine::VaccineCode;
+
+/// What an ordinary edit costs: a character inserted, left out, replaced by another, or
+/// two neighbours swapped.
+const EDIT: u32 = 2;
+
+/// What replacing a character by one it is easily mistaken for on a vial costs.
+const CONFUSION: u32 = 1;
+
+/// The lot numbers of a set, folded ([`fold`]) and sorted, for the lookups that ignore
+/// case. Built once when a set is put in place.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Index {
+    /// Each lot's folded number and its position in the set, in folded order (equal
+    /// folded numbers in set order).
+    folded: Vec<(Box<str>, u32)>,
+}
+
+impl Index {
+    /// The index of `set`.
+    pub fn new(set: &LotSet) -> Self {
+        let mut folded: Vec<(Box<str>, u32)> = set
+            .lots()
+            .iter()
+            .enumerate()
+            .map(|(i, lot)| (fold(lot.number.as_str()).into_boxed_str(), i as u32))
+            .collect();
+        folded.sort();
+        Self { folded }
+    }
+
+    /// The lots of `set` (the set this index was built from) whose number equals `asked`
+    /// after trimming and ignoring letter case: none, one, or — when the set holds case
+    /// variants of one number — several, in lot-number order.
+    pub fn normalized<'a>(&self, set: &'a LotSet, asked: &str) -> Vec<&'a Lot> {
+        let key = fold(asked);
+        let start = self.folded.partition_point(|(k, _)| **k < *key);
+        self.folded[start..]
+            .iter()
+            .take_while(|(k, _)| **k == *key)
+            .filter_map(|(_, i)| set.lots().get(*i as usize))
+            .collect()
+    }
+
+    /// The lots of `set` whose number starts with `prefix` ignoring letter case (and
+    /// whitespace around the prefix), in that order.
+    pub fn with_prefix<'a>(
+        &'a self,
+        set: &'a LotSet,
+        prefix: &str,
+    ) -> impl Iterator<Item = &'a Lot> + 'a {
+        let key = fold(prefix);
+        let start = self.folded.partition_point(|(k, _)| **k < *key);
+        self.folded[start..]
+            .iter()
+            .take_while(move |(k, _)| k.starts_with(key.as_str()))
+            .filter_map(|(_, i)| set.lots().get(*i as usize))
+    }
+
+    /// Up to `limit` lots of `set` whose number is close to `asked` (see
+    /// [`distance`]): those of `vaccine` first (when asked for), then the others; each
+    /// group closest first, then in lot-number order. Exact and normalized matches are
+    /// included (at distance 0), so a caller asks only on a miss.
+    pub fn suggestions<'a>(
+        &self,
+        set: &'a LotSet,
+        asked: &str,
+        vaccine: Option<VaccineCode>,
+        limit: usize,
+    ) -> Vec<&'a Lot> {
+        let asked = fold(asked);
+        let budget = budget(asked.chars().count());
+        let asked_chars: Vec<char> = asked.chars().collect();
+        let mut close: Vec<(bool, u32, &'a Lot)> = Vec::new();
+        for (key, i) in &self.folded {
+            let Some(lot) = set.lots().get(*i as usize) else {
+                continue;
+            };
+            let cost = if asked.is_ascii() && key.is_ascii() {
+                distance(asked.as_bytes(), key.as_bytes(), budget)
+            } else {
+                let key: Vec<char> = key.chars().collect();
+                distance(&asked_chars, &key, budget)
+            };
+            if let Some(cost) = cost {
+                let other = vaccine.is_some_and(|v| lot.vaccine.code() != v);
+                close.push((other, cost, lot));
+            }
+        }
+        close.sort_by(|a, b| {
+            (a.0, a.1)
+                .cmp(&(b.0, b.1))
+                .then_with(|| fold_cmp(a.2.number.as_str(), b.2.number.as_str()))
+                .then_with(|| a.2.number.cmp(&b.2.number))
+        });
+        close
+            .into_iter()
+            .take(limit)
+            .map(|(_, _, lot)| lot)
+            .collect()
+    }
+}
+
+/// How far a suggestion may be from a folded lot number of `chars` characters: one
+/// ordinary edit (or two confusions) up to 5 characters, two edits (or four confusions)
+/// from 6.
+pub fn budget(chars: usize) -> u32 {
+    if chars <= 5 { EDIT } else { 2 * EDIT }
+}
+
+/// The characters one is easily read as the other on a vial, folded (lower case): each
+/// group one class.
+fn class<T: Into<char> + Copy>(c: T) -> Option<u8> {
+    match c.into() {
+        'o' | '0' => Some(1),
+        'i' | '1' | 'l' => Some(2),
+        's' | '5' => Some(3),
+        'b' | '8' => Some(4),
+        'z' | '2' => Some(5),
+        _ => None,
+    }
+}
+
+/// The cost of replacing `a` by `b`.
+fn replace<T: Into<char> + Copy + PartialEq>(a: T, b: T) -> u32 {
+    if a == b {
+        0
+    } else if class(a).is_some() && class(a) == class(b) {
+        CONFUSION
+    } else {
+        EDIT
+    }
+}
+
+/// The edit distance between two folded lot numbers (optimal string alignment: insert,
+/// leave out, replace, swap neighbours), a confusion costing [`CONFUSION`] and every
+/// other edit [`EDIT`]; `None` as soon as it must exceed `budget`.
+pub fn distance<T: Into<char> + Copy + PartialEq>(a: &[T], b: &[T], budget: u32) -> Option<u32> {
+    if a.len().abs_diff(b.len()) as u32 * EDIT > budget {
+        return None;
+    }
+    let width = b.len() + 1;
+    let mut before: Vec<u32> = vec![0; width];
+    let mut previous: Vec<u32> = (0..width as u32).map(|j| j * EDIT).collect();
+    let mut current: Vec<u32> = vec![0; width];
+    for i in 1..=a.len() {
+        current[0] = i as u32 * EDIT;
+        let mut least = current[0];
+        for j in 1..width {
+            let mut cost = (previous[j] + EDIT)
+                .min(current[j - 1] + EDIT)
+                .min(previous[j - 1] + replace(a[i - 1], b[j - 1]));
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                cost = cost.min(before[j - 2] + EDIT);
+            }
+            current[j] = cost;
+            least = least.min(cost);
+        }
+        if least > budget {
+            return None;
+        }
+        std::mem::swap(&mut before, &mut previous);
+        std::mem::swap(&mut previous, &mut current);
+    }
+    Some(previous[width - 1]).filter(|cost| *cost <= budget)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lot::LotNumber;
+    use crate::vaccine::VaccineType;
+
+    fn lot(number: &str, code: &str) -> Lot {
+        Lot {
+            number: LotNumber::parse(number).unwrap(),
+            vaccine: VaccineType::known(code).unwrap(),
+            expires: None,
+        }
+    }
+
+    fn set(lots: &[(&str, &str)]) -> LotSet {
+        LotSet::new(lots.iter().map(|(n, c)| lot(n, c)).collect()).unwrap()
+    }
+
+    fn numbers(lots: &[&Lot]) -> Vec<String> {
+        lots.iter().map(|l| l.number.as_str().to_owned()).collect()
+    }
+
+    fn cost(a: &str, b: &str) -> Option<u32> {
+        distance(fold(a).as_bytes(), fold(b).as_bytes(), 100)
+    }
+
+    #[test]
+    fn every_confusion_of_a_vial_is_half_an_edit() {
+        for (a, b) in [
+            ("O", "0"),
+            ("I", "1"),
+            ("I", "L"),
+            ("1", "L"),
+            ("S", "5"),
+            ("B", "8"),
+            ("Z", "2"),
+        ] {
+            assert_eq!(
+                cost(&format!("AX{a}7"), &format!("AX{b}7")),
+                Some(CONFUSION)
+            );
+            assert_eq!(
+                cost(&format!("AX{b}7"), &format!("AX{a}7")),
+                Some(CONFUSION)
+            );
+        }
+        assert_eq!(cost("AXO7", "AXQ7"), Some(EDIT), "Q is no confusion of O");
+        assert_eq!(cost("ABC", "ABC"), Some(0));
+        assert_eq!(cost("ABC", "AC"), Some(EDIT));
+        assert_eq!(cost("ABC", "ABCD"), Some(EDIT));
+        assert_eq!(cost("ABCD", "ABDC"), Some(EDIT), "neighbours swapped");
+        assert_eq!(cost("abc", "ABC"), Some(0), "letter case is no edit");
+    }
+
+    #[test]
+    fn the_budget_cuts_off_early_and_exactly() {
+        let d = |b: &str| distance(fold("ASPNA186DF").as_bytes(), fold(b).as_bytes(), 4);
+        assert_eq!(d("ASPNA186DF"), Some(0));
+        assert_eq!(d("A5PNAL86DF"), Some(2), "two confusions");
+        assert_eq!(d("A5PNALB6DF"), Some(3), "three confusions");
+        assert_eq!(d("A5PNALB6DE"), None, "three confusions and an edit");
+        assert_eq!(d("ASPNA186"), Some(4), "two left out");
+        assert_eq!(d("ASPN"), None, "too short to be close");
+        assert_eq!(d("QWERTYUIOP"), None);
+        assert_eq!(budget(5), EDIT);
+        assert_eq!(budget(6), 2 * EDIT);
+    }
+
+    #[test]
+    fn normalized_matches_trim_and_ignore_case() {
+        let set = set(&[("ASPNA186DF", "08"), ("lg01", "02"), ("LG01", "02")]);
+        let index = Index::new(&set);
+        assert_eq!(
+            numbers(&index.normalized(&set, " aspna186df ")),
+            ["ASPNA186DF"]
+        );
+        assert_eq!(
+            numbers(&index.normalized(&set, "Lg01")),
+            ["LG01", "lg01"],
+            "case variants are all returned: nothing picks one"
+        );
+        assert!(index.normalized(&set, "ASPNA186D").is_empty());
+    }
+
+    #[test]
+    fn prefixes_ignore_case() {
+        let set = set(&[("AS1", "08"), ("as2", "08"), ("B", "06"), ("Asz", "06")]);
+        let index = Index::new(&set);
+        let found: Vec<&Lot> = index.with_prefix(&set, "as").collect();
+        assert_eq!(numbers(&found), ["AS1", "as2", "Asz"]);
+        assert_eq!(index.with_prefix(&set, "Z").count(), 0);
+        assert_eq!(index.with_prefix(&set, "").count(), 4);
+    }
+
+    #[test]
+    fn suggestions_put_the_asked_vaccine_first_then_the_closest() {
+        let set = set(&[
+            ("ASPNA186DF", "08"),
+            ("ASPNA186DE", "06"),
+            ("ASPNA188DF", "08"),
+            ("XYZ", "08"),
+        ]);
+        let index = Index::new(&set);
+        let eight = VaccineCode::parse("08").ok();
+        // O for 0 and a B for an 8: two confusions.
+        let found = index.suggestions(&set, "ASPNA1B6DF", eight, 3);
+        assert_eq!(numbers(&found), ["ASPNA186DF", "ASPNA188DF", "ASPNA186DE"]);
+        let found = index.suggestions(&set, "ASPNA1B6DF", None, 3);
+        assert_eq!(numbers(&found), ["ASPNA186DF", "ASPNA186DE", "ASPNA188DF"]);
+        assert_eq!(index.suggestions(&set, "ASPNA1B6DF", eight, 1).len(), 1);
+        assert!(index.suggestions(&set, "QQQQQQQQQQ", None, 3).is_empty());
+    }
+}
