@@ -13,6 +13,7 @@ mod docs;
 mod dry_run;
 mod invariants;
 mod journal;
+mod lookups;
 mod mail;
 mod metrics;
 mod overview;
