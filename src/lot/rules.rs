@@ -55,13 +55,14 @@ pub fn lot_number_problem(error: &LotNumberError) -> (Rule, String, String) {
     (rule, nl, error.to_string())
 }
 
+/// A text in Dutch and in English.
+pub type Texts = (String, String);
+
 /// Reads a lot number as written in a message or a source: the number without
 /// whitespace around it, with the texts (Dutch, English) of the [`Rule::LotWhitespace`]
 /// warning when there was some; `Err` with the rule it breaks when it is no lot number
 /// (a control character anywhere, blank, too long without the whitespace).
-pub fn read_lot_number(
-    text: &str,
-) -> Result<(LotNumber, Option<(String, String)>), (Rule, String, String)> {
+pub fn read_lot_number(text: &str) -> Result<(LotNumber, Option<Texts>), (Rule, String, String)> {
     let problem = |e: LotNumberError| lot_number_problem(&e);
     // Tabs and line breaks around it are control characters, refused as before.
     LotNumber::parse(text).map(drop).or_else(|e| match e {

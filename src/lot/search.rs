@@ -80,15 +80,22 @@ impl Index {
         let budget = budget(asked.chars().count());
         let asked_chars: Vec<char> = asked.chars().collect();
         let mut close: Vec<(bool, u32, &'a Lot)> = Vec::new();
+        let mut rows = Rows::default();
+        let mut key_chars: Vec<char> = Vec::new();
+        let counted = Counts::of(asked.as_bytes());
         for (key, i) in &self.folded {
             let Some(lot) = set.lots().get(*i as usize) else {
                 continue;
             };
             let cost = if asked.is_ascii() && key.is_ascii() {
-                distance(asked.as_bytes(), key.as_bytes(), budget)
+                if counted.least_cost(asked.as_bytes(), key.as_bytes()) > budget {
+                    continue;
+                }
+                distance_in(asked.as_bytes(), key.as_bytes(), budget, &mut rows)
             } else {
-                let key: Vec<char> = key.chars().collect();
-                distance(&asked_chars, &key, budget)
+                key_chars.clear();
+                key_chars.extend(key.chars());
+                distance_in(&asked_chars, &key_chars, budget, &mut rows)
             };
             if let Some(cost) = cost {
                 let other = vaccine.is_some_and(|v| lot.vaccine.code() != v);
@@ -129,6 +136,58 @@ fn class<T: Into<char> + Copy>(c: T) -> Option<u8> {
     }
 }
 
+/// How often each character occurs in a folded ASCII lot number, its confusions counted
+/// as one (`o` as `0`, …): a bound on the distance that is far cheaper than the table.
+#[derive(Clone, Copy)]
+struct Counts([i8; 64]);
+
+impl Counts {
+    /// The slot of `c`: its class's first member for a confusion, else itself (folded
+    /// into 64 slots; two characters in one slot only make the bound lower).
+    fn slot(c: u8) -> usize {
+        let c = match c {
+            b'o' => b'0',
+            b'i' | b'l' => b'1',
+            b's' => b'5',
+            b'b' => b'8',
+            b'z' => b'2',
+            c => c,
+        };
+        usize::from(c & 63)
+    }
+
+    fn of(text: &[u8]) -> Self {
+        let mut counts = [0i8; 64];
+        for c in text {
+            let slot = &mut counts[Self::slot(*c)];
+            *slot = slot.saturating_add(1);
+        }
+        Self(counts)
+    }
+
+    /// A lower bound of the distance from `asked` (whose counts these are) to `key`: every
+    /// character one has more of than the other, beyond confusions, needs an edit of its
+    /// own (replacing it by a confusion keeps it, swapping neighbours keeps all).
+    fn least_cost(&self, asked: &[u8], key: &[u8]) -> u32 {
+        let mut counts = self.0;
+        for c in key {
+            let slot = &mut counts[Self::slot(*c)];
+            *slot = slot.saturating_sub(1);
+        }
+        let (mut more, mut fewer) = (0u32, 0u32);
+        for c in asked.iter().chain(key) {
+            let slot = &mut counts[Self::slot(*c)];
+            if *slot > 0 {
+                more += u32::from(slot.unsigned_abs());
+            } else {
+                fewer += u32::from(slot.unsigned_abs());
+            }
+            *slot = 0;
+        }
+        more.max(fewer) * EDIT
+    }
+}
+
 /// The cost of replacing `a` by `b`.
 fn replace<T: Into<char> + Copy + PartialEq>(a: T, b: T) -> u32 {
     if a == b {
@@ -144,31 +203,69 @@ fn replace<T: Into<char> + Copy + PartialEq>(a: T, b: T) -> u32 {
 /// leave out, replace, swap neighbours), a confusion costing [`CONFUSION`] and every
 /// other edit [`EDIT`]; `None` as soon as it must exceed `budget`.
 pub fn distance<T: Into<char> + Copy + PartialEq>(a: &[T], b: &[T], budget: u32) -> Option<u32> {
+    distance_in(a, b, budget, &mut Rows::default())
+}
+
+/// Three rows of the distance table, kept between calls so that a search over a whole
+/// set allocates them once.
+#[derive(Default)]
+struct Rows {
+    before: Vec<u32>,
+    previous: Vec<u32>,
+    current: Vec<u32>,
+}
+
+/// [`distance`] in `rows`. Only the band of cells that `budget` can reach is computed
+/// (at most `budget / EDIT` characters inserted or left out); the cells outside it are
+/// beyond the budget.
+fn distance_in<T: Into<char> + Copy + PartialEq>(
+    a: &[T],
+    b: &[T],
+    budget: u32,
+    rows: &mut Rows,
+) -> Option<u32> {
     if a.len().abs_diff(b.len()) as u32 * EDIT > budget {
         return None;
     }
+    let beyond = budget + 1;
+    let band = (budget / EDIT) as usize;
     let width = b.len() + 1;
-    let mut before: Vec<u32> = vec![0; width];
-    let mut previous: Vec<u32> = (0..width as u32).map(|j| j * EDIT).collect();
-    let mut current: Vec<u32> = vec![0; width];
+    let Rows {
+        before,
+        previous,
+        current,
+    } = rows;
+    for row in [&mut *before, &mut *previous, &mut *current] {
+        row.clear();
+        row.resize(width, beyond);
+    }
+    for (j, cell) in previous.iter_mut().enumerate().take(band + 1) {
+        *cell = j as u32 * EDIT;
+    }
     for i in 1..=a.len() {
-        current[0] = i as u32 * EDIT;
+        let from = i.saturating_sub(band).max(1);
+        let to = (i + band).min(b.len());
+        current.fill(beyond);
+        if i <= band {
+            current[0] = i as u32 * EDIT;
+        }
         let mut least = current[0];
-        for j in 1..width {
+        for j in from..=to {
             let mut cost = (previous[j] + EDIT)
                 .min(current[j - 1] + EDIT)
                 .min(previous[j - 1] + replace(a[i - 1], b[j - 1]));
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 cost = cost.min(before[j - 2] + EDIT);
             }
+            let cost = cost.min(beyond);
             current[j] = cost;
             least = least.min(cost);
         }
         if least > budget {
             return None;
         }
-        std::mem::swap(&mut before, &mut previous);
-        std::mem::swap(&mut previous, &mut current);
+        std::mem::swap(before, previous);
+        std::mem::swap(previous, current);
     }
     Some(previous[width - 1]).filter(|cost| *cost <= budget)
 }
@@ -239,6 +336,64 @@ mod tests {
         assert_eq!(d("QWERTYUIOP"), None);
         assert_eq!(budget(5), EDIT);
         assert_eq!(budget(6), 2 * EDIT);
+    }
+
+    /// The whole table, without a band or a cut-off: what [`distance`] must agree with.
+    fn reference(a: &[u8], b: &[u8]) -> u32 {
+        let mut d = vec![vec![0u32; b.len() + 1]; a.len() + 1];
+        for (i, row) in d.iter_mut().enumerate() {
+            row[0] = i as u32 * EDIT;
+        }
+        for j in 0..=b.len() {
+            d[0][j] = j as u32 * EDIT;
+        }
+        for i in 1..=a.len() {
+            for j in 1..=b.len() {
+                let mut cost = (d[i - 1][j] + EDIT)
+                    .min(d[i][j - 1] + EDIT)
+                    .min(d[i - 1][j - 1] + replace(a[i - 1], b[j - 1]));
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    cost = cost.min(d[i - 2][j - 2] + EDIT);
+                }
+                d[i][j] = cost;
+            }
+        }
+        d[a.len()][b.len()]
+    }
+
+    #[test]
+    fn the_band_and_the_cut_off_never_change_a_distance_within_the_budget() {
+        // Every pair of strings up to 4 characters over letters that are and are not
+        // confusions of each other, and each budget.
+        let alphabet = b"o0ab8";
+        let mut words: Vec<Vec<u8>> = vec![Vec::new()];
+        for _ in 0..4 {
+            let longer: Vec<Vec<u8>> = words
+                .iter()
+                .filter(|w| w.len() < 4)
+                .flat_map(|w| {
+                    alphabet.iter().map(move |c| {
+                        let mut w = w.clone();
+                        w.push(*c);
+                        w
+                    })
+                })
+                .collect();
+            words.extend(longer);
+            words.sort();
+            words.dedup();
+        }
+        for a in &words {
+            for b in &words {
+                let full = reference(a, b);
+                let bound = Counts::of(a).least_cost(a, b);
+                assert!(bound <= full, "{a:?} {b:?}: bound {bound} above {full}");
+                for budget in [1, 2, 3, 4, 6] {
+                    let expected = (full <= budget).then_some(full);
+                    assert_eq!(distance(a, b, budget), expected, "{a:?} {b:?} {budget}");
+                }
+            }
+        }
     }
 
     #[test]
