@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo build --release
-//! cargo run --release --example receiver_load -- lookups [--seconds 5] [--connections 8]
+//! cargo run --release --example receiver_load -- lookups [--seconds 5] [--connections 8] [--misses 10]
 //! cargo run --release --example receiver_load -- memory [--lots 100000] [--deliveries 1]
 //! cargo run --release --example receiver_load -- aging [--lots 1500] [--deliveries 1000]
 //! cargo run --release --example receiver_load -- page [--lots 2000] [--deliveries 400]
@@ -12,7 +12,9 @@
 //! `lookups` posts a 10,000-lot set, then keeps `--connections` keep-alive connections
 //! busy with `GET /api/v1/lots/{lot}?vaccine=..` for `--seconds`, posts a 10,000-lot
 //! replacement halfway, and prints requests per second, latency percentiles, errors and
-//! the set versions the answers named. `memory` posts `--lots` lots (`--deliveries` times)
+//! the set versions the answers named. `--misses` percent of the lookups (10 by default)
+//! ask a lot number with an `O` typed for a `0`, which must be answered `404` with
+//! suggestions (a miss searches the whole set for them). `memory` posts `--lots` lots (`--deliveries` times)
 //! and prints the receiver's resident memory (VmRSS) and its peak (VmHWM) before, after
 //! the apply and after some lookups. `aging` posts `--deliveries` sets of `--lots` lots
 //! one after another, each a little different from the one before (a window sliding 7
@@ -71,6 +73,7 @@ fn run(args: &[String]) -> Result<bool, String> {
         .ok_or("usage: receiver_load lookups|memory|aging|page [options]")?;
     let mut seconds = 5u64;
     let mut connections = 8usize;
+    let mut misses = 10u64;
     let mut lots = None;
     let mut deliveries = None;
     let mut binary = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release/lotgate");
@@ -90,6 +93,7 @@ fn run(args: &[String]) -> Result<bool, String> {
             "--connections" => {
                 connections = (number(value()?)? as usize).clamp(1, MAX_CONNECTIONS);
             }
+            "--misses" => misses = number(value()?)?.min(100),
             "--lots" => lots = Some((number(value()?)? as usize).clamp(1, 200_000)),
             "--deliveries" => deliveries = Some(number(value()?)?),
             "--bin" => binary = PathBuf::from(value()?),
@@ -103,7 +107,7 @@ fn run(args: &[String]) -> Result<bool, String> {
         ));
     }
     match mode.as_str() {
-        "lookups" => lookups(&binary, seconds, connections),
+        "lookups" => lookups(&binary, seconds, connections, misses as u32),
         "memory" => memory(
             &binary,
             lots.unwrap_or(100_000),
@@ -234,14 +238,22 @@ impl Drop for Receiver {
     }
 }
 
-/// The lookup of lot `i` of the sample set, with its own vaccine type.
-fn lookup_target(target: &mut String, i: usize) {
+/// The lookup of lot `i` of the sample set, with its own vaccine type; as a `miss`, its
+/// first `0` typed as an `O` (a lot number the set does not have, but suggests).
+fn lookup_target(target: &mut String, i: usize, miss: bool) {
     target.clear();
     let _ = write!(
         target,
-        "/api/v1/lots/LG{i:06}?vaccine={}",
+        "/api/v1/lots/LG{}{:05}?vaccine={}",
+        if miss { 'O' } else { '0' },
+        i % 100_000,
         W0422[i % W0422.len()].0
     );
+}
+
+/// Whether the `n`th lookup of a connection is a miss, for `misses` percent of them.
+fn is_miss(n: usize, misses: u32) -> bool {
+    (n * misses as usize) % 100 < misses as usize
 }
 
 /// The `set_version` an answer names.
@@ -264,9 +276,11 @@ struct Seen {
     versions: BTreeMap<u64, u64>,
     /// Answers naming an older set than an earlier answer on the same connection.
     backwards: u64,
+    /// Misses answered `404` with suggestions.
+    suggested: u64,
 }
 
-fn lookups(binary: &Path, seconds: u64, connections: usize) -> Result<bool, String> {
+fn lookups(binary: &Path, seconds: u64, connections: usize, misses: u32) -> Result<bool, String> {
     let receiver = Receiver::start(binary)?;
     let set = sample::lot_set(LOOKUP_SET);
     receiver.deliver(&support::delivery(&set, "LOAD", 1))?;
@@ -292,8 +306,8 @@ fn lookups(binary: &Path, seconds: u64, connections: usize) -> Result<bool, Stri
                     (state % LOOKUP_SET as u64) as usize
                 };
                 if let Ok(client) = connection.as_mut() {
-                    for _ in 0..200 {
-                        lookup_target(&mut target, next());
+                    for n in 0..200 {
+                        lookup_target(&mut target, next(), is_miss(n, misses));
                         let _ = client.get(&target);
                     }
                 }
@@ -301,6 +315,7 @@ fn lookups(binary: &Path, seconds: u64, connections: usize) -> Result<bool, Stri
                 let start = *started.wait();
                 let deadline = start + duration;
                 let mut last_version = 0;
+                let mut n = 0usize;
                 while seen.samples.len() < per_connection {
                     let client = match connection.as_mut() {
                         Ok(client) => client,
@@ -310,13 +325,24 @@ fn lookups(binary: &Path, seconds: u64, connections: usize) -> Result<bool, Stri
                             break;
                         }
                     };
-                    lookup_target(&mut target, next());
+                    let miss = is_miss(n, misses);
+                    n += 1;
+                    lookup_target(&mut target, next(), miss);
                     let sent = Instant::now();
                     if sent >= deadline {
                         break;
                     }
                     match client.get(&target) {
-                        Ok(response) if response.status == 200 => {
+                        Ok(response)
+                            if response.status == if miss { 404 } else { 200 }
+                                && (!miss
+                                    || memchr::memmem::find(
+                                        response.body,
+                                        b"\"suggestions\":[{",
+                                    )
+                                    .is_some()) =>
+                        {
+                            seen.suggested += u64::from(miss);
                             let latency = sent.elapsed();
                             let version = set_version(response.body).unwrap_or(0);
                             *seen.versions.entry(version).or_default() += 1;
@@ -364,6 +390,7 @@ fn lookups(binary: &Path, seconds: u64, connections: usize) -> Result<bool, Stri
         all.samples.extend(seen.samples);
         all.errors += seen.errors;
         all.backwards += seen.backwards;
+        all.suggested += seen.suggested;
         if all.first_error.is_none() {
             all.first_error = seen.first_error;
         }
@@ -399,6 +426,11 @@ fn lookups(binary: &Path, seconds: u64, connections: usize) -> Result<bool, Stri
         replace_took.as_secs_f64() * 1e3
     );
     println!("requests: {requests} ({rate:.0}/s), errors: {}", all.errors);
+    println!(
+        "misses: {} ({:.1}%), each answered 404 with suggestions",
+        all.suggested,
+        all.suggested as f64 * 100.0 / requests.max(1) as f64
+    );
     println!("latency:        {}", summary(&all_latencies));
     println!(
         "during replace: {} ({} requests)",
@@ -478,7 +510,7 @@ fn memory(binary: &Path, lots: usize, deliveries: u32) -> Result<bool, String> {
     let mut target = String::new();
     let mut found = 0;
     for i in (0..lots).step_by((lots / 1000).max(1)) {
-        lookup_target(&mut target, i);
+        lookup_target(&mut target, i, false);
         let response = client.get(&target).map_err(|e| format!("lookup: {e}"))?;
         found += usize::from(response.status == 200);
     }

@@ -82,16 +82,13 @@ impl Index {
         let mut close: Vec<(bool, u32, &'a Lot)> = Vec::new();
         let mut rows = Rows::default();
         let mut key_chars: Vec<char> = Vec::new();
-        let counted = Counts::of(asked.as_bytes());
+        let mut walk = Walk::new(asked.as_bytes(), budget);
         for (key, i) in &self.folded {
             let Some(lot) = set.lots().get(*i as usize) else {
                 continue;
             };
             let cost = if asked.is_ascii() && key.is_ascii() {
-                if counted.least_cost(asked.as_bytes(), key.as_bytes()) > budget {
-                    continue;
-                }
-                distance_in(asked.as_bytes(), key.as_bytes(), budget, &mut rows)
+                walk.cost(key.as_bytes())
             } else {
                 key_chars.clear();
                 key_chars.extend(key.chars());
@@ -136,55 +133,101 @@ fn class<T: Into<char> + Copy>(c: T) -> Option<u8> {
     }
 }
 
-/// How often each character occurs in a folded ASCII lot number, its confusions counted
-/// as one (`o` as `0`, …): a bound on the distance that is far cheaper than the table.
-#[derive(Clone, Copy)]
-struct Counts([i8; 64]);
+/// The distances from one folded ASCII lot number to keys given in sorted order, as in a
+/// walk through a trie of the keys: the rows of the table for the characters a key
+/// shares with the one before are kept, and once a row is beyond the budget every key
+/// that starts the same way is passed over. Neighbours in a sorted set of lot numbers
+/// share most of their characters, so most keys cost a row or two.
+struct Walk<'a> {
+    asked: &'a [u8],
+    budget: u32,
+    /// The rows of the table, one per character of the key (row 0: none of it),
+    /// `asked.len() + 1` cells each.
+    rows: Vec<u32>,
+    /// The key before.
+    previous: Vec<u8>,
+    /// Rows `0..=valid` hold the key before's table.
+    valid: usize,
+    /// A row of the key before's table that is beyond the budget.
+    dead: Option<usize>,
+}
 
-impl Counts {
-    /// The slot of `c`: its class's first member for a confusion, else itself (folded
-    /// into 64 slots; two characters in one slot only make the bound lower).
-    fn slot(c: u8) -> usize {
-        let c = match c {
-            b'o' => b'0',
-            b'i' | b'l' => b'1',
-            b's' => b'5',
-            b'b' => b'8',
-            b'z' => b'2',
-            c => c,
-        };
-        usize::from(c & 63)
+impl<'a> Walk<'a> {
+    fn new(asked: &'a [u8], budget: u32) -> Self {
+        let width = asked.len() + 1;
+        let beyond = budget + 1;
+        let band = (budget / EDIT) as usize;
+        let mut rows = vec![beyond; width];
+        for (j, cell) in rows.iter_mut().enumerate().take(band + 1) {
+            *cell = j as u32 * EDIT;
+        }
+        Self {
+            asked,
+            budget,
+            rows,
+            previous: Vec::new(),
+            valid: 0,
+            dead: None,
+        }
     }
 
-    fn of(text: &[u8]) -> Self {
-        let mut counts = [0i8; 64];
-        for c in text {
-            let slot = &mut counts[Self::slot(*c)];
-            *slot = slot.saturating_add(1);
+    /// [`distance`] from the asked lot number to `key`, which comes after the key before
+    /// in sorted order (any order gives the same answers, only slower).
+    fn cost(&mut self, key: &[u8]) -> Option<u32> {
+        let shared = self
+            .previous
+            .iter()
+            .zip(key)
+            .take_while(|(a, b)| a == b)
+            .count();
+        self.previous.clear();
+        self.previous.extend_from_slice(key);
+        if let Some(dead) = self.dead
+            && shared >= dead
+        {
+            self.valid = dead;
+            return None;
         }
-        Self(counts)
-    }
-
-    /// A lower bound of the distance from `asked` (whose counts these are) to `key`: every
-    /// character one has more of than the other, beyond confusions, needs an edit of its
-    /// own (replacing it by a confusion keeps it, swapping neighbours keeps all).
-    fn least_cost(&self, asked: &[u8], key: &[u8]) -> u32 {
-        let mut counts = self.0;
-        for c in key {
-            let slot = &mut counts[Self::slot(*c)];
-            *slot = slot.saturating_sub(1);
+        self.dead = None;
+        self.valid = self.valid.min(shared);
+        let (asked, budget) = (self.asked, self.budget);
+        if asked.len().abs_diff(key.len()) as u32 * EDIT > budget {
+            return None;
         }
-        let (mut more, mut fewer) = (0u32, 0u32);
-        for c in asked.iter().chain(key) {
-            let slot = &mut counts[Self::slot(*c)];
-            if *slot > 0 {
-                more += u32::from(slot.unsigned_abs());
-            } else {
-                fewer += u32::from(slot.unsigned_abs());
+        let width = asked.len() + 1;
+        let beyond = budget + 1;
+        let band = (budget / EDIT) as usize;
+        if self.rows.len() < (key.len() + 1) * width {
+            self.rows.resize((key.len() + 1) * width, beyond);
+        }
+        for d in self.valid + 1..=key.len() {
+            let (done, rest) = self.rows.split_at_mut(d * width);
+            let current = &mut rest[..width];
+            let previous = &done[(d - 1) * width..];
+            current.fill(beyond);
+            if d <= band {
+                current[0] = d as u32 * EDIT;
             }
-            *slot = 0;
+            let mut least = current[0];
+            let from = d.saturating_sub(band).max(1);
+            for j in from..=(d + band).min(asked.len()) {
+                let mut cost = (previous[j] + EDIT)
+                    .min(current[j - 1] + EDIT)
+                    .min(previous[j - 1] + replace(key[d - 1], asked[j - 1]));
+                if d > 1 && j > 1 && key[d - 1] == asked[j - 2] && key[d - 2] == asked[j - 1] {
+                    cost = cost.min(done[(d - 2) * width + j - 2] + EDIT);
+                }
+                let cost = cost.min(beyond);
+                current[j] = cost;
+                least = least.min(cost);
+            }
+            self.valid = d;
+            if least > budget {
+                self.dead = Some(d);
+                return None;
+            }
         }
-        more.max(fewer) * EDIT
+        Some(self.rows[key.len() * width + asked.len()]).filter(|cost| *cost <= budget)
     }
 }
 
@@ -344,8 +387,8 @@ mod tests {
         for (i, row) in d.iter_mut().enumerate() {
             row[0] = i as u32 * EDIT;
         }
-        for j in 0..=b.len() {
-            d[0][j] = j as u32 * EDIT;
+        for (j, cell) in d[0].iter_mut().enumerate() {
+            *cell = j as u32 * EDIT;
         }
         for i in 1..=a.len() {
             for j in 1..=b.len() {
@@ -383,11 +426,19 @@ mod tests {
             words.sort();
             words.dedup();
         }
+        for budget in [2, 4] {
+            for a in &words {
+                let mut walk = Walk::new(a, budget);
+                for b in &words {
+                    let full = reference(a, b);
+                    let expected = (full <= budget).then_some(full);
+                    assert_eq!(walk.cost(b), expected, "walk {a:?} {b:?} {budget}");
+                }
+            }
+        }
         for a in &words {
             for b in &words {
                 let full = reference(a, b);
-                let bound = Counts::of(a).least_cost(a, b);
-                assert!(bound <= full, "{a:?} {b:?}: bound {bound} above {full}");
                 for budget in [1, 2, 3, 4, 6] {
                     let expected = (full <= budget).then_some(full);
                     assert_eq!(distance(a, b, budget), expected, "{a:?} {b:?} {budget}");
