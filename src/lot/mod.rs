@@ -228,10 +228,11 @@ impl LotSet {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn lot(number: &str, code: &str) -> Lot {
+    /// A lot without expiry, for unit tests in this module and its children.
+    pub(crate) fn lot(number: &str, code: &str) -> Lot {
         Lot {
             number: LotNumber::parse(number).unwrap(),
             vaccine: VaccineType::known(code).unwrap(),

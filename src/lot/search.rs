@@ -316,16 +316,7 @@ fn distance_in<T: Into<char> + Copy + PartialEq>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lot::LotNumber;
-    use crate::vaccine::VaccineType;
-
-    fn lot(number: &str, code: &str) -> Lot {
-        Lot {
-            number: LotNumber::parse(number).unwrap(),
-            vaccine: VaccineType::known(code).unwrap(),
-            expires: None,
-        }
-    }
+    use crate::lot::tests::lot;
 
     fn set(lots: &[(&str, &str)]) -> LotSet {
         LotSet::new(lots.iter().map(|(n, c)| lot(n, c)).collect()).unwrap()

@@ -37,11 +37,11 @@ pub async fn handle(
         && rest.iter().any(|s| matches!(*s, "." | ".."))
     {
         receiver.inner.metrics.lookup("bad_request");
-        let why = receiver.language().pick(
-            "`.` en `..` zijn geen partijnummers",
-            "`.` and `..` are not lot numbers",
-        );
-        return Some(http::error(StatusCode::BAD_REQUEST, why));
+        let why = dot_segment();
+        return Some(http::error(
+            StatusCode::BAD_REQUEST,
+            why.get(receiver.language()),
+        ));
     }
     let reply = match (method, segments.as_slice()) {
         (&Method::GET, ["api", "v1", "lots", lot]) => lot_by_number(receiver, lot, &params),
@@ -90,6 +90,14 @@ fn bad_vaccine(receiver: &Receiver) -> Reply {
     )
 }
 
+/// Why `.` and `..` are refused as lot numbers (also when they are path segments).
+fn dot_segment() -> Text {
+    Text::new(
+        "`.` en `..` zijn geen partijnummers",
+        "`.` and `..` are not lot numbers",
+    )
+}
+
 /// The lot number asked for in a lookup's path segment (percent-encoded); `Err` with
 /// why it cannot be one (not UTF-8, `.` or `..`, blank, too long, a control character).
 fn asked_lot(segment: &str) -> Result<String, Text> {
@@ -102,10 +110,7 @@ fn asked_lot(segment: &str) -> Result<String, Text> {
             )
         })?;
     if matches!(decoded.trim(), "." | "..") {
-        return Err(Text::new(
-            "`.` en `..` zijn geen partijnummers",
-            "`.` and `..` are not lot numbers",
-        ));
+        return Err(dot_segment());
     }
     match crate::lot::rules::read_lot_number(&decoded) {
         Ok(_) => Ok(decoded.into_owned()),
