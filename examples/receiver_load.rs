@@ -7,6 +7,7 @@
 //! cargo run --release --example receiver_load -- memory [--lots 100000] [--deliveries 1]
 //! cargo run --release --example receiver_load -- aging [--lots 1500] [--deliveries 1000]
 //! cargo run --release --example receiver_load -- page [--lots 2000] [--deliveries 400]
+//! cargo run --release --example receiver_load -- backup [--lots 100000] [--deliveries 30]
 //! ```
 //!
 //! `lookups` posts a 10,000-lot set, then keeps `--connections` keep-alive connections
@@ -27,6 +28,12 @@
 //! (`GET /api/v1/overview`) 50 times each on one keep-alive connection and prints the
 //! median and slowest time to the whole answer and its size (target: the page within
 //! 100 ms).
+//!
+//! `backup` posts `--deliveries` sets of `--lots` lots as `aging` does, then runs
+//! `lotgate backup` against the running receiver while one more delivery arrives, and
+//! `lotgate restore` of that file into a new directory; it prints the time of each whole
+//! process, the sizes of the store, the file and the restored store, the time to `CA` of
+//! the delivery made during the backup and the receiver's peak memory before and after.
 //!
 //! The load is bounded: at most 60 s, 64 connections and 5,000,000 requests; it only
 //! talks to the process it started, on 127.0.0.1, and stops that process at the end.
@@ -125,8 +132,13 @@ fn run(args: &[String]) -> Result<bool, String> {
             lots.unwrap_or(2_000),
             deliveries.unwrap_or(400).clamp(1, 5_000) as u32,
         ),
+        "backup" => backup(
+            &binary,
+            lots.unwrap_or(100_000),
+            deliveries.unwrap_or(30).clamp(1, 5_000) as u32,
+        ),
         other => Err(format!(
-            "unknown mode {other}: lookups, memory, aging or page"
+            "unknown mode {other}: lookups, memory, aging, page or backup"
         )),
     }
 }
@@ -204,16 +216,7 @@ impl Receiver {
 
     /// The size of the receiver's store on disk, in bytes.
     fn store_size(&self) -> u64 {
-        fn size(path: &Path) -> u64 {
-            match std::fs::read_dir(path) {
-                Ok(entries) => entries
-                    .filter_map(Result::ok)
-                    .map(|e| size(&e.path()))
-                    .sum(),
-                Err(_) => std::fs::metadata(path).map_or(0, |m| m.len()),
-            }
-        }
-        size(&self._dir.path().join("data"))
+        tree_size(&self._dir.path().join("data"))
     }
 
     /// VmRSS and VmHWM of the process, in KiB.
@@ -235,6 +238,17 @@ impl Drop for Receiver {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// The size of the files under `path`, in bytes.
+fn tree_size(path: &Path) -> u64 {
+    match std::fs::read_dir(path) {
+        Ok(entries) => entries
+            .filter_map(Result::ok)
+            .map(|e| tree_size(&e.path()))
+            .sum(),
+        Err(_) => std::fs::metadata(path).map_or(0, |m| m.len()),
     }
 }
 
@@ -615,4 +629,106 @@ fn aging(binary: &Path, lots: usize, deliveries: u32) -> Result<bool, String> {
         if ratio <= 1.2 { "met" } else { "missed" }
     );
     Ok(ratio <= 1.2)
+}
+
+/// Runs `binary` with `args` to its end; its output when it succeeded, and how long it took.
+fn timed(binary: &Path, args: &[&std::ffi::OsStr]) -> Result<(String, Duration), String> {
+    let start = Instant::now();
+    let output = Command::new(binary)
+        .args(args)
+        .output()
+        .map_err(|e| format!("start {}: {e}", binary.display()))?;
+    let took = start.elapsed();
+    if !output.status.success() {
+        return Err(format!(
+            "{} {:?}: {}\n{}",
+            binary.display(),
+            args,
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    Ok((String::from_utf8_lossy(&output.stdout).into_owned(), took))
+}
+
+/// A backup of a running receiver with a history, and its restore.
+fn backup(binary: &Path, lots: usize, deliveries: u32) -> Result<bool, String> {
+    let receiver = Receiver::start(binary)?;
+    let mib = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
+    slide(&receiver, lots, deliveries)?;
+    let (_, peak_before) = receiver.memory()?;
+    let dir = receiver._dir.path();
+    let file = dir.join("receiver.backup");
+    // The commands find the admin listener by the configuration: the one it started with
+    // asked for any port, this copy names the port it has.
+    let config = dir.join("config.toml");
+    let started = std::fs::read_to_string(&config).map_err(|e| format!("read config: {e}"))?;
+    let asking = dir.join("asking.toml");
+    std::fs::write(
+        &asking,
+        started.replacen(
+            "listen = \"127.0.0.1:0\"",
+            &format!("listen = \"{}\"", receiver.admin),
+            1,
+        ),
+    )
+    .map_err(|e| format!("write {}: {e}", asking.display()))?;
+    // One more delivery arrives while the backup runs.
+    let during = support::delivery(&sample::lot_set(lots), "AGING", deliveries + 1);
+    let (backup, delivered) = std::thread::scope(|scope| {
+        let delivery = scope.spawn(|| {
+            std::thread::sleep(Duration::from_millis(20));
+            receiver.deliver(&during)
+        });
+        let backup = timed(
+            binary,
+            &[
+                "backup".as_ref(),
+                "--config".as_ref(),
+                asking.as_os_str(),
+                "--output".as_ref(),
+                file.as_os_str(),
+            ],
+        );
+        let delivered = delivery
+            .join()
+            .unwrap_or_else(|_| Err("the delivery thread panicked".to_owned()));
+        (backup, delivered)
+    });
+    let (printed, backup_took) = backup?;
+    let delivered = delivered?;
+    let (_, peak_after) = receiver.memory()?;
+    let restored = dir.join("restored");
+    let (_, restore_took) = timed(
+        binary,
+        &[
+            "restore".as_ref(),
+            "--input".as_ref(),
+            file.as_os_str(),
+            "--data-dir".as_ref(),
+            restored.as_os_str(),
+        ],
+    )?;
+    print!("{printed}");
+    println!(
+        "store of {deliveries} deliveries of {lots} lots: {:.1} MiB on disk",
+        mib(receiver.store_size())
+    );
+    println!(
+        "lotgate backup: {:.2} s, file {:.1} MiB; a delivery during it had CA after {:.0} ms",
+        backup_took.as_secs_f64(),
+        mib(std::fs::metadata(&file).map_or(0, |m| m.len())),
+        delivered.as_secs_f64() * 1e3
+    );
+    println!(
+        "lotgate restore: {:.2} s, restored store {:.1} MiB on disk",
+        restore_took.as_secs_f64(),
+        mib(tree_size(&restored))
+    );
+    println!(
+        "receiver peak memory (VmHWM): {:.1} MiB before the backup, {:.1} MiB after",
+        peak_before as f64 / 1024.0,
+        peak_after as f64 / 1024.0
+    );
+    Ok(tree_size(&restored) > 0)
 }
