@@ -26,6 +26,23 @@ pub(super) fn reload(path: &Path) -> ExitCode {
         Ok(Answer::Ok(answer)) => answer,
         Ok(Answer::Failed(status, body)) => match serde_json::from_str::<ReloadAnswer>(&body) {
             Ok(answer) => answer,
+            // The command reads the token from the file as it is now; the gateway knows
+            // the one it read at its start or last reload.
+            Err(_) if status == reqwest::StatusCode::UNAUTHORIZED => {
+                eprintln!(
+                    "lotgate reload: {}",
+                    l(
+                        "de gateway weigert het token uit admin.token_file (HTTP 401). Een \
+                         draaiende gateway neemt een nieuw token pas over als hij herlaadt: \
+                         herlaad hem met een signaal, systemctl kill --signal=HUP lotgate \
+                         (of kill -HUP <pid>)",
+                        "the gateway refuses the token in admin.token_file (HTTP 401). A \
+                         running gateway takes a new token only when it reloads: reload it \
+                         by signal, systemctl kill --signal=HUP lotgate (or kill -HUP <pid>)"
+                    )
+                );
+                return ExitCode::from(2);
+            }
             Err(_) => {
                 eprintln!("lotgate reload: HTTP {status}: {body}");
                 return ExitCode::from(2);

@@ -2,11 +2,12 @@
 //! certificates generated in the test. The receiver's server certificate and its client
 //! mappings, and the sender's client certificate, are rotated while the sender delivers
 //! every second; a broken key file, a broken configuration and a change that needs a
-//! restart are refused or reported, and change nothing.
+//! restart are refused or reported, and change nothing. A new admin token is taken by
+//! a signal, and the command line says so when the gateway refuses the new one.
 
 use crate::support::ack_type_of;
 use crate::support::gateway::{Gateway, file_mail, receiver_config, start};
-use crate::support::http::{TlsStream, tls_connect, tls_post, tls_post_on};
+use crate::support::http::{TlsStream, request_with, tls_connect, tls_post, tls_post_on};
 use crate::support::pki::{
     Ca, Files, Leaf, client_tls, receiver_tls, sender_tls_files, with_sender_tls,
 };
@@ -439,5 +440,60 @@ fn a_reload_that_fails_a_check_changes_nothing_and_says_why() {
         outcomes.iter().filter(|o| **o == "ok").count(),
         1,
         "{audited:?}"
+    );
+}
+
+#[test]
+fn a_new_admin_token_is_taken_by_a_signal_and_the_command_line_says_so() {
+    let temp = tempfile::tempdir().expect("temp dir");
+    let dir = temp.path();
+    let token_file = dir.join("admin-token");
+    std::fs::write(&token_file, "old-admin-token\n").expect("write token");
+    let config = receiver_config(dir, "", &file_mail(dir)).replacen(
+        "listen = \"127.0.0.1:0\"",
+        &format!(
+            "listen = \"127.0.0.1:0\"\ntoken_file = \"{}\"",
+            token_file.display()
+        ),
+        1,
+    );
+    let receiver = start(dir, &config);
+    let reload_with = |token: &str| {
+        request_with(
+            receiver.admin,
+            "POST",
+            "/api/v1/reload",
+            &[("Authorization", &format!("Bearer {token}"))],
+            b"",
+        )
+        .status
+    };
+    let (code, out, err) = reload(&receiver);
+    assert_eq!(code, 0, "reload with the token in force: {out}{err}");
+
+    // The file now holds a new token, which the running gateway does not know yet: the
+    // command line is refused and says how the new token is taken.
+    std::fs::write(&token_file, "new-admin-token\n").expect("write token");
+    let (code, out, err) = reload(&receiver);
+    assert_eq!(code, 2, "reload with a token not yet in force: {out}{err}");
+    assert!(err.contains("HTTP 401"), "{err}");
+    assert!(err.contains("kill --signal=HUP lotgate"), "{err}");
+    assert_eq!(reload_with("new-admin-token"), 401);
+
+    // A signal reloads without the token; from then on only the new one is accepted.
+    receiver.hangup();
+    wait_for(Duration::from_secs(10), || {
+        (reload_with("new-admin-token") == 200).then_some(())
+    })
+    .unwrap_or_else(|| panic!("the new token was not taken:\n{}", receiver.log()));
+    assert_eq!(reload_with("old-admin-token"), 401);
+    let (code, out, err) = reload(&receiver);
+    assert_eq!(code, 0, "reload with the new token: {out}{err}");
+    assert!(
+        audited_reloads(&receiver)
+            .iter()
+            .any(|(client, outcome)| client == "SIGHUP" && outcome == "ok"),
+        "{:?}",
+        audited_reloads(&receiver)
     );
 }
