@@ -6,11 +6,22 @@
 //! Run: `cargo bench --bench lookup`
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use lotgate::api::Match;
 use lotgate::lot::search::Index;
 use lotgate::receiver::lookup::{self, Found};
 use lotgate::sample;
 use lotgate::vaccine::VaccineCode;
 use std::hint::black_box;
+
+/// What a benchmarked lookup must answer.
+enum Expect {
+    /// Lot `LG004242`, matched so.
+    Found(Match),
+    /// Unknown, with `LG004242` among the suggestions.
+    Suggested,
+    /// Unknown, with nothing suggested.
+    Nothing,
+}
 
 fn lookups(c: &mut Criterion) {
     let set = sample::lot_set(10_000);
@@ -18,22 +29,25 @@ fn lookups(c: &mut Criterion) {
     let today = chrono::NaiveDate::from_ymd_opt(2026, 6, 1).expect("a date");
     let vaccine = VaccineCode::parse("08").ok();
     let mut group = c.benchmark_group("lookup-10000");
-    for (name, asked, suggested) in [
-        ("exact", "LG004242", false),
-        ("normalized", " lg004242 ", false),
-        ("miss-with-suggestions", "LG0O4242", true),
-        ("miss-nothing-close", "QWERTYUIOP", false),
+    // What each case must find, checked once before it is timed.
+    for (name, asked, expected) in [
+        ("exact", "LG004242", Expect::Found(Match::Exact)),
+        ("normalized", " lg004242 ", Expect::Found(Match::Normalized)),
+        ("miss-with-suggestions", "LG0O4242", Expect::Suggested),
+        ("miss-nothing-close", "QWERTYUIOP", Expect::Nothing),
     ] {
-        // What each case must find, checked once before it is timed.
-        match lookup::find(&set, &index, asked, vaccine, today) {
-            Found::Lot(..) => assert!(!suggested, "{name}: found"),
-            Found::Unknown(suggestions) => {
-                assert_eq!(
-                    !suggestions.is_empty(),
-                    suggested,
-                    "{name}: {suggestions:?}"
-                )
+        match (lookup::find(&set, &index, asked, vaccine, today), expected) {
+            (Found::Lot(lot, how), Expect::Found(expected)) => {
+                assert_eq!((lot.lot.as_str(), how), ("LG004242", expected), "{name}")
             }
+            (Found::Unknown(offered), Expect::Suggested) => assert!(
+                offered.iter().any(|l| l.lot == "LG004242"),
+                "{name}: {offered:?}"
+            ),
+            (Found::Unknown(offered), Expect::Nothing) => {
+                assert!(offered.is_empty(), "{name}: {offered:?}")
+            }
+            (found, _) => panic!("{name}: {asked:?} gave {found:?}"),
         }
         group.bench_function(BenchmarkId::from_parameter(name), |b| {
             b.iter(|| lookup::find(&set, &index, black_box(asked), vaccine, today))

@@ -252,17 +252,20 @@ fn tree_size(path: &Path) -> u64 {
     }
 }
 
-/// The lookup of lot `i` of the sample set, with its own vaccine type; as a `miss`, its
-/// first `0` typed as an `O` (a lot number the set does not have, but suggests).
+/// The lookup of lot `i` of the sample set (`LG` and six digits), with its own vaccine
+/// type; as a `miss`, its first `0` typed as an `O` (a lot number the set does not have,
+/// but suggests).
 fn lookup_target(target: &mut String, i: usize, miss: bool) {
+    const PATH: &str = "/api/v1/lots/LG";
     target.clear();
-    let _ = write!(
-        target,
-        "/api/v1/lots/LG{}{:05}?vaccine={}",
-        if miss { 'O' } else { '0' },
-        i % 100_000,
-        W0422[i % W0422.len()].0
-    );
+    let _ = write!(target, "{PATH}{i:06}?vaccine={}", W0422[i % W0422.len()].0);
+    if miss {
+        let digits = PATH.len()..PATH.len() + 6;
+        let at = target[digits.clone()]
+            .find('0')
+            .map_or(digits.start, |at| digits.start + at);
+        target.replace_range(at..at + 1, "O");
+    }
 }
 
 /// Whether the `n`th lookup of a connection is a miss, for `misses` percent of them.

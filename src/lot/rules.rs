@@ -64,13 +64,14 @@ pub type Texts = (String, String);
 /// (a control character anywhere, blank, too long without the whitespace).
 pub fn read_lot_number(text: &str) -> Result<(LotNumber, Option<Texts>), (Rule, String, String)> {
     let problem = |e: LotNumberError| lot_number_problem(&e);
-    // Tabs and line breaks around it are control characters, refused as before.
-    LotNumber::parse(text).map(drop).or_else(|e| match e {
-        LotNumberError::ControlCharacter(_) => Err(problem(e)),
-        _ => Ok(()),
-    })?;
     let trimmed = text.trim();
-    let number = LotNumber::parse(trimmed).map_err(problem)?;
+    let number = match LotNumber::parse(text) {
+        // Nearly every lot number: read once.
+        Ok(number) if trimmed.len() == text.len() => number,
+        // Tabs and line breaks around it are control characters, refused as before.
+        Err(e @ LotNumberError::ControlCharacter(_)) => return Err(problem(e)),
+        _ => LotNumber::parse(trimmed).map_err(problem)?,
+    };
     let warning = (trimmed.len() != text.len()).then(|| {
         (
             format!(

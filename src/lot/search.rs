@@ -80,19 +80,21 @@ impl Index {
         let budget = budget(asked.chars().count());
         let asked_chars: Vec<char> = asked.chars().collect();
         let mut close: Vec<(bool, u32, &'a Lot)> = Vec::new();
-        let mut rows = Rows::default();
+        // Nearly every lot number is ASCII and walked byte by byte; the others (and all
+        // of them when the asked number is not ASCII) character by character.
+        let mut bytes = Walk::new(asked.as_bytes(), budget);
+        let mut chars = Walk::new(&asked_chars, budget);
         let mut key_chars: Vec<char> = Vec::new();
-        let mut walk = Walk::new(asked.as_bytes(), budget);
         for (key, i) in &self.folded {
             let Some(lot) = set.lots().get(*i as usize) else {
                 continue;
             };
             let cost = if asked.is_ascii() && key.is_ascii() {
-                walk.cost(key.as_bytes())
+                bytes.cost(key.as_bytes())
             } else {
                 key_chars.clear();
                 key_chars.extend(key.chars());
-                distance_in(&asked_chars, &key_chars, budget, &mut rows)
+                chars.cost(&key_chars)
             };
             if let Some(cost) = cost {
                 let other = vaccine.is_some_and(|v| lot.vaccine.code() != v);
@@ -133,27 +135,28 @@ fn class<T: Into<char> + Copy>(c: T) -> Option<u8> {
     }
 }
 
-/// The distances from one folded ASCII lot number to keys given in sorted order, as in a
-/// walk through a trie of the keys: the rows of the table for the characters a key
+/// The distances ([`distance`]) from one folded lot number — its bytes when it is ASCII,
+/// else its characters — to keys given in sorted order, as in a walk through a trie of
+/// the keys: the rows of the table for the characters a key
 /// shares with the one before are kept, and once a row is beyond the budget every key
 /// that starts the same way is passed over. Neighbours in a sorted set of lot numbers
 /// share most of their characters, so most keys cost a row or two.
-struct Walk<'a> {
-    asked: &'a [u8],
+struct Walk<'a, T> {
+    asked: &'a [T],
     budget: u32,
     /// The rows of the table, one per character of the key (row 0: none of it),
     /// `asked.len() + 1` cells each.
     rows: Vec<u32>,
     /// The key before.
-    previous: Vec<u8>,
+    previous: Vec<T>,
     /// Rows `0..=valid` hold the key before's table.
     valid: usize,
     /// A row of the key before's table that is beyond the budget.
     dead: Option<usize>,
 }
 
-impl<'a> Walk<'a> {
-    fn new(asked: &'a [u8], budget: u32) -> Self {
+impl<'a, T: Into<char> + Copy + PartialEq> Walk<'a, T> {
+    fn new(asked: &'a [T], budget: u32) -> Self {
         let width = asked.len() + 1;
         let beyond = budget + 1;
         let band = (budget / EDIT) as usize;
@@ -173,7 +176,7 @@ impl<'a> Walk<'a> {
 
     /// [`distance`] from the asked lot number to `key`, which comes after the key before
     /// in sorted order (any order gives the same answers, only slower).
-    fn cost(&mut self, key: &[u8]) -> Option<u32> {
+    fn cost(&mut self, key: &[T]) -> Option<u32> {
         let shared = self
             .previous
             .iter()
@@ -244,73 +247,11 @@ fn replace<T: Into<char> + Copy + PartialEq>(a: T, b: T) -> u32 {
 
 /// The edit distance between two folded lot numbers (optimal string alignment: insert,
 /// leave out, replace, swap neighbours), a confusion costing [`CONFUSION`] and every
-/// other edit [`EDIT`]; `None` as soon as it must exceed `budget`.
+/// other edit [`EDIT`]; `None` as soon as it must exceed `budget`. Only the band of the
+/// table that `budget` can reach is computed (at most `budget / EDIT` characters
+/// inserted or left out).
 pub fn distance<T: Into<char> + Copy + PartialEq>(a: &[T], b: &[T], budget: u32) -> Option<u32> {
-    distance_in(a, b, budget, &mut Rows::default())
-}
-
-/// Three rows of the distance table, kept between calls so that a search over a whole
-/// set allocates them once.
-#[derive(Default)]
-struct Rows {
-    before: Vec<u32>,
-    previous: Vec<u32>,
-    current: Vec<u32>,
-}
-
-/// [`distance`] in `rows`. Only the band of cells that `budget` can reach is computed
-/// (at most `budget / EDIT` characters inserted or left out); the cells outside it are
-/// beyond the budget.
-fn distance_in<T: Into<char> + Copy + PartialEq>(
-    a: &[T],
-    b: &[T],
-    budget: u32,
-    rows: &mut Rows,
-) -> Option<u32> {
-    if a.len().abs_diff(b.len()) as u32 * EDIT > budget {
-        return None;
-    }
-    let beyond = budget + 1;
-    let band = (budget / EDIT) as usize;
-    let width = b.len() + 1;
-    let Rows {
-        before,
-        previous,
-        current,
-    } = rows;
-    for row in [&mut *before, &mut *previous, &mut *current] {
-        row.clear();
-        row.resize(width, beyond);
-    }
-    for (j, cell) in previous.iter_mut().enumerate().take(band + 1) {
-        *cell = j as u32 * EDIT;
-    }
-    for i in 1..=a.len() {
-        let from = i.saturating_sub(band).max(1);
-        let to = (i + band).min(b.len());
-        current.fill(beyond);
-        if i <= band {
-            current[0] = i as u32 * EDIT;
-        }
-        let mut least = current[0];
-        for j in from..=to {
-            let mut cost = (previous[j] + EDIT)
-                .min(current[j - 1] + EDIT)
-                .min(previous[j - 1] + replace(a[i - 1], b[j - 1]));
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                cost = cost.min(before[j - 2] + EDIT);
-            }
-            let cost = cost.min(beyond);
-            current[j] = cost;
-            least = least.min(cost);
-        }
-        if least > budget {
-            return None;
-        }
-        std::mem::swap(before, previous);
-        std::mem::swap(previous, current);
-    }
-    Some(previous[width - 1]).filter(|cost| *cost <= budget)
+    Walk::new(a, budget).cost(b)
 }
 
 #[cfg(test)]
@@ -481,5 +422,20 @@ mod tests {
         assert_eq!(numbers(&found), ["ASPNA186DF", "ASPNA186DE", "ASPNA188DF"]);
         assert_eq!(index.suggestions(&set, "ASPNA1B6DF", eight, 1).len(), 1);
         assert!(index.suggestions(&set, "QQQQQQQQQQ", None, 3).is_empty());
+    }
+
+    #[test]
+    fn lot_numbers_beyond_ascii_are_compared_by_character() {
+        let set = set(&[("ÅSPNA186DF", "08"), ("ASPNA186DF", "08"), ("XYZ", "08")]);
+        let index = Index::new(&set);
+        // Asked beyond ASCII: every key by character; one left out, then that and Å for A.
+        let found = index.suggestions(&set, "åspna186d", None, 3);
+        assert_eq!(numbers(&found), ["ÅSPNA186DF", "ASPNA186DF"]);
+        // Asked in ASCII: the ASCII keys by byte, the other by character, in one order.
+        let found = index.suggestions(&set, "ASPNA186D", None, 3);
+        assert_eq!(numbers(&found), ["ASPNA186DF", "ÅSPNA186DF"]);
+        let chars = |s: &str| fold(s).chars().collect::<Vec<_>>();
+        assert_eq!(distance(&chars("ÅB"), &chars("åb"), 2), Some(0));
+        assert_eq!(distance(&chars("ÅB"), &chars("AB"), 2), Some(EDIT));
     }
 }

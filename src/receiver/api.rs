@@ -80,7 +80,9 @@ fn vaccine(params: &Query) -> Result<Option<VaccineCode>, ()> {
     }
 }
 
+/// A `vaccine` that is not a code, for a lookup or the pick list: counted as a bad lookup.
 fn bad_vaccine(receiver: &Receiver) -> Reply {
+    receiver.inner.metrics.lookup("bad_request");
     http::error(
         StatusCode::BAD_REQUEST,
         receiver.language().pick(
@@ -128,7 +130,6 @@ fn lot_by_number(receiver: &Receiver, segment: &str, params: &Query) -> Reply {
         }
     };
     let Ok(vaccine) = vaccine(params) else {
-        metrics.lookup("bad_request");
         return bad_vaccine(receiver);
     };
     let snapshot = receiver.snapshot();

@@ -173,6 +173,10 @@ fn hostile_lot_paths_are_refused_and_change_nothing() {
         "/api/v1/lots/./ASP1",
         "/api/v1/lots/AB%00CD",
         "/api/v1/lots/%20%20",
+        "/api/v1/lots/%2E%2E",
+        "/api/v1/lots/%20.%20",
+        "/api/v1/lots/ASP1?vaccine=8",
+        "/api/v1/lots?prefix=AS&vaccine=08x",
     ] {
         let answer = get(&receiver, path);
         assert_eq!(answer.status, 400, "{path}: {}", answer.text());
@@ -185,7 +189,7 @@ fn hostile_lot_paths_are_refused_and_change_nothing() {
     assert_eq!(receiver.set(), before, "nothing changed");
     let metrics = get(&receiver, "/metrics").text();
     assert!(
-        metrics.contains("lotgate_receiver_lookups_total{status=\"bad_request\"} 7"),
+        metrics.contains("lotgate_receiver_lookups_total{status=\"bad_request\"} 11"),
         "{metrics}"
     );
 }
