@@ -137,10 +137,10 @@ fn class<T: Into<char> + Copy>(c: T) -> Option<u8> {
 
 /// The distances ([`distance`]) from one folded lot number — its bytes when it is ASCII,
 /// else its characters — to keys given in sorted order, as in a walk through a trie of
-/// the keys: the rows of the table for the characters a key
-/// shares with the one before are kept, and once a row is beyond the budget every key
-/// that starts the same way is passed over. Neighbours in a sorted set of lot numbers
-/// share most of their characters, so most keys cost a row or two.
+/// the keys: the rows of the table for the characters a key shares with the one before
+/// are kept, and once a row is beyond the budget every key that starts the same way is
+/// passed over. Neighbours in a sorted set of lot numbers share most of their
+/// characters, so most keys cost a row or two.
 struct Walk<'a, T> {
     asked: &'a [T],
     budget: u32,
