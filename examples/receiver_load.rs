@@ -148,7 +148,7 @@ struct Receiver {
     child: Child,
     exchange: SocketAddr,
     admin: SocketAddr,
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
 }
 
 impl Receiver {
@@ -192,7 +192,7 @@ impl Receiver {
             child,
             exchange: exchange.ok_or("no exchange address")?,
             admin: admin.ok_or("no admin address")?,
-            _dir: dir,
+            dir,
         })
     }
 
@@ -216,7 +216,7 @@ impl Receiver {
 
     /// The size of the receiver's store on disk, in bytes.
     fn store_size(&self) -> u64 {
-        tree_size(&self._dir.path().join("data"))
+        tree_size(&self.dir.path().join("data"))
     }
 
     /// VmRSS and VmHWM of the process, in KiB.
@@ -546,6 +546,10 @@ fn memory(binary: &Path, lots: usize, deliveries: u32) -> Result<bool, String> {
 /// How many deliveries the first and the last median of `aging` are taken over.
 const AGING_SAMPLE: usize = 100;
 
+/// The message ids of the deliveries [`slide`] posts (`AGING-1`, …): a delivery after
+/// them continues the numbering.
+const SLIDE: &str = "AGING";
+
 /// Lots that each delivery of `aging` has that the one before did not (and the other way).
 const AGING_STEP: usize = 7;
 
@@ -559,7 +563,7 @@ fn slide(receiver: &Receiver, lots: usize, deliveries: u32) -> Result<Vec<Durati
         let from = (sequence as usize - 1) * AGING_STEP;
         let window = pool.lots()[from..from + lots].to_vec();
         let set = lotgate::lot::LotSet::new(window).map_err(|e| format!("set: {e}"))?;
-        let message = support::delivery(&set, "AGING", sequence);
+        let message = support::delivery(&set, SLIDE, sequence);
         times.push(receiver.deliver(&message)?);
         if sequence % 200 == 0 {
             println!(
@@ -660,7 +664,7 @@ fn backup(binary: &Path, lots: usize, deliveries: u32) -> Result<bool, String> {
     let mib = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
     slide(&receiver, lots, deliveries)?;
     let (_, peak_before) = receiver.memory()?;
-    let dir = receiver._dir.path();
+    let dir = receiver.dir.path();
     let file = dir.join("receiver.backup");
     // The commands find the admin listener by the configuration: the one it started with
     // asked for any port, this copy names the port it has.
@@ -677,7 +681,7 @@ fn backup(binary: &Path, lots: usize, deliveries: u32) -> Result<bool, String> {
     )
     .map_err(|e| format!("write {}: {e}", asking.display()))?;
     // One more delivery arrives while the backup runs.
-    let during = support::delivery(&sample::lot_set(lots), "AGING", deliveries + 1);
+    let during = support::delivery(&sample::lot_set(lots), SLIDE, deliveries + 1);
     let (backup, delivered) = std::thread::scope(|scope| {
         let delivery = scope.spawn(|| {
             std::thread::sleep(Duration::from_millis(20));

@@ -36,12 +36,7 @@ pub async fn handle(
     if let ["api", "v1", "lots", rest @ ..] = segments.as_slice()
         && rest.iter().any(|s| matches!(*s, "." | ".."))
     {
-        receiver.inner.metrics.lookup("bad_request");
-        let why = dot_segment();
-        return Some(http::error(
-            StatusCode::BAD_REQUEST,
-            why.get(receiver.language()),
-        ));
+        return Some(bad_lookup(receiver, &dot_segment()));
     }
     let reply = match (method, segments.as_slice()) {
         (&Method::GET, ["api", "v1", "lots", lot]) => lot_by_number(receiver, lot, &params),
@@ -80,12 +75,18 @@ fn vaccine(params: &Query) -> Result<Option<VaccineCode>, ()> {
     }
 }
 
-/// A `vaccine` that is not a code, for a lookup or the pick list: counted as a bad lookup.
-fn bad_vaccine(receiver: &Receiver) -> Reply {
+/// A lookup or pick-list request that cannot be answered: `400` with `why`, counted as a
+/// bad lookup.
+fn bad_lookup(receiver: &Receiver, why: &Text) -> Reply {
     receiver.inner.metrics.lookup("bad_request");
-    http::error(
-        StatusCode::BAD_REQUEST,
-        receiver.language().pick(
+    http::error(StatusCode::BAD_REQUEST, why.get(receiver.language()))
+}
+
+/// A `vaccine` that is not a code, for a lookup or the pick list.
+fn bad_vaccine(receiver: &Receiver) -> Reply {
+    bad_lookup(
+        receiver,
+        &Text::new(
             "vaccine moet een code van twee cijfers zijn",
             "vaccine must be a two-digit code",
         ),
@@ -124,10 +125,7 @@ fn lot_by_number(receiver: &Receiver, segment: &str, params: &Query) -> Reply {
     let metrics = &receiver.inner.metrics;
     let number = match asked_lot(segment) {
         Ok(number) => number,
-        Err(why) => {
-            metrics.lookup("bad_request");
-            return http::error(StatusCode::BAD_REQUEST, why.get(receiver.language()));
-        }
+        Err(why) => return bad_lookup(receiver, &why),
     };
     let Ok(vaccine) = vaccine(params) else {
         return bad_vaccine(receiver);
